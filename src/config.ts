@@ -1,0 +1,250 @@
+// Every environment variable Countersign reads, validated once at start. The only module that reads process.env.
+import { z } from 'zod';
+import { parseDuration } from './lib/duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as "90s", "5m" or "24h", got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const byteSize = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const list = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const secret = z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(5711),
+  PUBLIC_URL: url.optional(),
+  ALLOWED_HOSTS: list,
+
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only')
+    .default('cs:'),
+
+  SANDBOX: z.enum(['auto', 'true', 'false']).default('auto'),
+  WORKOS_API_KEY: optionalText,
+  WORKOS_CLIENT_ID: optionalText,
+  WORKOS_API_URL: url.default('https://api.workos.com'),
+  AUTHKIT_DOMAIN: optionalText,
+  AUTH_ISSUER: url.optional(),
+  AUTH_JWKS_URL: url.optional(),
+  AUTH_AUDIENCE: optionalText,
+  WORKOS_REDIRECT_URI: url.optional(),
+  APPROVAL_TOKEN_SECRET: secret.optional(),
+  COOKIE_SECRET: secret.optional(),
+
+  DECISION_WINDOW: duration('5m'),
+  DEFAULT_ACCESS_DURATION: duration('5m'),
+  MAX_ACCESS_DURATION: duration('60m'),
+  GRANT_RETENTION: duration('24h'),
+  SESSION_TTL: duration('7d'),
+  USER_CACHE_TTL: duration('5m'),
+
+  SELF_APPROVE: z.enum(['write', 'read', 'none']).default('write'),
+  APPROVER_EMAILS: list,
+  REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
+
+  LINEAR_API_URL: url.default('https://api.linear.app'),
+  NOTION_API_URL: url.default('https://api.notion.com'),
+  NOTION_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2025-09-03')
+    .default('2025-09-03'),
+  SNOWFLAKE_ACCOUNT_URL: url.optional(),
+
+  UPSTREAM_TIMEOUT: duration('30s'),
+  UPSTREAM_MAX_RESPONSE_BYTES: byteSize(1024 * 1024),
+  UPSTREAM_ALLOW_LOOPBACK_HTTP: bool(false),
+});
+
+export type Level = 'read' | 'write';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  logLevel: string;
+  host: string;
+  port: number;
+  /** Base URL people and clients reach us at, without trailing slash. */
+  publicUrl: string;
+  allowedHosts: string[];
+  redis: { url: string; prefix: string };
+  sandbox: boolean;
+  workos: { apiKey: string; clientId: string; apiUrl: string; redirectUri: string };
+  auth: { issuer: string; jwksUrl: string; audience: string | undefined; authorizationServer: string };
+  secrets: { approvalToken: string; cookie: string };
+  durations: {
+    decisionWindowMs: number;
+    defaultAccessMs: number;
+    maxAccessMs: number;
+    retentionMs: number;
+    sessionTtlMs: number;
+    userCacheMs: number;
+  };
+  policy: { selfApprove: Level | 'none'; approverEmails: string[]; requestsPerMinute: number };
+  providers: {
+    linearUrl: string;
+    notionUrl: string;
+    notionVersion: string;
+    snowflakeUrl: string | undefined;
+  };
+  upstream: { timeoutMs: number; maxResponseBytes: number; allowLoopbackHttp: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** True when no WorkOS credentials are given (or SANDBOX=true): run against local stand-ins. */
+export function wantsSandbox(env: Env): boolean {
+  if (env.SANDBOX === 'true') return true;
+  if (env.SANDBOX === 'false') return false;
+  return !env.WORKOS_API_KEY?.trim();
+}
+
+/** Reads and validates the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(blankless);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const sandbox = e.SANDBOX === 'true' || (e.SANDBOX === 'auto' && !e.WORKOS_API_KEY);
+  const need = <T>(value: T | undefined, name: string, why: string): T => {
+    if (value === undefined) problems.push(`${name}: required ${why}`);
+    return value as T;
+  };
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://${hostForUrl(e.HOST)}:${e.PORT}`).replace(/\/+$/, '');
+  const publicHost = new URL(publicUrl).hostname;
+  const allowedHosts =
+    e.ALLOWED_HOSTS.length > 0 ? e.ALLOWED_HOSTS : [publicHost, 'localhost', '127.0.0.1', '[::1]'];
+
+  const issuer = e.AUTH_ISSUER ?? (e.AUTHKIT_DOMAIN ? `https://${e.AUTHKIT_DOMAIN}` : undefined);
+  const jwksUrl = e.AUTH_JWKS_URL ?? (issuer && e.AUTHKIT_DOMAIN ? `${issuer}/oauth2/jwks` : undefined);
+  const why = 'when WorkOS credentials are set (or set SANDBOX=true to use local stand-ins)';
+
+  if (!sandbox && e.UPSTREAM_ALLOW_LOOPBACK_HTTP && e.NODE_ENV === 'production') {
+    problems.push('UPSTREAM_ALLOW_LOOPBACK_HTTP: must not be true in production');
+  }
+  if (e.DEFAULT_ACCESS_DURATION > e.MAX_ACCESS_DURATION) {
+    problems.push('DEFAULT_ACCESS_DURATION: must not exceed MAX_ACCESS_DURATION');
+  }
+  if (e.GRANT_RETENTION < e.MAX_ACCESS_DURATION) {
+    problems.push('GRANT_RETENTION: must be at least MAX_ACCESS_DURATION');
+  }
+  if (
+    e.SNOWFLAKE_ACCOUNT_URL &&
+    !isSnowflakeAccountUrl(e.SNOWFLAKE_ACCOUNT_URL, e.UPSTREAM_ALLOW_LOOPBACK_HTTP)
+  ) {
+    problems.push('SNOWFLAKE_ACCOUNT_URL: expected https://<account>.snowflakecomputing.com');
+  }
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    allowedHosts,
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    sandbox,
+    workos: {
+      apiKey: need(e.WORKOS_API_KEY, 'WORKOS_API_KEY', 'outside sandbox mode'),
+      clientId: need(e.WORKOS_CLIENT_ID, 'WORKOS_CLIENT_ID', why),
+      apiUrl: e.WORKOS_API_URL.replace(/\/+$/, ''),
+      redirectUri: e.WORKOS_REDIRECT_URI ?? `${publicUrl}/auth/callback`,
+    },
+    auth: {
+      issuer: need(issuer, 'AUTHKIT_DOMAIN or AUTH_ISSUER', why),
+      jwksUrl: need(jwksUrl, 'AUTH_JWKS_URL (or AUTHKIT_DOMAIN)', why),
+      audience: e.AUTH_AUDIENCE,
+      authorizationServer: issuer ?? '',
+    },
+    secrets: {
+      approvalToken: need(e.APPROVAL_TOKEN_SECRET, 'APPROVAL_TOKEN_SECRET', why),
+      cookie: need(e.COOKIE_SECRET, 'COOKIE_SECRET', why),
+    },
+    durations: {
+      decisionWindowMs: e.DECISION_WINDOW,
+      defaultAccessMs: e.DEFAULT_ACCESS_DURATION,
+      maxAccessMs: e.MAX_ACCESS_DURATION,
+      retentionMs: e.GRANT_RETENTION,
+      sessionTtlMs: e.SESSION_TTL,
+      userCacheMs: e.USER_CACHE_TTL,
+    },
+    policy: {
+      selfApprove: e.SELF_APPROVE,
+      approverEmails: e.APPROVER_EMAILS.map((email) => email.toLowerCase()),
+      requestsPerMinute: e.REQUESTS_PER_MINUTE,
+    },
+    providers: {
+      linearUrl: e.LINEAR_API_URL.replace(/\/+$/, ''),
+      notionUrl: e.NOTION_API_URL.replace(/\/+$/, ''),
+      notionVersion: e.NOTION_VERSION,
+      snowflakeUrl: e.SNOWFLAKE_ACCOUNT_URL?.replace(/\/+$/, ''),
+    },
+    upstream: {
+      timeoutMs: e.UPSTREAM_TIMEOUT,
+      maxResponseBytes: e.UPSTREAM_MAX_RESPONSE_BYTES,
+      allowLoopbackHttp: e.UPSTREAM_ALLOW_LOOPBACK_HTTP,
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function isSnowflakeAccountUrl(text: string, allowLoopback: boolean): boolean {
+  const u = new URL(text);
+  if (allowLoopback && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return true;
+  return u.protocol === 'https:' && /^[a-z0-9-]+(\.[a-z0-9-]+)*\.snowflakecomputing\.com$/i.test(u.hostname);
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, wantsSandbox } from '../../src/config.js';
+import { formatDuration, parseDuration } from '../../src/lib/duration.js';
+
+const production = {
+  WORKOS_API_KEY: 'sk_test_123',
+  WORKOS_CLIENT_ID: 'client_123',
+  AUTHKIT_DOMAIN: 'acme.authkit.app',
+  APPROVAL_TOKEN_SECRET: 'a'.repeat(32),
+  COOKIE_SECRET: 'b'.repeat(32),
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(production);
+    expect(config.port).toBe(5711);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.sandbox).toBe(false);
+    expect(config.durations).toMatchObject({
+      decisionWindowMs: 5 * 60_000,
+      defaultAccessMs: 5 * 60_000,
+      maxAccessMs: 60 * 60_000,
+      retentionMs: 24 * 3_600_000,
+    });
+    expect(config.auth.issuer).toBe('https://acme.authkit.app');
+    expect(config.auth.jwksUrl).toBe('https://acme.authkit.app/oauth2/jwks');
+    expect(config.publicUrl).toBe('http://127.0.0.1:5711');
+    expect(config.workos.redirectUri).toBe('http://127.0.0.1:5711/auth/callback');
+  });
+
+  it('reports every bad variable at once, one line each', () => {
+    const attempt = () =>
+      loadConfig({
+        ...production,
+        PORT: 'eighty',
+        DECISION_WINDOW: 'soon',
+        SELF_APPROVE: 'maybe',
+        COOKIE_SECRET: 'short',
+      });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const problems = (error as ConfigError).problems;
+      expect(problems).toHaveLength(4);
+      expect(problems.join('\n')).toMatch(/PORT/);
+      expect(problems.join('\n')).toMatch(/DECISION_WINDOW: expected a duration/);
+      expect(problems.join('\n')).toMatch(/SELF_APPROVE/);
+      expect(problems.join('\n')).toMatch(/COOKIE_SECRET: must be at least 32 characters/);
+    }
+  });
+
+  it('requires WorkOS settings outside sandbox mode', () => {
+    expect(() => loadConfig({ WORKOS_API_KEY: 'sk_test_123' })).toThrow(/WORKOS_CLIENT_ID: required/);
+  });
+
+  it('refuses a default duration above the maximum', () => {
+    expect(() => loadConfig({ ...production, DEFAULT_ACCESS_DURATION: '2h' })).toThrow(
+      /DEFAULT_ACCESS_DURATION/,
+    );
+  });
+
+  it('only accepts a real Snowflake account host', () => {
+    expect(() => loadConfig({ ...production, SNOWFLAKE_ACCOUNT_URL: 'https://evil.example.com' })).toThrow(
+      /SNOWFLAKE_ACCOUNT_URL/,
+    );
+    expect(
+      loadConfig({ ...production, SNOWFLAKE_ACCOUNT_URL: 'https://acme-x1.snowflakecomputing.com' })
+        .providers,
+    ).toMatchObject({ snowflakeUrl: 'https://acme-x1.snowflakecomputing.com' });
+  });
+
+  it('picks sandbox mode when no WorkOS key is set', () => {
+    expect(wantsSandbox({})).toBe(true);
+    expect(wantsSandbox({ WORKOS_API_KEY: 'sk' })).toBe(false);
+    expect(wantsSandbox({ WORKOS_API_KEY: 'sk', SANDBOX: 'true' })).toBe(true);
+  });
+});
+
+describe('durations', () => {
+  it('parses units and bare milliseconds', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('24h')).toBe(86_400_000);
+    expect(parseDuration('250')).toBe(250);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+
+  it('formats for people', () => {
+    expect(formatDuration(300_000)).toBe('5 minutes');
+    expect(formatDuration(90_000)).toBe('1 minute 30 seconds');
+    expect(formatDuration(3_600_000)).toBe('1 hour');
+  });
+});
