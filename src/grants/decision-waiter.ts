@@ -1,0 +1,102 @@
+// Long-polling without polling: one shared subscription to the grant events channel wakes waiters by grant id.
+import type { Redis } from 'ioredis';
+import type { Grant } from './types.js';
+
+export interface DecisionWaiterOptions {
+  /** Channel carrying `<grantId> <status>` after every write. */
+  channel: string;
+  /** Reads the current record with the clock applied (and persisted). */
+  read: (id: string) => Promise<Grant | null>;
+  now: () => number;
+  /** Connection for pub/sub; default a lazy `redis.duplicate()`, quit by close(). A given one is only unsubscribed. */
+  subscriber?: Redis;
+}
+
+export class DecisionWaiter {
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private subscriber: Redis | null = null;
+  private listening: Promise<void> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: DecisionWaiterOptions,
+  ) {}
+
+  /** Resolves with the current record once the grant leaves pending, after `timeoutMs`, or on abort. */
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null> {
+    const { read } = this.options;
+    if (signal?.aborted) return read(id);
+    return new Promise<Grant | null>((resolve, reject) => {
+      const wakers = this.waiters.get(id) ?? new Set<() => void>();
+      this.waiters.set(id, wakers);
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      // Takes a thunk so nothing is started (or left rejected and unhandled) once the waiter has settled.
+      const settle = (result: () => Promise<Grant | null>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', wake);
+        wakers.delete(wake);
+        if (wakers.size === 0 && this.waiters.get(id) === wakers) this.waiters.delete(id);
+        result().then(resolve, reject);
+      };
+      const wake = () => settle(() => read(id));
+      const deadline = Date.now() + Math.max(0, timeoutMs);
+      timer = setTimeout(wake, Math.max(0, timeoutMs));
+      wakers.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+      // Subscribe first, then read: a decision made in between is then either in the read or in an event.
+      this.listen()
+        .then(() => (settled ? null : read(id)))
+        .then((grant) => {
+          if (settled) return;
+          if (grant?.status !== 'pending') return settle(async () => grant);
+          // Nobody publishes a decision window closing, so wake at decideBy and let the clock expire it.
+          const untilExpiry = grant.decideBy - this.options.now() + 1;
+          clearTimeout(timer);
+          timer = setTimeout(wake, Math.max(0, Math.min(deadline - Date.now(), untilExpiry)));
+        })
+        .catch((error: unknown) => settle(() => Promise.reject(error)));
+    });
+  }
+
+  /** Wakes every waiter with the current record and drops the subscription (quitting the connection we made). */
+  async close(): Promise<void> {
+    for (const wakers of [...this.waiters.values()]) for (const wake of [...wakers]) wake();
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    this.listening = null;
+    if (!subscriber) return;
+    subscriber.off('message', this.onMessage);
+    if (this.options.subscriber) await subscriber.unsubscribe(this.options.channel);
+    else await subscriber.quit();
+  }
+
+  private listen(): Promise<void> {
+    if (!this.listening) {
+      const subscriber = this.options.subscriber ?? this.redis.duplicate();
+      this.subscriber = subscriber;
+      subscriber.on('message', this.onMessage);
+      this.listening = subscriber.subscribe(this.options.channel).then(
+        () => undefined,
+        (error: unknown) => {
+          // Let the next waiter try again on a fresh subscription.
+          subscriber.off('message', this.onMessage);
+          if (!this.options.subscriber) subscriber.disconnect();
+          this.subscriber = null;
+          this.listening = null;
+          throw error;
+        },
+      );
+    }
+    return this.listening;
+  }
+
+  private readonly onMessage = (channel: string, message: string) => {
+    if (channel !== this.options.channel) return;
+    const [id, status] = message.split(' ');
+    if (!id || status === 'pending') return;
+    for (const wake of [...(this.waiters.get(id) ?? [])]) wake();
+  };
+}

@@ -1,0 +1,411 @@
+// The grant and session store on Redis: every write one atomic Lua compare-and-set, every change published.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { DecisionWaiter } from './decision-waiter.js';
+import { type GrantKeys, grantKeys, type SessionRef } from './keys.js';
+import type {
+  GrantStore,
+  NewBroadGrant,
+  NewRequestGrant,
+  SessionRecord,
+  TransitionFailure,
+  TransitionResult,
+} from './store-api.js';
+import {
+  decodeGrant,
+  pairsToHash,
+  parseReply,
+  type ScriptReply,
+  sessionDefaults,
+  toSession,
+  unexpectedReply,
+} from './store-codec.js';
+import {
+  applyApproval,
+  applyCancel,
+  applyConsume,
+  applyDenial,
+  applyFinish,
+  applySupersede,
+  grantVersion,
+  isTransitionError,
+  newBroadGrant,
+  newRequestGrant,
+  type TransitionError,
+  withClock,
+} from './transitions.js';
+import type { Actor, ApprovalChoice, Grant, GrantStatus, SessionIdentity } from './types.js';
+
+export interface RedisGrantStoreOptions {
+  /** Prefix of every key and of the events channel, e.g. 'cs:' (no braces). */
+  prefix: string;
+  /** How long a grant stays readable after its last transition (key PX, refreshed on each transition). */
+  retentionMs: number;
+  /** Session hash TTL, refreshed whenever the session is touched or written. */
+  sessionTtlMs: number;
+  /** How long a pending grant waits for a decision before it reads as expired. */
+  decisionWindowMs: number;
+  /** Longest access an approver may grant. */
+  maxAccessMs: number;
+  /** How long an approved per-request grant stays usable (approver may change it); default maxAccessMs. */
+  requestAccessMs?: number;
+  /** Clock; default Date.now. */
+  now?: () => number;
+  /** Connection for pub/sub; default a lazy `redis.duplicate()`, quit by close(). A given one is only unsubscribed. */
+  subscriber?: Redis;
+}
+
+/** One script per atomic operation, loaded once per process and registered on each connection used. */
+const SCRIPTS = {
+  countersignTransition: { file: 'transition.lua', keys: 2 },
+  countersignConsume: { file: 'consume.lua', keys: 1 },
+  countersignCreateBroad: { file: 'create-broad.lua', keys: 3 },
+  countersignApproveBroad: { file: 'approve-broad.lua', keys: 3 },
+  countersignTouchSession: { file: 'touch-session.lua', keys: 1 },
+} as const;
+type ScriptName = keyof typeof SCRIPTS;
+const LUA = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([name, s]) => [
+    name,
+    readFileSync(new URL(`./scripts/${s.file}`, import.meta.url), 'utf8'),
+  ]),
+) as Record<ScriptName, string>;
+
+const NOT_FOUND = { ok: false, code: 'not_found' } as const satisfies TransitionFailure;
+const FORBIDDEN = { ok: false, code: 'forbidden' } as const satisfies TransitionFailure;
+const RETRY = Symbol('retry');
+/** Bounds the optimistic loops; each retry means another writer made progress, so this is never hit in practice. */
+const MAX_ATTEMPTS = 10;
+
+export class RedisGrantStore implements GrantStore {
+  private readonly keys: GrantKeys;
+  private readonly now: () => number;
+  private readonly waiter: DecisionWaiter;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisGrantStoreOptions,
+  ) {
+    this.keys = grantKeys(options.prefix);
+    this.now = options.now ?? Date.now;
+    this.waiter = new DecisionWaiter(redis, {
+      channel: this.keys.events,
+      read: (id) => this.load(id),
+      now: this.now,
+      subscriber: options.subscriber,
+    });
+    const commands = redis as unknown as Record<string, unknown>;
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      if (typeof commands[name] !== 'function') {
+        redis.defineCommand(name, { numberOfKeys: script.keys, lua: LUA[name as ScriptName] });
+      }
+    }
+  }
+
+  async touchSession(identity: SessionIdentity, clientName?: string | null): Promise<SessionRecord> {
+    const { sid, organizationId, userId, userEmail } = identity;
+    const reply = await this.run(
+      'countersignTouchSession',
+      [this.keys.session(identity)],
+      [this.options.sessionTtlMs, sid, organizationId ?? '', userId, userEmail, this.now(), clientName ?? ''],
+    );
+    if (reply.code !== 'ok') throw unexpectedReply(reply);
+    return toSession(pairsToHash(reply.fields), identity);
+  }
+
+  async getSession(identity: SessionRef): Promise<SessionRecord | null> {
+    const hash = await this.redis.hgetall(this.keys.session(identity));
+    return Object.keys(hash).length > 0 ? toSession(hash, identity) : null;
+  }
+
+  async createBroad(input: NewBroadGrant): Promise<{ grant: Grant; superseded: Grant | null }> {
+    const id = this.keys.newGrantId(input.owner, randomBytes(15));
+    const sessionKey = this.keys.session(input.owner);
+    const grantKey = this.keys.grant(id)!;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const { decisionWindowMs, maxAccessMs } = this.options;
+      const grant = newBroadGrant(input, { id, now, decisionWindowMs, maxAccessMs });
+      const pendingId = (await this.redis.hget(sessionKey, 'pendingBroadId')) ?? '';
+      const prev = pendingId ? await this.readSibling(pendingId, sessionKey) : null;
+      // The previous request dies visibly (superseded), or as expired when its window had already closed.
+      const prevNext =
+        prev?.status === 'pending' ? retire(prev, (g) => applySupersede(g, id, { now }), now) : null;
+      const reply = await this.run(
+        'countersignCreateBroad',
+        [sessionKey, grantKey, prevNext ? this.keys.grant(pendingId)! : grantKey],
+        [
+          pendingId,
+          id,
+          JSON.stringify(grant),
+          prevNext && prev ? grantVersion(prev) : '',
+          prevNext ? JSON.stringify(prevNext) : '',
+          prevNext?.status ?? '',
+          this.options.retentionMs,
+          this.options.sessionTtlMs,
+          this.keys.events,
+          ...sessionDefaults(grant, now),
+        ],
+      );
+      if (reply.code === 'ok') {
+        return { grant, superseded: prevNext?.status === 'superseded' ? prevNext : null };
+      }
+      if (reply.code !== 'retry') throw unexpectedReply(reply);
+    }
+    throw new Error(`createBroad: gave up after ${MAX_ATTEMPTS} attempts under contention`);
+  }
+
+  async createRequest(input: NewRequestGrant): Promise<Grant> {
+    const id = this.keys.newGrantId(input.owner, randomBytes(15));
+    const durationMs = this.options.requestAccessMs ?? this.options.maxAccessMs;
+    const grant = newRequestGrant(input, {
+      id,
+      now: this.now(),
+      decisionWindowMs: this.options.decisionWindowMs,
+      durationMs,
+    });
+    const results = await this.redis
+      .multi()
+      .set(this.keys.grant(id)!, JSON.stringify(grant), 'PX', this.options.retentionMs, 'NX')
+      .publish(this.keys.events, `${id} pending`)
+      .exec();
+    if (results?.[0]?.[0] || results?.[0]?.[1] !== 'OK') {
+      throw new Error(`createRequest: could not store grant ${id}`);
+    }
+    return grant;
+  }
+
+  get(id: string): Promise<Grant | null> {
+    return this.load(id);
+  }
+
+  async activeBroad(identity: SessionRef): Promise<Grant | null> {
+    const sessionKey = this.keys.session(identity);
+    const id = await this.redis.hget(sessionKey, 'activeBroadId');
+    if (!id || this.keys.sessionOfGrant(id) !== sessionKey) return null;
+    const grant = await this.load(id);
+    return grant?.kind === 'broad' && grant.status === 'approved' ? grant : null;
+  }
+
+  approve(id: string, by: Actor, choice: ApprovalChoice): Promise<TransitionResult> {
+    return this.change(
+      id,
+      (grant, now) => applyApproval(grant, by, choice, { now, maxAccessMs: this.options.maxAccessMs }),
+      (current, next, now) =>
+        current.kind === 'broad'
+          ? this.writeBroadApproval(current, next, by, now)
+          : this.writeTransition(current, next),
+    );
+  }
+
+  deny(id: string, by: Actor, reason: string | null): Promise<TransitionResult> {
+    return this.change(id, (grant, now) => applyDenial(grant, by, reason, { now }));
+  }
+
+  cancel(id: string, by: Actor): Promise<TransitionResult> {
+    return this.change(id, (grant, now) => applyCancel(grant, by, { now }));
+  }
+
+  finish(
+    id: string,
+    to: Extract<GrantStatus, 'ended' | 'revoked' | 'released'>,
+    by: Actor,
+    note?: string | null,
+  ): Promise<TransitionResult> {
+    return this.change(id, (grant, now) => applyFinish(grant, to, by, note, { now }));
+  }
+
+  consume(id: string, owner: SessionIdentity, by: Actor): Promise<TransitionResult> {
+    return this.change(
+      id,
+      (grant, now) => (sameOwner(grant, owner) ? applyConsume(grant, by, { now }) : FORBIDDEN),
+      (current, next, now) =>
+        this.run(
+          'countersignConsume',
+          [this.keys.grant(id)!],
+          [
+            owner.sid,
+            owner.organizationId ?? '',
+            owner.userId,
+            grantVersion(current),
+            JSON.stringify(next),
+            now,
+            this.options.retentionMs,
+            this.keys.events,
+            id,
+          ],
+        ),
+    );
+  }
+
+  async recordUse(id: string): Promise<void> {
+    const key = this.keys.uses(id);
+    if (!key) return;
+    await this.redis.multi().incr(key).pexpire(key, this.options.retentionMs).exec();
+  }
+
+  waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null> {
+    if (!this.keys.grant(id)) return Promise.resolve(null);
+    return this.waiter.wait(id, timeoutMs, signal);
+  }
+
+  /** Wakes every waiter with the current record and drops the events subscription. Does not quit `redis`. */
+  close(): Promise<void> {
+    return this.waiter.close();
+  }
+
+  /** Read → compute in TypeScript → compare-and-set in Lua; retried only when the session moved under us. */
+  private async change(
+    id: string,
+    compute: (current: Grant, now: number) => Grant | TransitionError | TransitionFailure,
+    write: (current: Grant, next: Grant, now: number) => Promise<ScriptReply> = (c, n) =>
+      this.writeTransition(c, n),
+  ): Promise<TransitionResult> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await this.load(id);
+      if (!current) return NOT_FOUND;
+      const now = this.now();
+      const next = compute(current, now);
+      if ('ok' in next) return next;
+      if (isTransitionError(next)) {
+        return next.code === 'invalid'
+          ? { ok: false, code: 'invalid', grant: current, message: next.error }
+          : { ok: false, code: 'conflict', grant: current };
+      }
+      const result = await this.outcome(await write(current, next, now), current, next);
+      if (result !== RETRY) return result;
+    }
+    throw new Error(`grant ${id}: gave up after ${MAX_ATTEMPTS} attempts under contention`);
+  }
+
+  /** The one place script replies become typed results. */
+  private async outcome(
+    reply: ScriptReply,
+    previous: Grant,
+    next: Grant,
+  ): Promise<TransitionResult | typeof RETRY> {
+    switch (reply.code) {
+      case 'ok':
+        return { ok: true, grant: next, previous };
+      case 'conflict': {
+        const uses = await this.redis.get(this.keys.uses(previous.id)!);
+        return {
+          ok: false,
+          code: 'conflict',
+          grant: await this.settleClock(decodeGrant(reply.current, uses)),
+        };
+      }
+      case 'missing':
+        return NOT_FOUND;
+      case 'forbidden':
+        return FORBIDDEN;
+      case 'retry':
+        return RETRY;
+    }
+  }
+
+  private writeTransition(current: Grant, next: Grant): Promise<ScriptReply> {
+    // A broad grant leaving pending (or approved) must not stay the session's pending (or active) one.
+    const pointer =
+      current.kind !== 'broad' ? '' : current.status === 'pending' ? 'pendingBroadId' : 'activeBroadId';
+    return this.run(
+      'countersignTransition',
+      [this.keys.grant(current.id)!, this.keys.sessionOfGrant(current.id)!],
+      [
+        current.status,
+        grantVersion(current),
+        JSON.stringify(next),
+        this.options.retentionMs,
+        this.keys.events,
+        current.id,
+        next.status,
+        pointer,
+      ],
+    );
+  }
+
+  private async writeBroadApproval(
+    current: Grant,
+    next: Grant,
+    by: Actor,
+    now: number,
+  ): Promise<ScriptReply> {
+    const grantKey = this.keys.grant(current.id)!;
+    const sessionKey = this.keys.sessionOfGrant(current.id)!;
+    const activeId = (await this.redis.hget(sessionKey, 'activeBroadId')) ?? '';
+    const prev = activeId && activeId !== current.id ? await this.readSibling(activeId, sessionKey) : null;
+    const replaced = `replaced by ${current.id}`;
+    const prevNext =
+      prev?.status === 'approved'
+        ? retire(prev, (g) => applyFinish(g, 'ended', by, replaced, { now, supersededBy: current.id }), now)
+        : null;
+    return this.run(
+      'countersignApproveBroad',
+      [grantKey, sessionKey, prevNext ? this.keys.grant(activeId)! : grantKey],
+      [
+        grantVersion(current),
+        current.id,
+        JSON.stringify(next),
+        activeId,
+        prevNext && prev ? grantVersion(prev) : '',
+        prevNext ? JSON.stringify(prevNext) : '',
+        this.options.retentionMs,
+        this.options.sessionTtlMs,
+        this.keys.events,
+        ...sessionDefaults(current, now),
+      ],
+    );
+  }
+
+  /** The stored record with the clock applied; a clock transition is persisted by CAS so all readers agree. */
+  private async load(id: string): Promise<Grant | null> {
+    const grant = await this.read(id);
+    return grant ? this.settleClock(grant) : null;
+  }
+
+  private async read(id: string): Promise<Grant | null> {
+    const key = this.keys.grant(id);
+    const usesKey = this.keys.uses(id);
+    if (!key || !usesKey) return null;
+    const [raw, uses] = await this.redis.mget(key, usesKey);
+    return raw ? decodeGrant(raw, uses ?? null) : null;
+  }
+
+  /** A grant a session pointer names; ignored unless it carries the same hash tag (never a cross-slot key). */
+  private readSibling(id: string, sessionKey: string): Promise<Grant | null> {
+    return this.keys.sessionOfGrant(id) === sessionKey ? this.read(id) : Promise.resolve(null);
+  }
+
+  private async settleClock(grant: Grant): Promise<Grant> {
+    let current = grant;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { grant: next, transition } = withClock(current, this.now());
+      if (!transition) return current;
+      const reply = await this.writeTransition(current, next);
+      if (reply.code !== 'conflict') return next;
+      current = decodeGrant(reply.current, String(current.uses));
+    }
+    return withClock(current, this.now()).grant;
+  }
+
+  private async run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<ScriptReply> {
+    const command = (this.redis as unknown as Record<ScriptName, (...a: string[]) => Promise<unknown>>)[name];
+    return parseReply(await command.call(this.redis, ...keys, ...args.map(String)));
+  }
+}
+
+/** The change that retires `grant` now: the clock's own (expired / ended) if it is due, else `change`. */
+function retire(grant: Grant, change: (g: Grant) => Grant | TransitionError, now: number): Grant | null {
+  const clocked = withClock(grant, now);
+  const next = clocked.transition ? clocked.grant : change(grant);
+  return isTransitionError(next) ? null : next;
+}
+
+function sameOwner(grant: Grant, owner: SessionIdentity): boolean {
+  return (
+    grant.owner.sid === owner.sid &&
+    (grant.owner.organizationId ?? null) === (owner.organizationId ?? null) &&
+    grant.owner.userId === owner.userId
+  );
+}

@@ -1,0 +1,78 @@
+// The contract of the grant store: every read and every atomic transition the adapters may use.
+import type { Actor, ApprovalChoice, Grant, GrantStatus, SessionIdentity } from './types.js';
+
+export interface SessionRecord extends SessionIdentity {
+  createdAt: number;
+  /** MCP client name captured at `initialize`. */
+  clientName: string | null;
+  pendingBroadId: string | null;
+  activeBroadId: string | null;
+}
+
+export type TransitionFailure =
+  /** No such grant (or retention ran out). */
+  | { ok: false; code: 'not_found' }
+  /** Someone else changed it first; `grant` is its current state (e.g. approved by X). */
+  | { ok: false; code: 'conflict'; grant: Grant }
+  /** The choice widens the request, names unknown providers, or the call does not match. */
+  | { ok: false; code: 'invalid'; grant: Grant; message: string }
+  /** The grant belongs to another session. */
+  | { ok: false; code: 'forbidden' };
+
+export type TransitionResult = { ok: true; grant: Grant; previous: Grant } | TransitionFailure;
+
+export interface NewBroadGrant {
+  owner: SessionIdentity;
+  clientName: string | null;
+  reason: string | null;
+  level: 'read' | 'write';
+  providers: string[];
+  durationMs: number;
+}
+
+export interface NewRequestGrant {
+  owner: SessionIdentity;
+  clientName: string | null;
+  reason: string | null;
+  level: 'read' | 'write';
+  provider: string;
+  request: Grant['request'] & object;
+}
+
+export interface GrantStore {
+  /** Get-or-create the session for (sid, org); refreshes email and, when given, the client name. */
+  touchSession(identity: SessionIdentity, clientName?: string | null): Promise<SessionRecord>;
+  getSession(identity: Pick<SessionIdentity, 'sid' | 'organizationId'>): Promise<SessionRecord | null>;
+
+  /** New pending broad grant; atomically supersedes the session's previous pending broad grant. */
+  createBroad(input: NewBroadGrant): Promise<{ grant: Grant; superseded: Grant | null }>;
+  /** New pending per-request grant. */
+  createRequest(input: NewRequestGrant): Promise<Grant>;
+
+  /** Current record, with the clock applied (a pending grant past its window reads as expired, etc.). */
+  get(id: string): Promise<Grant | null>;
+  /** The approved, unexpired broad grant of a session, if any. */
+  activeBroad(identity: Pick<SessionIdentity, 'sid' | 'organizationId'>): Promise<Grant | null>;
+
+  approve(id: string, by: Actor, choice: ApprovalChoice): Promise<TransitionResult>;
+  deny(id: string, by: Actor, reason: string | null): Promise<TransitionResult>;
+  /** pending → cancelled: the assistant withdrew its own request. */
+  cancel(id: string, by: Actor): Promise<TransitionResult>;
+  /** approved → ended | revoked | released. */
+  finish(
+    id: string,
+    to: Extract<GrantStatus, 'ended' | 'revoked' | 'released'>,
+    by: Actor,
+    note?: string | null,
+  ): Promise<TransitionResult>;
+  /** approved request grant → consumed, only for its owner and only before it expires. Single use. */
+  consume(id: string, owner: SessionIdentity, by: Actor): Promise<TransitionResult>;
+  /** Counts one upstream call made under an approved grant. */
+  recordUse(id: string): Promise<void>;
+
+  /**
+   * Resolves as soon as the grant leaves `pending` (or `timeoutMs` passes), without polling:
+   * every transition publishes on a Redis channel. Returns the current record.
+   */
+  waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null>;
+}

@@ -1,0 +1,72 @@
+// How the Redis store's data looks on the wire: script replies, grant JSON and session hashes.
+import type { SessionRef } from './keys.js';
+import type { SessionRecord } from './store-api.js';
+import type { Grant } from './types.js';
+
+/** Every Lua script answers with an explicit status string first (never a bare nil/false). */
+export type ScriptReply =
+  | { code: 'ok'; fields: string[] }
+  | { code: 'conflict'; current: string }
+  | { code: 'missing' | 'retry' | 'forbidden' };
+
+export function parseReply(reply: unknown): ScriptReply {
+  if (!Array.isArray(reply) || !reply.every((part) => typeof part === 'string')) throw unexpectedReply(reply);
+  const [code, ...rest] = reply as string[];
+  if (code === 'ok') return { code, fields: rest };
+  if (code === 'conflict' && rest[0] !== undefined) return { code, current: rest[0] };
+  if (code === 'missing' || code === 'retry' || code === 'forbidden') return { code };
+  throw unexpectedReply(reply);
+}
+
+export function unexpectedReply(reply: unknown): Error {
+  return new Error(`grant store: unexpected script reply ${JSON.stringify(reply)?.slice(0, 200)}`);
+}
+
+/** Parses a stored record; the uses counter lives in its own key so recording a call never rewrites the JSON. */
+export function decodeGrant(raw: string, uses: string | null): Grant {
+  const grant = JSON.parse(raw) as Grant;
+  if (typeof grant?.id !== 'string' || typeof grant.status !== 'string' || !Array.isArray(grant.history)) {
+    throw new Error('grant store: malformed grant record');
+  }
+  const counted = uses === null ? Number.NaN : Number(uses);
+  return Number.isFinite(counted) ? { ...grant, uses: counted } : grant;
+}
+
+/** Field/value pairs that recreate the owner's session whole if it was evicted (written only where missing). */
+export function sessionDefaults(grant: Grant, now: number): string[] {
+  const { sid, organizationId, userId, userEmail } = grant.owner;
+  return [
+    ...['sid', sid, 'organizationId', organizationId ?? '', 'userId', userId, 'userEmail', userEmail],
+    ...[
+      'createdAt',
+      String(now),
+      'clientName',
+      grant.clientName ?? '',
+      'pendingBroadId',
+      '',
+      'activeBroadId',
+      '',
+    ],
+  ];
+}
+
+/** Session hashes store null as '' (Redis hashes have no null). */
+export function toSession(hash: Record<string, string>, ref: SessionRef): SessionRecord {
+  return {
+    sid: hash.sid || ref.sid,
+    organizationId: hash.organizationId || null,
+    userId: hash.userId ?? '',
+    userEmail: hash.userEmail ?? '',
+    createdAt: Number(hash.createdAt ?? 0),
+    clientName: hash.clientName || null,
+    pendingBroadId: hash.pendingBroadId || null,
+    activeBroadId: hash.activeBroadId || null,
+  };
+}
+
+/** A flat [field, value, ...] reply as an object. */
+export function pairsToHash(fields: readonly string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) hash[fields[i]!] = fields[i + 1]!;
+  return hash;
+}
