@@ -1,0 +1,32 @@
+// The sandbox guide page: how to point an MCP client at this server and try the whole flow.
+import type { Config } from '../config.js';
+import { ALICE, BOB, MALLORY } from './people.js';
+
+const esc = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+export function sandboxPage(config: Config, token: string): string {
+  const mcpUrl = `${config.publicUrl}/mcp`;
+  const claude = `claude mcp add --transport http countersign ${mcpUrl} --header "Authorization: Bearer ${token}"`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Countersign sandbox</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
+code,pre{background:#f3f3f5;border-radius:6px;padding:.15rem .35rem;font-size:13px}pre{padding:.8rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+.note{background:#fff7e0;border:1px solid #f0d58c;border-radius:8px;padding:.6rem .9rem}</style></head><body>
+<h1>Countersign sandbox</h1>
+<p class="note">Sandbox mode: WorkOS and the provider APIs are local stand-ins on loopback. Nothing leaves this machine.</p>
+<h2>1. Connect an MCP client</h2>
+<p>MCP endpoint: <code>${esc(mcpUrl)}</code></p>
+<p>Bearer token for ${esc(ALICE.firstName)} (${esc(ALICE.email)}), valid 12 hours:</p>
+<pre>${esc(token)}</pre>
+<p>Claude Code:</p><pre>${esc(claude)}</pre>
+<h2>2. Ask for access</h2>
+<p>Ask the assistant to read your Linear issues. It calls <code>request_elevated_access</code> and shows you a consent link.</p>
+<h2>3. Decide</h2>
+<p>Open the link and sign in as one of the sandbox people: ${esc(ALICE.email)} (the requester),
+${esc(BOB.email)} (an approver) or ${esc(MALLORY.email)} (a stranger, who is refused).</p>
+</body></html>`;
+}

@@ -1,0 +1,106 @@
+// Sandbox mode: local WorkOS and provider stand-ins (and Redis if needed), wired in place of the real services.
+import { randomBytes } from 'node:crypto';
+import { type Request, Router } from 'express';
+import type { Config } from '../config.js';
+import { isLoopbackHost } from '../providers/url.js';
+import { startDemoProvider } from './demo-provider.js';
+import { ALICE, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
+import { type PrivateRedis, redisAnswers, startPrivateRedis } from './redis.js';
+import { sandboxPage } from './sandbox-page.js';
+import { startWorkosStandIn } from './workos/index.js';
+
+export interface Sandbox {
+  /** Environment overrides that point Countersign at the stand-ins. */
+  env: Record<string, string>;
+  router(config: Config): Router;
+  banner(config: Config): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The assistant's sandbox session: one AuthKit-style sid for Alice, so every token lands in the same session. */
+const SANDBOX_SID = 'session_sandbox_alice';
+
+export async function startSandbox(env: Record<string, string | undefined>): Promise<Sandbox> {
+  let privateRedis: PrivateRedis | null = null;
+  const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (!(await redisAnswers(redisUrl))) {
+    privateRedis = await startPrivateRedis();
+    if (!privateRedis) {
+      throw new Error(
+        `Nothing answers at ${redisUrl} and redis-server is not installed. Start Redis or set REDIS_URL.`,
+      );
+    }
+  }
+
+  const clientId = 'client_sandbox';
+  const apiKey = `sk_sandbox_${randomBytes(12).toString('hex')}`;
+  const workos = await startWorkosStandIn({ clientId, apiKey });
+  const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
+  const mintToken = () =>
+    workos.mintAccessToken(ALICE.id, { sid: SANDBOX_SID, orgId: SANDBOX_ORGANIZATION.id, expiresIn: '12h' });
+
+  const overrides: Record<string, string> = {
+    SANDBOX: 'true',
+    HOST: '127.0.0.1',
+    WORKOS_API_KEY: apiKey,
+    WORKOS_CLIENT_ID: clientId,
+    WORKOS_API_URL: workos.url,
+    AUTH_ISSUER: workos.issuer,
+    AUTH_JWKS_URL: workos.jwksUrl,
+    APPROVAL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+    COOKIE_SECRET: randomBytes(32).toString('base64url'),
+    LINEAR_API_URL: demo.linearUrl,
+    NOTION_API_URL: demo.notionUrl,
+    SNOWFLAKE_ACCOUNT_URL: demo.snowflakeUrl,
+    UPSTREAM_ALLOW_LOOPBACK_HTTP: 'true',
+    APPROVER_EMAILS: env.APPROVER_EMAILS ?? SANDBOX_APPROVER_EMAILS.join(','),
+  };
+  if (privateRedis) overrides.REDIS_URL = privateRedis.url;
+
+  return {
+    env: overrides,
+    router(config) {
+      const router = Router();
+      const loopbackOnly = (req: Request) =>
+        isLoopbackHost(req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '');
+      router.get('/sandbox/token', async (req, res) => {
+        if (!loopbackOnly(req)) {
+          res.status(403).json({ error: 'loopback_only' });
+          return;
+        }
+        res.setHeader('Cache-Control', 'no-store');
+        res.json({ token: await mintToken(), mcpUrl: `${config.publicUrl}/mcp` });
+      });
+      router.get('/sandbox', async (req, res) => {
+        if (!loopbackOnly(req)) {
+          res.status(403).send('loopback only');
+          return;
+        }
+        res.setHeader('Cache-Control', 'no-store');
+        res.type('html').send(sandboxPage(config, await mintToken()));
+      });
+      return router;
+    },
+    async banner(config) {
+      const token = await mintToken();
+      const mcpUrl = `${config.publicUrl}/mcp`;
+      return [
+        '',
+        '  SANDBOX MODE: no WorkOS credentials are set, so local stand-ins play WorkOS and the provider APIs.',
+        `  Everything listens on loopback only. Guide: ${config.publicUrl}/sandbox`,
+        '',
+        `  MCP URL:      ${mcpUrl}`,
+        `  Bearer token: ${token}`,
+        `  (also at GET ${config.publicUrl}/sandbox/token; signed in as ${ALICE.email}, approver ${SANDBOX_APPROVER_EMAILS.join(', ')})`,
+        '',
+        `  Claude Code:  claude mcp add --transport http countersign ${mcpUrl} --header "Authorization: Bearer <token>"`,
+        '',
+      ].join('\n');
+    },
+    async close() {
+      await demo.close();
+      await workos.close();
+      privateRedis?.stop();
+    },
+  };
+}
