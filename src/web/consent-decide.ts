@@ -1,0 +1,154 @@
+// A posted decision, checked step by step (form check, policy, state, fields) before one atomic store call.
+import type { AuditEvent, AuditSink } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import { mayDecide } from '../grants/policy.js';
+import type { GrantStore, TransitionResult } from '../grants/store-api.js';
+import type { Actor, Grant } from '../grants/types.js';
+import type { BrowserSession } from './browser-session.js';
+import { approvalChoice, type DecisionForm, parseDecisionForm } from './consent-form.js';
+import { consentFormPage, deciderOf, viewerRights } from './consent-view.js';
+import { csrfMatches, csrfToken } from './csrf.js';
+import type { ProviderNames } from './pages/describe.js';
+import { grantStatePage } from './pages/grant-state.js';
+import type { PageContext } from './pages/layout.js';
+import { badRequestPage, forbiddenPage, notAllowedPage, notFoundPage } from './pages/notices.js';
+
+export interface DecideDeps {
+  config: Config;
+  store: GrantStore;
+  audit: AuditSink;
+  names: ProviderNames;
+}
+
+export interface Decided {
+  status: number;
+  page: string;
+}
+
+function actorOf(session: BrowserSession): Actor {
+  return {
+    type: 'user',
+    id: session.userId,
+    email: session.email,
+    ...(session.name ? { name: session.name } : {}),
+    via: 'web',
+  };
+}
+
+/**
+ * Every refusal leaves the grant untouched and the link usable: nothing here spends the token. Only the
+ * store's pending→decided compare-and-set does, so a mistake can be corrected and the form sent again.
+ */
+export async function decide(
+  deps: DecideDeps,
+  ctx: PageContext,
+  session: BrowserSession,
+  grant: Grant,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<Decided> {
+  const { config, store, audit, names } = deps;
+  const actor = actorOf(session);
+  const auditActor: AuditEvent['actor'] = {
+    type: 'user',
+    id: session.userId,
+    email: session.email,
+    via: 'web',
+  };
+  const owner = {
+    userId: grant.owner.userId,
+    sid: grant.owner.sid,
+    organizationId: grant.owner.organizationId,
+  };
+  const refused = (detail: string) =>
+    audit.record({ type: 'grant.decision_refused', grantId: grant.id, ...owner, actor: auditActor, detail });
+  const notAllowed = (reason: string): Decided => {
+    refused(`not allowed: ${reason}`);
+    return { status: 403, page: notAllowedPage(ctx, reason, grant.owner.userEmail) };
+  };
+  const stale = (current: Grant): Decided => {
+    refused(`no longer pending: ${current.status}`);
+    const lead = 'Your decision was not recorded: this request is no longer waiting for one.';
+    return { status: 409, page: grantStatePage(current, ctx, names, lead) };
+  };
+
+  if (!csrfMatches(config.secrets.cookie, session.sid, grant.id, body.csrf)) {
+    refused('form check (csrf) missing or wrong');
+    return {
+      status: 403,
+      page: forbiddenPage(ctx, 'The form check failed: reload the approval page and decide again.'),
+    };
+  }
+  const rights = viewerRights(grant, deciderOf(session), config.policy);
+  if (!rights.deny.ok) return notAllowed(rights.deny.reason);
+  if (grant.status !== 'pending') return stale(grant);
+
+  const parsed = parseDecisionForm(body);
+  if (!parsed.ok) return { status: 400, page: badRequestPage(ctx, parsed.message) };
+  const form = parsed.value;
+  // A refused choice shows the form again, as the person filled it in, with the reason on top.
+  const again = (error: string, current: Grant = grant): Decided => ({
+    status: 400,
+    page: consentFormPage(
+      {
+        grant: current,
+        rights: viewerRights(current, deciderOf(session), config.policy),
+        token,
+        csrf: csrfToken(config.secrets.cookie, session.sid, current.id),
+        maxAccessMs: config.durations.maxAccessMs,
+        providerNames: names,
+        error,
+        submitted: submittedValues(form),
+      },
+      ctx,
+    ),
+  });
+
+  let result: TransitionResult;
+  if (form.decision === 'deny') {
+    result = await store.deny(grant.id, actor, form.notes || null);
+  } else {
+    const choice = approvalChoice(grant, form, config.durations.maxAccessMs);
+    if (!choice.ok) return again(choice.message);
+    const right = mayDecide(grant, deciderOf(session), config.policy, choice.value.level);
+    if (!right.ok) return notAllowed(right.reason);
+    result = await store.approve(grant.id, actor, choice.value.choice);
+  }
+
+  if (!result.ok) {
+    switch (result.code) {
+      case 'conflict':
+        return stale(result.grant);
+      case 'invalid':
+        return again(`${result.message[0]?.toUpperCase()}${result.message.slice(1)}.`, result.grant);
+      case 'not_found':
+        return { status: 404, page: notFoundPage(ctx) };
+      case 'forbidden':
+        return notAllowed('the store refused this decision');
+    }
+  }
+  const g = result.grant;
+  audit.record(
+    g.status === 'approved'
+      ? {
+          type: 'grant.approved',
+          grantId: g.id,
+          ...owner,
+          actor: auditActor,
+          level: g.level,
+          providers: g.providers,
+          durationMs: g.durationMs,
+        }
+      : { type: 'grant.denied', grantId: g.id, ...owner, actor: auditActor },
+  );
+  return { status: 200, page: grantStatePage(g, ctx, names) };
+}
+
+function submittedValues(form: DecisionForm) {
+  return {
+    notes: form.notes,
+    ...(form.providers ? { providers: form.providers } : {}),
+    ...(form.level ? { level: form.level } : {}),
+    ...(form.duration !== undefined ? { durationMs: form.duration } : {}),
+  };
+}
