@@ -1,0 +1,45 @@
+// Process entry: configuration (sandbox stand-ins when no credentials are set) → server; graceful shutdown.
+import { ConfigError, loadConfig, wantsSandbox } from './config.js';
+import { type Sandbox, startSandbox } from './sandbox/start-sandbox.js';
+import { StartupError, startServer } from './start.js';
+
+async function main(): Promise<void> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  let sandbox: Sandbox | null = null;
+  if (wantsSandbox(env)) {
+    sandbox = await startSandbox(env);
+    Object.assign(env, sandbox.env);
+  }
+
+  const config = loadConfig(env);
+  const server = await startServer(config, sandbox ? [sandbox.router(config)] : []);
+  const mcpUrl = `${config.publicUrl}/mcp`;
+  server.logger.info({ url: server.url, mcpUrl, sandbox: config.sandbox }, 'countersign listening');
+  // One plain line that scripts (and our end-to-end tests) can wait for.
+  console.log(`countersign listening on ${server.url} (MCP endpoint ${mcpUrl})`);
+  if (sandbox) console.log(await sandbox.banner(config));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'shutting down');
+    await server.close();
+    await sandbox?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error('countersign: invalid configuration');
+    for (const problem of error.problems) console.error(`  ${problem}`);
+  } else if (error instanceof StartupError) {
+    console.error(`countersign: ${error.message}`);
+  } else {
+    console.error('countersign: failed to start', error);
+  }
+  process.exit(1);
+});

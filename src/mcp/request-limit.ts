@@ -1,0 +1,18 @@
+// Approval-spam guard: at most N access requests per user per minute, counted in Redis across instances.
+import type { Redis } from 'ioredis';
+
+export function createRequestLimiter(
+  redis: Redis,
+  prefix: string,
+  perMinute: number,
+  now: () => number = Date.now,
+) {
+  return async (userId: string): Promise<boolean> => {
+    const window = Math.floor(now() / 60_000);
+    const key = `${prefix}ratelimit:{${userId}}:${window}`;
+    const [[, count]] = (await redis.multi().incr(key).pexpire(key, 120_000).exec()) as [
+      [Error | null, number],
+    ];
+    return count <= perMinute;
+  };
+}

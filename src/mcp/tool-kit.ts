@@ -1,0 +1,91 @@
+// What every tool gets (its dependencies) and how tool results and failures are shaped for the model.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { WorkOS } from '@workos-inc/node';
+import type { AuditSink } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import type { GrantStore } from '../grants/store-api.js';
+import { GrantInputError } from '../grants/transitions.js';
+import type { Grant } from '../grants/types.js';
+import type { Logger } from '../lib/logger.js';
+import type { UpstreamProxy } from '../pipes/proxy.js';
+import type { PipesTokens } from '../pipes/tokens.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+
+export interface ToolDeps {
+  config: Config;
+  store: GrantStore;
+  registry: ProviderRegistry;
+  tokens: PipesTokens;
+  proxy: UpstreamProxy;
+  workos: WorkOS;
+  audit: AuditSink;
+  logger: Logger;
+  /** Link to the web consent page for a pending grant. */
+  approvalUrl(grant: Grant): Promise<string>;
+  /** False when the user has made too many access requests lately (approval spam). */
+  allowRequest(userId: string): Promise<boolean>;
+  now(): number;
+}
+
+export type RegisterTool = (server: McpServer, deps: ToolDeps) => void;
+
+/** A failure the model may see verbatim: a code plus a safe, actionable message. */
+export class ToolError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly structured?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function textResult(text: string, structuredContent: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text }], structuredContent };
+}
+
+export function errorResult(
+  code: string,
+  message: string,
+  structured?: Record<string, unknown>,
+): CallToolResult {
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `Error (${code}): ${message}` }],
+    ...(structured ? { structuredContent: { error: code, ...structured } } : {}),
+  };
+}
+
+/**
+ * Wraps a tool handler so that coded errors become readable `isError` results and anything unexpected
+ * becomes a generic message with a reference: no stack trace or secret ever reaches the model.
+ */
+export function guarded<A extends unknown[]>(
+  deps: Pick<ToolDeps, 'logger'>,
+  tool: string,
+  handler: (...args: A) => Promise<CallToolResult>,
+): (...args: A) => Promise<CallToolResult> {
+  return async (...args: A) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      if (error instanceof ToolError) return errorResult(error.code, error.message, error.structured);
+      if (error instanceof GrantInputError) return errorResult(error.code, error.message);
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && isSafeCodedError(error))
+        return errorResult(code, (error as Error).message);
+      const reference = Math.random().toString(36).slice(2, 10);
+      deps.logger.error({ err: error, tool, reference }, 'tool failed');
+      return errorResult(
+        'internal_error',
+        `The server could not complete ${tool} (reference ${reference}). Try again shortly.`,
+      );
+    }
+  };
+}
+
+/** Errors from our own modules that carry a code and a message written for the model. */
+function isSafeCodedError(error: unknown): boolean {
+  return error instanceof Error && (error as { safe?: boolean }).safe === true;
+}

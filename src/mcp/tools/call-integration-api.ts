@@ -1,0 +1,233 @@
+// call_integration_api: one call to a provider API under an approved grant, with the provider token injected.
+import { z } from 'zod';
+import type { Actor, Grant, HttpMethod } from '../../grants/types.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
+import type { Provider } from '../../providers/types.js';
+import { type CallerIdentity, callerFrom } from '../identity.js';
+import {
+  errorResult,
+  guarded,
+  type RegisterTool,
+  type ToolDeps,
+  ToolError,
+  textResult,
+} from '../tool-kit.js';
+import { ownedBy } from './check-access-request.js';
+import { HTTP_METHODS, resolveProviderUrl } from './request-elevated-access.js';
+
+const outputShape = {
+  ok: z.boolean().describe('True for a 2xx answer'),
+  status: z.number().describe('Upstream HTTP status'),
+  provider: z.string(),
+  requestId: z.string().describe('The grant the call was made under'),
+  body: z.unknown().describe('Parsed JSON, or text'),
+  truncated: z.boolean().describe('The answer was larger than the cap and was cut'),
+  bytes: z.number(),
+};
+
+export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
+  server.registerTool(
+    'call_integration_api',
+    {
+      title: 'Call Integration API',
+      description:
+        'Call a supported provider API (provider detected from the URL); the provider token is added for you. Needs approved access: read for GET, GraphQL queries, searches and read-only SQL; write for everything else. For a per-call approval pass its requestId and exactly the approved method, URL and body.',
+      inputSchema: {
+        url: z.string().min(1).max(4096).describe('Full provider API URL'),
+        method: z
+          .enum(HTTP_METHODS)
+          .optional()
+          .describe('HTTP method (default POST, or the approved one with requestId)'),
+        body: z
+          .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+          .optional()
+          .describe('JSON body'),
+        headers: z
+          .record(z.string().max(64), z.string().max(1024))
+          .optional()
+          .describe(
+            'Extra headers; only accept, accept-language, if-match, if-none-match, if-modified-since, idempotency-key and x-request-id are passed on',
+          ),
+        requestId: z.string().min(1).max(200).optional().describe('Per-call approval to use (single use)'),
+      },
+      outputSchema: outputShape,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    guarded(deps, 'call_integration_api', async (args, extra) => {
+      const caller = callerFrom(extra.authInfo);
+      const { provider, url } = resolveProviderUrl(deps, args.url);
+      const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
+      let grant: Grant;
+      let method: HttpMethod;
+      let body: unknown;
+      if (args.requestId) {
+        ({ grant, method, body } = await usePerCallApproval(deps, caller, by, args.requestId, url, args));
+      } else {
+        method = args.method ?? 'POST';
+        body = args.body;
+        grant = await authorizeBroad(deps, caller, provider, method, url, body);
+      }
+      return forward(deps, caller, grant, provider, method, url, body, args.headers);
+    }),
+  );
+};
+
+async function authorizeBroad(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  provider: Provider,
+  method: HttpMethod,
+  url: string,
+  body: unknown,
+): Promise<Grant> {
+  const needed = provider.requiredLevel({ method, url: new URL(url), body });
+  const refuse = (code: string, message: string): never => {
+    deps.audit.record({
+      type: 'api.refused',
+      userId: caller.userId,
+      provider: provider.id,
+      method,
+      detail: code,
+    });
+    throw new ToolError(code, message);
+  };
+  const grant = await deps.store.activeBroad(caller);
+  if (!grant) {
+    return refuse(
+      'no_access',
+      `This session has no approved access. Call request_elevated_access with kind "session", level "${needed}" and providers ["${provider.id}"].`,
+    );
+  }
+  if (!grant.providers.includes(provider.id)) {
+    return refuse(
+      'provider_not_granted',
+      `Access to ${provider.displayName} was not granted (granted: ${grant.providers.join(', ') || 'none'}). Request it with request_elevated_access.`,
+    );
+  }
+  if (needed === 'write' && grant.level !== 'write') {
+    return refuse(
+      'write_not_granted',
+      `This ${method} call to ${provider.displayName} writes, but only read access was granted. Request level "write" if the user wants it.`,
+    );
+  }
+  return grant;
+}
+
+/** Checks the call against the approved one before using the approval up: a mismatch leaves it usable. */
+async function usePerCallApproval(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  by: Actor,
+  requestId: string,
+  url: string,
+  args: { method?: HttpMethod; body?: unknown },
+): Promise<{ grant: Grant; method: HttpMethod; body: unknown }> {
+  const grant = await deps.store.get(requestId);
+  if (!ownedBy(grant, caller) || grant.kind !== 'request' || !grant.request) {
+    throw new ToolError('approval_not_found', `No per-call approval ${requestId} for this session.`);
+  }
+  if (grant.status !== 'approved') {
+    const hint =
+      grant.status === 'pending'
+        ? 'It is still pending: call check_access_request with waitSeconds.'
+        : `It is ${grant.status}.`;
+    throw new ToolError('approval_not_usable', `Per-call approval ${requestId} cannot be used. ${hint}`);
+  }
+  const approved = grant.request;
+  const method = args.method ?? approved.method;
+  const body =
+    args.body === undefined ? (approved.body === null ? undefined : JSON.parse(approved.body)) : args.body;
+  const mismatches: string[] = [];
+  if (method !== approved.method) mismatches.push(`method ${method} (approved ${approved.method})`);
+  if (url !== approved.url) mismatches.push(`URL ${url} (approved ${approved.url})`);
+  if ((body === undefined ? null : canonicalJson(body)) !== approved.body) {
+    mismatches.push(
+      approved.body === null
+        ? 'a body (the approved call has none)'
+        : 'the body differs from the approved one',
+    );
+  }
+  if (mismatches.length > 0) {
+    throw new ToolError(
+      'call_mismatch',
+      `This call does not match approval ${requestId}: ${mismatches.join('; ')}. The approval was not used; call again with exactly the approved request.`,
+    );
+  }
+  const consumed = await deps.store.consume(requestId, caller, by);
+  if (!consumed.ok) {
+    throw new ToolError(
+      'approval_not_usable',
+      `Per-call approval ${requestId} was already used or is no longer valid.`,
+    );
+  }
+  deps.audit.record({
+    type: 'grant.consumed',
+    grantId: requestId,
+    userId: caller.userId,
+    provider: grant.providers[0],
+  });
+  return { grant: consumed.grant, method, body };
+}
+
+async function forward(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  grant: Grant,
+  provider: Provider,
+  method: HttpMethod,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> | undefined,
+) {
+  const target = new URL(url);
+  const token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId);
+  const response = await deps.proxy.call({
+    provider,
+    method,
+    url: target,
+    body,
+    callerHeaders: headers,
+    token,
+  });
+  if (response.status === 401)
+    deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
+  void deps.store
+    .recordUse(grant.id)
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
+  deps.audit.record({
+    type: 'api.call',
+    grantId: grant.id,
+    userId: caller.userId,
+    provider: provider.id,
+    method,
+    host: target.host,
+    path: target.pathname,
+    status: response.status,
+    durationMs: Math.round(response.durationMs * 100) / 100,
+  });
+  const ok = response.status >= 200 && response.status < 300;
+  const structured = {
+    ok,
+    status: response.status,
+    provider: provider.id,
+    requestId: grant.id,
+    body: response.body,
+    truncated: response.truncated,
+    bytes: response.bytes,
+  };
+  const rendered = typeof response.body === 'string' ? response.body : JSON.stringify(response.body, null, 2);
+  const note = response.truncated
+    ? `\n(Answer cut at ${response.bytes} bytes: ask for less, e.g. with a limit.)`
+    : '';
+  if (!ok) {
+    return errorResult(
+      'upstream_error',
+      `${provider.displayName} answered ${response.status}.\n${rendered}${note}`,
+      structured,
+    );
+  }
+  return textResult(
+    `${provider.displayName} answered ${response.status}.\n\`\`\`json\n${rendered}\n\`\`\`${note}`,
+    structured,
+  );
+}

@@ -1,0 +1,81 @@
+// check_access_request: where a request stands; with waitSeconds it returns the moment a person decides.
+import { z } from 'zod';
+import type { Grant, SessionIdentity } from '../../grants/types.js';
+import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
+import { callerFrom } from '../identity.js';
+import { guarded, type RegisterTool, textResult } from '../tool-kit.js';
+
+/** Progress is reported at least this often while waiting, so clients that reset timeouts on progress hold on. */
+const PROGRESS_EVERY_MS = 5000;
+export const MAX_WAIT_SECONDS = 25;
+
+export function ownedBy(grant: Grant | null, caller: SessionIdentity): grant is Grant {
+  return (
+    grant !== null &&
+    grant.owner.sid === caller.sid &&
+    grant.owner.userId === caller.userId &&
+    grant.owner.organizationId === caller.organizationId
+  );
+}
+
+export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
+  server.registerTool(
+    'check_access_request',
+    {
+      title: 'Check Access Request',
+      description:
+        'Status of a request from request_elevated_access: pending, approved (with providers, expiry and the approver’s instructions), denied (with reason), expired, superseded, or not_found. Pass waitSeconds (up to 25) to wait for the decision instead of polling.',
+      inputSchema: {
+        requestId: z.string().min(1).max(200).describe('The requestId from request_elevated_access'),
+        waitSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_WAIT_SECONDS)
+          .default(0)
+          .describe('Hold the call open up to this long while the request is pending'),
+      },
+      outputSchema: accessOutputShape,
+      annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
+    },
+    guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, extra) => {
+      const caller = callerFrom(extra.authInfo);
+      let grant = await deps.store.get(requestId);
+      if (!ownedBy(grant, caller)) {
+        const view = notFoundView(requestId);
+        return textResult(describeAccess(view, null, deps.registry), view);
+      }
+
+      const deadline = Math.min(deps.now() + waitSeconds * 1000, grant.decideBy);
+      const progressToken = extra._meta?.progressToken;
+      const started = deps.now();
+      while (grant?.status === 'pending' && deps.now() < deadline && !extra.signal.aborted) {
+        grant = await deps.store.waitForDecision(
+          requestId,
+          Math.min(PROGRESS_EVERY_MS, deadline - deps.now()),
+          extra.signal,
+        );
+        if (grant?.status === 'pending' && progressToken !== undefined) {
+          await extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: {
+                progressToken,
+                progress: Math.round((deps.now() - started) / 1000),
+                total: waitSeconds,
+                message: 'Waiting for a person to decide',
+              },
+            })
+            .catch(() => undefined);
+        }
+      }
+      if (!grant) {
+        const view = notFoundView(requestId);
+        return textResult(describeAccess(view, null, deps.registry), view);
+      }
+      const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
+      const view = accessView(grant, deps.now(), approvalUrl);
+      return textResult(describeAccess(view, grant, deps.registry), view);
+    }),
+  );
+};

@@ -1,0 +1,219 @@
+// request_elevated_access: ask a person for broad session access or for one exact API call.
+import { z } from 'zod';
+import type { Grant, HttpMethod } from '../../grants/types.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
+import { formatDuration } from '../../lib/duration.js';
+import { listIntegrations } from '../../pipes/integrations.js';
+import { normalizeUrl } from '../../providers/url.js';
+import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
+import { type CallerIdentity, callerFrom } from '../identity.js';
+import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** Approved bodies are shown to a person and stored with the grant: keep them reviewable. */
+export const MAX_BODY_BYTES = 128 * 1024;
+
+export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
+  const maxMinutes = Math.floor(deps.config.durations.maxAccessMs / 60_000);
+  server.registerTool(
+    'request_elevated_access',
+    {
+      title: 'Request Elevated Access',
+      description:
+        'Ask a person to approve access. kind "session": temporary read or write access to providers for this session (preferred). kind "call": one exact API call (method, URL, body), single use; use it only when the user asks for per-call approval. Returns a requestId and a consent link to show the user; then call check_access_request with waitSeconds.',
+      inputSchema: {
+        kind: z.enum(['session', 'call']).describe('"session" for broad access, "call" for one exact call'),
+        level: z.enum(['read', 'write']).optional().describe('Required for kind "session"'),
+        providers: z
+          .array(z.string().min(1).max(64))
+          .max(25)
+          .optional()
+          .describe('kind "session": providers to ask for; omitted = every connected supported integration'),
+        durationMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(Math.max(1, maxMinutes))
+          .optional()
+          .describe('kind "session": how long access should last once approved'),
+        url: z.string().min(1).max(4096).optional().describe('kind "call": the exact URL'),
+        method: z.enum(HTTP_METHODS).optional().describe('kind "call": the HTTP method'),
+        body: z
+          .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+          .optional()
+          .describe(
+            'kind "call": the exact JSON body (omit for none: a call approved without a body cannot send one)',
+          ),
+        reason: z.string().max(2000).optional().describe('Why you need it; shown to the approver'),
+      },
+      outputSchema: { ...accessOutputShape, supersededRequestId: z.string().nullable() },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
+    },
+    guarded(deps, 'request_elevated_access', async (args, extra) => {
+      const caller = callerFrom(extra.authInfo);
+      if (!(await deps.allowRequest(caller.userId))) {
+        throw new ToolError(
+          'rate_limited',
+          `Too many access requests: at most ${deps.config.policy.requestsPerMinute} a minute. Wait for the pending one to be decided.`,
+        );
+      }
+      const session = await deps.store.touchSession(caller);
+      const reason = args.reason?.trim() || null;
+      const created =
+        args.kind === 'session'
+          ? await requestBroad(deps, caller, session.clientName, reason, args)
+          : { grant: await requestCall(deps, caller, session.clientName, reason, args), superseded: null };
+      const { grant, superseded } = created;
+
+      deps.audit.record({
+        type: 'grant.requested',
+        grantId: grant.id,
+        userId: caller.userId,
+        sid: caller.sid,
+        organizationId: caller.organizationId,
+        level: grant.level,
+        providers: grant.providers,
+        method: grant.request?.method,
+      });
+      if (superseded) {
+        deps.audit.record({
+          type: 'grant.superseded',
+          grantId: superseded.id,
+          userId: caller.userId,
+          detail: grant.id,
+        });
+      }
+      const approvalUrl = await deps.approvalUrl(grant);
+      const view = accessView(grant, deps.now(), approvalUrl);
+      const active = args.kind === 'session' ? await deps.store.activeBroad(caller) : null;
+      const text = [
+        grant.kind === 'broad'
+          ? `Approval needed for **${grant.level}** access to ${grant.providers.join(', ')} for ${formatDuration(grant.durationMs)}.`
+          : `Approval needed for one call: ${grant.request?.method} ${grant.request?.url}.`,
+        `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
+        superseded
+          ? `This replaces your earlier pending request ${superseded.id}, whose link no longer works.`
+          : '',
+        active
+          ? `You keep your current ${active.level} access to ${active.providers.join(', ')} until this one is approved.`
+          : '',
+        '',
+        describeAccess(view, grant, deps.registry),
+      ]
+        .filter((line) => line !== '')
+        .join('\n');
+      return textResult(text, { ...view, supersededRequestId: superseded?.id ?? null });
+    }),
+  );
+};
+
+interface BroadArgs {
+  level?: 'read' | 'write';
+  providers?: string[];
+  durationMinutes?: number;
+}
+
+async function requestBroad(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  clientName: string | null,
+  reason: string | null,
+  args: BroadArgs,
+): Promise<{ grant: Grant; superseded: Grant | null }> {
+  if (!args.level)
+    throw new ToolError('invalid_arguments', 'level ("read" or "write") is required for kind "session".');
+  const providers = args.providers?.length
+    ? checkProviders(deps, args.providers)
+    : await connectedProviders(deps, caller);
+  const durationMs = args.durationMinutes
+    ? args.durationMinutes * 60_000
+    : deps.config.durations.defaultAccessMs;
+  return deps.store.createBroad({
+    owner: caller,
+    clientName,
+    reason,
+    level: args.level,
+    providers,
+    durationMs: Math.min(durationMs, deps.config.durations.maxAccessMs),
+  });
+}
+
+function checkProviders(deps: ToolDeps, requested: string[]): string[] {
+  const unique = [...new Set(requested.map((p) => p.trim().toLowerCase()))];
+  const unknown = unique.filter((p) => !deps.registry.get(p));
+  if (unknown.length > 0) {
+    throw new ToolError(
+      'unknown_provider',
+      `Unknown provider(s): ${unknown.join(', ')}. Supported: ${deps.registry.ids().join(', ')}.`,
+    );
+  }
+  return unique;
+}
+
+async function connectedProviders(deps: ToolDeps, caller: CallerIdentity): Promise<string[]> {
+  const integrations = await listIntegrations(deps.workos, caller.userId, caller.organizationId);
+  const connected = integrations.filter((i) => i.connected && deps.registry.get(i.slug)).map((i) => i.slug);
+  if (connected.length === 0) {
+    throw new ToolError(
+      'no_connected_integrations',
+      `None of the supported integrations (${deps.registry.ids().join(', ')}) is connected. Use connect_integration first, or name the providers.`,
+    );
+  }
+  return connected;
+}
+
+interface CallArgs {
+  url?: string;
+  method?: HttpMethod;
+  body?: unknown;
+}
+
+async function requestCall(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  clientName: string | null,
+  reason: string | null,
+  args: CallArgs,
+): Promise<Grant> {
+  if (!args.url || !args.method) {
+    throw new ToolError('invalid_arguments', 'url and method are required for kind "call".');
+  }
+  const { provider, url } = resolveProviderUrl(deps, args.url);
+  const body = args.body === undefined ? null : canonicalJson(args.body);
+  if (body !== null && Buffer.byteLength(body) > MAX_BODY_BYTES) {
+    throw new ToolError('body_too_large', `The body may be at most ${MAX_BODY_BYTES / 1024} KiB.`);
+  }
+  if (body !== null && args.method === 'GET')
+    throw new ToolError('invalid_arguments', 'A GET request cannot carry a body.');
+  const level = provider.requiredLevel({ method: args.method, url: new URL(url), body: args.body });
+  return deps.store.createRequest({
+    owner: caller,
+    clientName,
+    reason,
+    level,
+    provider: provider.id,
+    request: { method: args.method, url, body },
+  });
+}
+
+/** The provider a URL belongs to, and the URL's canonical form; a clear error for anything else. */
+export function resolveProviderUrl(deps: Pick<ToolDeps, 'registry'>, text: string) {
+  const url = normalizeUrl(text);
+  const provider = url ? deps.registry.detect(url) : undefined;
+  if (!url || !provider) {
+    const supported = deps.registry
+      .all()
+      .map((p) => `${p.displayName} (${p.origin})`)
+      .join(', ');
+    throw new ToolError(
+      'unsupported_url',
+      `Not a supported provider API URL: ${text.slice(0, 200)}. Supported: ${supported}.`,
+    );
+  }
+  return { provider, url };
+}

@@ -1,0 +1,129 @@
+// Builds every part from a validated config and starts the HTTP server; returns a handle to stop it cleanly.
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import { Redis } from 'ioredis';
+import { AuditLog } from './audit/audit-log.js';
+import type { Config } from './config.js';
+import { RedisGrantStore } from './grants/redis-store.js';
+import type { Grant } from './grants/types.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { BearerAuthenticator } from './mcp/auth.js';
+import { createRequestLimiter } from './mcp/request-limit.js';
+import type { ToolDeps } from './mcp/tool-kit.js';
+import { UpstreamProxy } from './pipes/proxy.js';
+import { PipesTokens } from './pipes/tokens.js';
+import { createWorkos } from './pipes/workos-client.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { approvalUrl, issueApprovalToken } from './web/approval-token.js';
+import { createConsentRouter } from './web/consent-router.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+export async function startServer(config: Config, extraRouters: Router[] = []): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const redis = new Redis(config.redis.url, {
+    lazyConnect: true,
+    // Fail fast while Redis is away so requests get a 503 instead of hanging in an offline queue.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 3000,
+  });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new StartupError(
+      `Cannot reach Redis at ${config.redis.url} (${(error as Error).message}). Start Redis or set REDIS_URL.`,
+    );
+  }
+
+  // Pub/sub needs its own connection; it may queue its SUBSCRIBE until connected, unlike the command connection.
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+
+  const workos = createWorkos(config.workos);
+  const registry = createProviderRegistry(config.providers);
+  const store = new RedisGrantStore(redis, {
+    prefix: config.redis.prefix,
+    retentionMs: config.durations.retentionMs,
+    sessionTtlMs: config.durations.sessionTtlMs,
+    decisionWindowMs: config.durations.decisionWindowMs,
+    maxAccessMs: config.durations.maxAccessMs,
+    requestAccessMs: config.durations.defaultAccessMs,
+    subscriber,
+  });
+  const audit = new AuditLog(redis, `${config.redis.prefix}audit`, logger);
+  const tokens = new PipesTokens(workos);
+  const proxy = new UpstreamProxy(config.upstream);
+  const tools: ToolDeps = {
+    config,
+    store,
+    registry,
+    tokens,
+    proxy,
+    workos,
+    audit,
+    logger,
+    approvalUrl: async (grant: Grant) =>
+      approvalUrl(
+        config.publicUrl,
+        await issueApprovalToken(config.secrets.approvalToken, {
+          grantId: grant.id,
+          userId: grant.owner.userId,
+          expiresAt: grant.decideBy,
+        }),
+      ),
+    allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
+    now: Date.now,
+  };
+  const consent = createConsentRouter({
+    config,
+    store,
+    workos,
+    audit,
+    logger,
+    providerNames: (id: string) => registry.get(id)?.displayName ?? id,
+  });
+  const app = createApp({
+    config,
+    logger,
+    redis,
+    authenticator: new BearerAuthenticator(config, workos),
+    tools,
+    routers: [consent, ...extraRouters],
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Long polls hold requests up to 25 s; keep-alive must outlast a client's idle gap.
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as { port: number };
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  return {
+    url,
+    port,
+    logger,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await proxy.close();
+      await store.close();
+      await subscriber.quit().catch(() => subscriber.disconnect());
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// Starts the real server process (src/main.ts through tsx) with stand-ins' settings, for end-to-end tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startDemoProvider } from '../../src/sandbox/demo-provider.js';
+import { startWorkosStandIn } from '../../src/sandbox/workos/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Spawns `tsx src/main.ts` and resolves once it prints its listening line. */
+export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /countersign listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Environment {
+  workos: Awaited<ReturnType<typeof startWorkosStandIn>>;
+  demo: Awaited<ReturnType<typeof startDemoProvider>>;
+  server: ServerProcess;
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+export const CLIENT_ID = 'client_e2e';
+
+/** WorkOS and provider stand-ins in this process, the real server in a child process, its own Redis prefix. */
+export async function startEnvironment(extraEnv: Record<string, string> = {}): Promise<Environment> {
+  const apiKey = `sk_test_${randomBytes(8).toString('hex')}`;
+  const workos = await startWorkosStandIn({ clientId: CLIENT_ID, apiKey });
+  const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
+  const prefix = `cs-e2e-${randomUUID().slice(0, 8)}:`;
+  const server = await spawnServer({
+    PORT: String(await freePort()),
+    SANDBOX: 'false',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: prefix,
+    WORKOS_API_KEY: apiKey,
+    WORKOS_CLIENT_ID: CLIENT_ID,
+    WORKOS_API_URL: workos.url,
+    AUTH_ISSUER: workos.issuer,
+    AUTH_JWKS_URL: workos.jwksUrl,
+    APPROVAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    COOKIE_SECRET: randomBytes(32).toString('hex'),
+    LINEAR_API_URL: demo.linearUrl,
+    NOTION_API_URL: demo.notionUrl,
+    SNOWFLAKE_ACCOUNT_URL: demo.snowflakeUrl,
+    UPSTREAM_ALLOW_LOOPBACK_HTTP: 'true',
+    APPROVER_EMAILS: 'bob@sandbox.test',
+    ...extraEnv,
+  });
+  return {
+    workos,
+    demo,
+    server,
+    prefix,
+    async stop() {
+      await server.stop();
+      await demo.close();
+      await workos.close();
+    },
+  };
+}
+
+/** A port nobody listens on right now, so the server's public URL is known before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
