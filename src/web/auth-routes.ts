@@ -154,6 +154,7 @@ export function registerAuthRoutes(router: Router, deps: AuthRouteDeps): void {
       );
     }
     await startSession(res, site, secret, user, now);
+    logger.info({ userId: user.id }, 'web sign-in');
     res.redirect(303, returnTo);
   });
 

@@ -54,6 +54,7 @@ export function webTestConfig(options: WebConfigOptions): Config {
       requestsPerMinute: 20,
       ...options.policy,
     },
+    slack: null,
     providers: {
       linearUrl: 'https://api.linear.app',
       notionUrl: 'https://api.notion.com',

@@ -42,9 +42,7 @@ describe('broad consent form', () => {
     expect(page.body).toContain(`<option value="${60 * MINUTE}">1 hour</option>`);
     expect(page.body).not.toContain(`<option value="${120 * MINUTE}"`); // above MAX_ACCESS_DURATION
     expect(text).toContain(`Decide by ${isoSeconds(grant.decideBy)} (in 5 minutes`);
-    expect(text).toContain(
-      'instructions to the assistant when approving, reason when denying'.replace(/^i/, 'I'),
-    );
+    expect(text).toContain('Instructions to the assistant when approving, reason when denying.');
     expect(page.body).toContain('<meta name="viewport"');
 
     expect(page.headers.get('content-security-policy')).toBe(
