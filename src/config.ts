@@ -83,6 +83,17 @@ const envSchema = z.object({
   APPROVER_EMAILS: list,
   REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
 
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: url.default('https://slack.com/api/'),
+  SLACK_TEAM_ID: optionalText,
+  SLACK_BOT_ID: optionalText,
+  SLACK_BOT_USER_ID: optionalText,
+  APPROVERS: list,
+  APPROVALS_CHANNEL: optionalText,
+  AUDIT_CHANNEL: optionalText,
+
   LINEAR_API_URL: url.default('https://api.linear.app'),
   NOTION_API_URL: url.default('https://api.notion.com'),
   NOTION_VERSION: z
@@ -120,6 +131,8 @@ export interface Config {
     userCacheMs: number;
   };
   policy: { selfApprove: Level | 'none'; approverEmails: string[]; requestsPerMinute: number };
+  /** Null when no Slack bot token is set: consent then happens on the web page only. */
+  slack: SlackConfig | null;
   providers: {
     linearUrl: string;
     notionUrl: string;
@@ -127,6 +140,24 @@ export interface Config {
     snowflakeUrl: string | undefined;
   };
   upstream: { timeoutMs: number; maxResponseBytes: number; allowLoopbackHttp: boolean };
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode verifies request signatures with it; unused in Socket Mode. */
+  signingSecret: string | undefined;
+  /** Set = Socket Mode (no public URL needed). */
+  appToken: string | undefined;
+  apiUrl: string;
+  /** Clicks from any other workspace are refused. Learned from auth.test when not set. */
+  teamId: string | undefined;
+  botId: string | undefined;
+  botUserId: string | undefined;
+  /** Slack user ids (U…/W…) and user-group ids (S…) allowed to approve anyone's request. */
+  approverUsers: string[];
+  approverGroups: string[];
+  approvalsChannel: string | undefined;
+  auditChannel: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -184,6 +215,11 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('SNOWFLAKE_ACCOUNT_URL: expected https://<account>.snowflakecomputing.com');
   }
 
+  const slack = e.SLACK_BOT_TOKEN ? slackConfig(e, problems) : null;
+  if (!e.SLACK_BOT_TOKEN && (e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET)) {
+    problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+  }
+
   const config: Config = {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -222,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
       approverEmails: e.APPROVER_EMAILS.map((email) => email.toLowerCase()),
       requestsPerMinute: e.REQUESTS_PER_MINUTE,
     },
+    slack,
     providers: {
       linearUrl: e.LINEAR_API_URL.replace(/\/+$/, ''),
       notionUrl: e.NOTION_API_URL.replace(/\/+$/, ''),
@@ -236,6 +273,39 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function slackConfig(e: z.infer<typeof envSchema>, problems: string[]): SlackConfig {
+  if (!e.SLACK_BOT_TOKEN?.startsWith('xoxb-'))
+    problems.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
+  if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith('xapp-')) {
+    problems.push('SLACK_APP_TOKEN: expected an app-level token starting with xapp-');
+  }
+  if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  const badIds = e.APPROVERS.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
+  if (badIds.length > 0) problems.push(`APPROVERS: not Slack user or user-group ids: ${badIds.join(', ')}`);
+  for (const [name, value] of [
+    ['APPROVALS_CHANNEL', e.APPROVALS_CHANNEL],
+    ['AUDIT_CHANNEL', e.AUDIT_CHANNEL],
+  ] as const) {
+    if (value && !/^[CGD][A-Z0-9]{2,}$/.test(value))
+      problems.push(`${name}: expected a channel id such as C0123ABCD`);
+  }
+  return {
+    botToken: e.SLACK_BOT_TOKEN ?? '',
+    signingSecret: e.SLACK_SIGNING_SECRET,
+    appToken: e.SLACK_APP_TOKEN,
+    apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+    teamId: e.SLACK_TEAM_ID,
+    botId: e.SLACK_BOT_ID,
+    botUserId: e.SLACK_BOT_USER_ID,
+    approverUsers: e.APPROVERS.filter((id) => !id.startsWith('S')),
+    approverGroups: e.APPROVERS.filter((id) => id.startsWith('S')),
+    approvalsChannel: e.APPROVALS_CHANNEL,
+    auditChannel: e.AUDIT_CHANNEL,
+  };
 }
 
 function hostForUrl(host: string): string {
