@@ -4,9 +4,12 @@ import type { Router } from 'express';
 import { Redis } from 'ioredis';
 import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
+import { grantKeys } from './grants/keys.js';
 import { RedisGrantStore } from './grants/redis-store.js';
 import type { Grant } from './grants/types.js';
 import { createApp } from './http/app.js';
+import { GrantJobs, relayGrantEvents } from './jobs/grant-jobs.js';
+import { grantJobHandlers } from './jobs/handlers.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { BearerAuthenticator } from './mcp/auth.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
@@ -15,6 +18,7 @@ import { UpstreamProxy } from './pipes/proxy.js';
 import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { createSlackRuntime, type SlackRuntime } from './slack/runtime.js';
 import { approvalUrl, issueApprovalToken } from './web/approval-token.js';
 import { createConsentRouter } from './web/consent-router.js';
 
@@ -64,6 +68,41 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   const audit = new AuditLog(redis, `${config.redis.prefix}audit`, logger);
   const tokens = new PipesTokens(workos);
   const proxy = new UpstreamProxy(config.upstream);
+  const approvalLink = async (grant: Grant) =>
+    approvalUrl(
+      config.publicUrl,
+      await issueApprovalToken(config.secrets.approvalToken, {
+        grantId: grant.id,
+        userId: grant.owner.userId,
+        expiresAt: grant.decideBy,
+      }),
+    );
+
+  // Background jobs: BullMQ needs its own connection that never gives up on a command.
+  const jobConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  jobConnection.on('error', (error) => logger.warn({ err: error }, 'redis job connection error'));
+  const relaySubscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  relaySubscriber.on('error', (error) => logger.warn({ err: error }, 'redis relay subscriber error'));
+  const jobs = new GrantJobs({
+    connection: jobConnection,
+    prefix: `{${config.redis.prefix.replace(/[:{}]/g, '')}-jobs}`,
+    logger,
+  });
+  const slack: SlackRuntime | null = config.slack
+    ? createSlackRuntime({
+        config,
+        slack: config.slack,
+        redis,
+        store,
+        audit,
+        registry,
+        approvalUrl: approvalLink,
+        logger,
+      })
+    : null;
+  jobs.start(grantJobHandlers({ store, jobs, audit, messenger: slack?.messenger ?? null }));
+  await relayGrantEvents(relaySubscriber, grantKeys(config.redis.prefix).events, jobs, logger);
+
   const tools: ToolDeps = {
     config,
     store,
@@ -73,15 +112,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     workos,
     audit,
     logger,
-    approvalUrl: async (grant: Grant) =>
-      approvalUrl(
-        config.publicUrl,
-        await issueApprovalToken(config.secrets.approvalToken, {
-          grantId: grant.id,
-          userId: grant.owner.userId,
-          expiresAt: grant.decideBy,
-        }),
-      ),
+    approvalUrl: approvalLink,
     allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
     now: Date.now,
   };
@@ -99,8 +130,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     redis,
     authenticator: new BearerAuthenticator(config, workos),
     tools,
-    routers: [consent, ...extraRouters],
+    routers: [consent, ...(slack?.router ? [slack.router] : []), ...extraRouters],
   });
+  await slack?.start();
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -120,6 +152,10 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await slack?.stop();
+      await jobs.close();
+      await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
+      await jobConnection.quit().catch(() => jobConnection.disconnect());
       await proxy.close();
       await store.close();
       await subscriber.quit().catch(() => subscriber.disconnect());

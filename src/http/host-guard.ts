@@ -18,7 +18,9 @@ export function hostGuard(allowedHosts: string[]) {
       return;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined) {
+    // Browsers send "Origin: null" for our own form posts under Referrer-Policy: no-referrer; the Host check
+    // above already stops rebinding, and the consent form checks Sec-Fetch-Site itself.
+    if (origin !== undefined && origin !== 'null') {
       let originHost: string | null = null;
       try {
         originHost = new URL(origin).hostname.toLowerCase();

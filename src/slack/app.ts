@@ -1,0 +1,113 @@
+// The Bolt app inside our server: HTTP mode on /slack/events (our express app owns the socket) or Socket Mode.
+import { App, type Authorize, ExpressReceiver, LogLevel } from '@slack/bolt';
+import webapi from '@slack/web-api';
+import { Router as createRouter, type Router } from 'express';
+import type { SlackConfig } from '../config.js';
+import type { Logger } from '../lib/logger.js';
+import { registerListeners, type SlackDeps } from './listeners/index.js';
+
+export interface SlackApp {
+  app: App;
+  /** Mount at the root in HTTP mode; null in Socket Mode. */
+  router: Router | null;
+  /** Never throws: an unreachable Slack is logged and retried, the process keeps serving. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+interface Identity {
+  botId?: string;
+  botUserId?: string;
+  teamId?: string;
+}
+
+/**
+ * auth.test is asked once and remembered. Given SLACK_BOT_ID and SLACK_BOT_USER_ID it is never asked; while
+ * Slack is unreachable requests are still handled with the bot token alone.
+ */
+export function cachedAuthorize(
+  slack: SlackConfig,
+  logger: Logger,
+): { authorize: Authorize<boolean>; identity: () => Promise<Identity> } {
+  const client = new webapi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    timeout: 5000,
+  });
+  let known: Identity | null =
+    slack.botId && slack.botUserId
+      ? { botId: slack.botId, botUserId: slack.botUserId, teamId: slack.teamId }
+      : null;
+  const identity = async (): Promise<Identity> => {
+    if (known) return known;
+    try {
+      const me = await client.auth.test();
+      known = { botId: me.bot_id, botUserId: me.user_id, teamId: slack.teamId ?? me.team_id };
+      return known;
+    } catch (error) {
+      logger.warn({ err: error }, 'Slack auth.test failed; will retry on the next request');
+      return { teamId: slack.teamId };
+    }
+  };
+  const authorize: Authorize<boolean> = async () => ({ botToken: slack.botToken, ...(await identity()) });
+  return { authorize, identity };
+}
+
+export function createSlackApp(
+  slack: SlackConfig,
+  deps: Omit<SlackDeps, 'teamId'>,
+  logger: Logger,
+): SlackApp {
+  const { authorize, identity } = cachedAuthorize(slack, logger);
+  const clientOptions = { slackApiUrl: slack.apiUrl };
+  const logLevel = LogLevel.WARN;
+  let app: App;
+  let router: Router | null = null;
+
+  if (slack.appToken) {
+    app = new App({ authorize, appToken: slack.appToken, socketMode: true, clientOptions, logLevel });
+  } else {
+    router = createRouter();
+    const receiver = new ExpressReceiver({
+      signingSecret: slack.signingSecret ?? '',
+      router,
+      endpoints: SLACK_EVENTS_PATH,
+      logLevel,
+    });
+    app = new App({ receiver, authorize, clientOptions, logLevel });
+  }
+  app.error(async (error) => {
+    logger.error({ err: error }, 'Slack listener failed');
+  });
+  registerListeners(app, { ...deps, teamId: async () => (await identity()).teamId });
+
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (attempt: number): Promise<void> => {
+    try {
+      await app.start();
+      logger.info('Slack Socket Mode connected');
+    } catch (error) {
+      if (stopped) return;
+      const delay = Math.min(60_000, 1000 * 2 ** attempt);
+      logger.warn({ err: error, retryInMs: delay }, 'Slack Socket Mode could not connect');
+      retry = setTimeout(() => void connect(attempt + 1), delay);
+    }
+  };
+
+  return {
+    app,
+    router,
+    async start() {
+      void identity();
+      if (slack.appToken) void connect(0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(retry);
+      if (slack.appToken) await app.stop().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Registers every Slack listener, each kind from its own folder.
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { AuditSink } from '../../audit/audit-log.js';
+import type { Config, SlackConfig } from '../../config.js';
+import type { GrantStore } from '../../grants/store-api.js';
+import type { Logger } from '../../lib/logger.js';
+import type { SlackDirectory } from '../directory.js';
+import type { MessageRefs } from '../message-refs.js';
+import type { SlackMessenger } from '../messenger.js';
+import { register as registerActions } from './actions/index.js';
+import { register as registerCommands } from './commands/index.js';
+import { register as registerHome } from './home/index.js';
+
+export interface SlackDeps {
+  slack: SlackConfig;
+  policy: Config['policy'];
+  store: GrantStore;
+  directory: SlackDirectory;
+  refs: MessageRefs;
+  messenger: SlackMessenger;
+  audit: AuditSink;
+  logger: Logger;
+  /** Our workspace: clicks from any other team are refused. */
+  teamId(): Promise<string | undefined>;
+  /** Web client for reads outside a request (Home publishing uses the listener's own client). */
+  client?: WebClient;
+  now(): number;
+}
+
+export function registerListeners(app: App, deps: SlackDeps): void {
+  registerActions(app, deps);
+  registerCommands(app, deps);
+  registerHome(app, deps);
+}

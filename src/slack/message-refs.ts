@@ -1,0 +1,63 @@
+// Where each grant's Slack message lives, and the indexes of pending and active grants for Home and /countersign.
+import type { Redis } from 'ioredis';
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+export class MessageRefs {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionMs: number,
+  ) {}
+
+  private key(grantId: string) {
+    return `${this.prefix}slack:msg:${grantId}`;
+  }
+
+  async get(grantId: string): Promise<MessageRef | null> {
+    const [channel, ts] = await this.redis.hmget(this.key(grantId), 'channel', 'ts');
+    return channel && ts ? { channel, ts } : null;
+  }
+
+  /** Records the message; false when another worker already posted one (the caller then deletes its own). */
+  async claim(grantId: string, ref: MessageRef): Promise<boolean> {
+    const key = this.key(grantId);
+    const created = await this.redis.hsetnx(key, 'channel', ref.channel);
+    if (created === 1) {
+      await this.redis.multi().hset(key, 'ts', ref.ts).pexpire(key, this.retentionMs).exec();
+    }
+    return created === 1;
+  }
+
+  async markPending(grantId: string, decideBy: number) {
+    await this.redis.zadd(`${this.prefix}slack:pending`, decideBy, grantId);
+  }
+
+  async markActive(grantId: string, expiresAt: number) {
+    await this.redis
+      .multi()
+      .zrem(`${this.prefix}slack:pending`, grantId)
+      .zadd(`${this.prefix}slack:active`, expiresAt, grantId)
+      .exec();
+  }
+
+  async markDone(grantId: string) {
+    await this.redis
+      .multi()
+      .zrem(`${this.prefix}slack:pending`, grantId)
+      .zrem(`${this.prefix}slack:active`, grantId)
+      .exec();
+  }
+
+  /** Ids of pending grants whose window is still open, soonest deadline first. */
+  async pending(now: number, limit = 20): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}slack:pending`, now, '+inf', 'LIMIT', 0, limit);
+  }
+
+  async active(now: number, limit = 20): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}slack:active`, now, '+inf', 'LIMIT', 0, limit);
+  }
+}
