@@ -1,6 +1,7 @@
 // What an approver chose in the message: read from state.values by action id, checked to only ever narrow.
 import type { Grant, Level } from '../grants/types.js';
 import { ACTION } from './ids.js';
+import { providerFromOptionValue } from './views/request-inputs.js';
 
 interface StateValue {
   type?: string;
@@ -34,10 +35,10 @@ export function readChoice(grant: Grant, values: StateValues | undefined): Choic
   const choice: ClickChoice = { notes };
   const providerGroups = inputs(values, ACTION.providers);
   if (providerGroups.length > 0) {
-    const picked = providerGroups.flatMap((g) => (g.selected_options ?? []).map((o) => o.value ?? ''));
-    const unknown = picked.filter((p) => !grant.requestedProviders.includes(p));
-    if (unknown.length > 0) return { ok: false, reason: `Not part of this request: ${unknown.join(', ')}.` };
-    choice.providers = [...new Set(picked)];
+    const values = providerGroups.flatMap((g) => (g.selected_options ?? []).map((o) => o.value ?? ''));
+    const unknown = values.filter((v) => providerFromOptionValue(grant, v) === undefined);
+    if (unknown.length > 0) return { ok: false, reason: `Not part of this request: ${unknown.join(', ').slice(0, 200)}.` };
+    choice.providers = [...new Set(values.map((v) => providerFromOptionValue(grant, v)!))];
   }
   const level = inputs(values, ACTION.level)[0]?.selected_option?.value;
   if (level !== undefined) {
@@ -48,7 +49,7 @@ export function readChoice(grant: Grant, values: StateValues | undefined): Choic
     choice.level = level;
   }
   const duration = inputs(values, ACTION.duration)[0]?.selected_option?.value;
-  if (duration !== undefined) {
+  if (duration !== undefined && duration !== null) {
     if (!/^\d{1,12}$/.test(duration)) return { ok: false, reason: 'Unknown duration.' };
     choice.durationMs = Number(duration);
   }

@@ -54,14 +54,14 @@ export function actorMrkdwn(actor: Actor | null | undefined, grant: Grant, ctx: 
   if (!actor) return 'someone';
   if (actor.type === 'assistant') return `the assistant (${escapeMrkdwn(clientLabel(grant.clientName))})`;
   if (actor.type === 'system') return SYSTEM_WORDS[actor.id] ?? 'Countersign';
-  if (actor.via === 'slack' && isSlackUserId(actor.id)) return mention(actor.id, '');
+  if (actor.via === 'slack' && isSlackUserId(actor.id)) return `<@${actor.id}>`;
   const isDecider = grant.decidedBy !== null && sameActor(actor, grant.decidedBy);
   const label = escapeWithin(actor.email ?? actor.name ?? actor.id, 200);
   if (isDecider && isSlackUserId(ctx.deciderSlackUserId)) return mention(ctx.deciderSlackUserId, label);
   return label;
 }
 
-/** Who did it, as plain text (for notifications and fallbacks, where mentions would ping twice). */
+/** Who did it, raw (escape before use): for notification texts, where a mention would ping twice. */
 export function actorPlain(actor: Actor | null | undefined, grant: Grant): string {
   if (!actor) return 'someone';
   if (actor.type === 'assistant') return `the assistant (${clientLabel(grant.clientName)})`;
