@@ -35,7 +35,8 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
 
 async function scheduleDeadline(jobs: GrantJobs, grant: Grant) {
   if (grant.status === 'pending') await jobs.scheduleClock(grant.id, 'pending', grant.decideBy);
-  if (grant.status === 'approved' && grant.expiresAt) await jobs.scheduleClock(grant.id, 'approved', grant.expiresAt);
+  if (grant.status === 'approved' && grant.expiresAt)
+    await jobs.scheduleClock(grant.id, 'approved', grant.expiresAt);
 }
 
 function auditSystemTransition(audit: AuditSink, grant: Grant) {
