@@ -39,6 +39,8 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 3000,
+    // Concurrent tool calls share round trips: the hot path sends several small commands per call.
+    enableAutoPipelining: true,
   });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   try {

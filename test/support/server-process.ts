@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { startDemoProvider } from '../../src/sandbox/demo-provider.js';
 import { startWorkosStandIn } from '../../src/sandbox/workos/index.js';
 
@@ -99,6 +100,7 @@ export async function startEnvironment(extraEnv: Record<string, string> = {}): P
       await server.stop();
       await demo.close();
       await workos.close();
+      await deleteKeys([`${prefix}*`, `{${prefix.replace(/[:{}]/g, '')}-jobs}*`]);
     },
   };
 }
@@ -113,4 +115,21 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Removes what a test run left in Redis under its own prefixes. */
+export async function deleteKeys(patterns: string[]): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    for (const match of patterns) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
 }

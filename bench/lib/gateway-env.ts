@@ -1,0 +1,178 @@
+// The real server (child process) plus stand-ins, a grant store on the same Redis prefix, and helpers to grant access.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Redis } from 'ioredis';
+import { Pool } from 'undici';
+import { RedisGrantStore } from '../../src/grants/redis-store.js';
+import type { Actor } from '../../src/grants/types.js';
+import { ALICE } from '../../src/sandbox/people.js';
+import { callTool, textOf } from '../../test/support/mcp-client.js';
+import { type Environment, startEnvironment } from '../../test/support/server-process.js';
+import { connectBenchClient } from './mcp-client.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const MINUTE = 60_000;
+/** Given to the server and to the bench's store alike, so both apply the same windows. */
+const DURATIONS = {
+  decisionWindowMs: 5 * MINUTE,
+  maxAccessMs: 60 * MINUTE,
+  retentionMs: 24 * 60 * MINUTE,
+  sessionTtlMs: 7 * 24 * 60 * MINUTE,
+};
+
+/** Who approves in the bench: an approver on the consent page, as the web adapter would record it. */
+export const APPROVER: Actor = { type: 'user', id: 'user_bob', email: 'bob@sandbox.test', via: 'web' };
+
+/** The upstream call every benchmark makes: a Linear GraphQL query (read level). */
+export const LINEAR_QUERY = { query: '{ viewer { id name email assignedIssues { nodes { id title } } } }' };
+
+export interface BenchEnvironment {
+  env: Environment;
+  store: RedisGrantStore;
+  /** The bench's own connection to the server's Redis. */
+  redis: Redis;
+  linearGraphqlUrl: string;
+  /** A new SDK client for ALICE on its own session `bench_<name>`. */
+  connect(name: string): Promise<Client>;
+  /** Requests broad read access to Linear for the client's session and approves it in Redis. */
+  grantLinearRead(client: Client): Promise<string>;
+  /** One `call_integration_api` of the Linear query; throws unless the upstream answered 2xx. */
+  callLinear(client: Client): Promise<void>;
+  /** The same upstream call made directly (undici Pool, the Pipes token the server used); throws unless 200. */
+  direct(): Promise<DirectCaller>;
+  /** The server child's process id, for CPU accounting. */
+  serverPid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface DirectCaller {
+  call(): Promise<void>;
+  /** The same call through Node's global fetch, as an MCP client's transport makes its requests. */
+  callWithFetch(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BenchEnvironmentOptions {
+  /** Write a CPU profile of the server child into this (existing) directory when it exits. */
+  serverProfileDir?: string;
+}
+
+export async function startBenchEnvironment(
+  options: BenchEnvironmentOptions = {},
+): Promise<BenchEnvironment> {
+  const env = await startEnvironment({
+    LOG_LEVEL: 'warn',
+    REQUESTS_PER_MINUTE: '100000',
+    SELF_APPROVE: 'write',
+    APPROVER_EMAILS: 'bob@sandbox.test',
+    DECISION_WINDOW: `${DURATIONS.decisionWindowMs}ms`,
+    MAX_ACCESS_DURATION: `${DURATIONS.maxAccessMs}ms`,
+    GRANT_RETENTION: `${DURATIONS.retentionMs}ms`,
+    SESSION_TTL: `${DURATIONS.sessionTtlMs}ms`,
+    // --cpu-prof is not allowed in NODE_OPTIONS, --import is: a preload starts the sampler in the child.
+    ...(options.serverProfileDir
+      ? {
+          NODE_OPTIONS: `--import ${new URL('./cpu-profile-hook.mjs', import.meta.url).href}`,
+          BENCH_CPU_PROFILE_DIR: options.serverProfileDir,
+        }
+      : {}),
+  });
+  const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
+  const clients: Client[] = [];
+  const linearGraphqlUrl = `${env.demo.linearUrl}/graphql`;
+
+  const callLinear = async (client: Client) => {
+    const result = await callTool(client, 'call_integration_api', {
+      url: linearGraphqlUrl,
+      body: LINEAR_QUERY,
+    });
+    if (result.isError || result.structuredContent?.ok !== true) {
+      throw new Error(`call_integration_api failed: ${textOf(result).slice(0, 300)}`);
+    }
+  };
+
+  return {
+    env,
+    store,
+    redis,
+    linearGraphqlUrl,
+    serverPid: env.server.child.pid,
+    async connect(name) {
+      const token = await env.workos.mintAccessToken(ALICE.id, { sid: `bench_${name}` });
+      const client = await connectBenchClient(env.server.url, token, `bench-${name}`);
+      clients.push(client);
+      return client;
+    },
+    async grantLinearRead(client) {
+      const requested = await callTool(client, 'request_elevated_access', {
+        kind: 'session',
+        level: 'read',
+        providers: ['linear'],
+        durationMinutes: 60,
+        reason: 'benchmark',
+      });
+      const requestId = requested.structuredContent?.requestId as string | undefined;
+      if (requested.isError || !requestId) throw new Error(`request failed: ${textOf(requested)}`);
+      const approved = await store.approve(requestId, APPROVER, {});
+      if (!approved.ok) throw new Error(`approve ${requestId} failed: ${approved.code}`);
+      return requestId;
+    },
+    callLinear,
+    async direct() {
+      // The Pipes token the server injected on its latest Linear call: the same credential, the same checks upstream.
+      const last = env.demo
+        .calls()
+        .filter((c) => c.provider === 'linear' && c.authorization?.startsWith('Bearer '))
+        .at(-1);
+      if (!last?.authorization)
+        throw new Error('no Linear call seen upstream yet: call through the server first');
+      const pool = new Pool(env.demo.linearUrl, { connections: 64, keepAliveTimeout: 30_000 });
+      const headers = {
+        authorization: last.authorization,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      };
+      const body = JSON.stringify(LINEAR_QUERY);
+      return {
+        async call() {
+          const res = await pool.request({ path: '/graphql', method: 'POST', headers, body });
+          // Read and parse the answer, as the server's proxy does.
+          const parsed = (await res.body.json()) as { data?: unknown };
+          if (res.statusCode !== 200 || !parsed.data)
+            throw new Error(`direct call answered ${res.statusCode}`);
+        },
+        async callWithFetch() {
+          const res = await fetch(linearGraphqlUrl, { method: 'POST', headers, body });
+          const parsed = (await res.json()) as { data?: unknown };
+          if (res.status !== 200 || !parsed.data) throw new Error(`direct fetch answered ${res.status}`);
+        },
+        close: () => pool.close(),
+      };
+    },
+    async stop() {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      try {
+        await store.close();
+        await env.stop();
+        // The grant keys, and the BullMQ queue the server derives from the prefix (see src/start.ts).
+        const jobsPrefix = `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`;
+        for (const prefix of [env.prefix, jobsPrefix]) await removeKeys(redis, prefix).catch(() => undefined);
+      } finally {
+        await redis.quit();
+      }
+    },
+  };
+}
+
+/** Deletes every key starting with `prefix` (glob-escaped). */
+async function removeKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,34 @@
+// SDK clients for the bench: the stock Streamable HTTP transport on global fetch, with one abort signal per request.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+/**
+ * The SDK hands the transport's one AbortSignal to every fetch, and Node's fetch only removes its abort
+ * listener when the request object is garbage-collected: a client making thousands of calls piles up
+ * thousands of listeners (MaxListenersExceededWarning, and each add walks the list). A per-request signal,
+ * linked to the transport's and unlinked once the response headers arrive, keeps the client's cost flat.
+ */
+export const scopedSignalFetch: FetchLike = async (url, init) => {
+  const outer = init?.signal;
+  if (!outer) return fetch(url, init);
+  const inner = new AbortController();
+  const abort = () => inner.abort(outer.reason);
+  if (outer.aborted) abort();
+  else outer.addEventListener('abort', abort, { once: true });
+  try {
+    return await fetch(url, { ...init, signal: inner.signal });
+  } finally {
+    outer.removeEventListener('abort', abort);
+  }
+};
+
+export async function connectBenchClient(baseUrl: string, token: string, name: string): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    fetch: scopedSignalFetch,
+  });
+  await client.connect(transport);
+  return client;
+}

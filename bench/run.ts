@@ -1,0 +1,242 @@
+// `npm run bench`: starts the real server, runs the gateway benchmarks, prints one table and writes bench/results/<time>.json.
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runDecisionLatency } from './gateway/decision-latency.js';
+import { runOverhead } from './gateway/overhead.js';
+import { runThroughput } from './gateway/throughput.js';
+import { startBenchEnvironment } from './lib/gateway-env.js';
+import { summarizeProfile } from './lib/profile.js';
+import { ms, round } from './lib/stats.js';
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+/** BENCH_PROFILE=1 samples the server child's CPU, writes a .cpuprofile next to the results and prints the hot spots. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
+
+const SETTINGS = {
+  overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
+  throughput: { clients: 32, warmupMs: 1_500, durationMs: 8_000 },
+  decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
+};
+
+/** workos/pipes-mcp on this machine (shared/reference/stack-notes.md §G). */
+const REFERENCE = {
+  singleClient: { p50Ms: [10, 12], p99Ms: [18, 22], callsPerSecond: [80, 92] },
+  directSingleClient: { p50Ms: 0.3, p99Ms: [0.5, 0.7], callsPerSecond: 3_100 },
+  clients32: { p50Ms: [222, 265], p99Ms: [371, 390], callsPerSecond: [121, 136] },
+  decision: { pollEveryMs: 10_000, averageWaitMs: 5_000 },
+};
+
+const TARGETS = {
+  addedP50Ms: 2,
+  addedP99Ms: 10,
+  callsPerSecond32: 1_000,
+  decisionP50Ms: 100,
+};
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const profileDir = `${RESULTS}profile-${stamp}`;
+  await mkdir(RESULTS, { recursive: true });
+  if (PROFILE) await mkdir(profileDir, { recursive: true });
+  const wall = performance.now();
+  const loadBefore = loadavg().map((x) => round(x, 2));
+  const bench = await startBenchEnvironment({
+    serverProfileDir: PROFILE ? profileDir : undefined,
+  });
+  let results: Awaited<ReturnType<typeof runAll>>;
+  try {
+    results = await runAll(bench);
+  } finally {
+    await bench.stop();
+  }
+  const { overhead, throughput, decision } = results;
+
+  const pass = {
+    addedP50: overhead.addedP50 <= TARGETS.addedP50Ms,
+    addedP99: overhead.addedP99 <= TARGETS.addedP99Ms,
+    throughput: throughput.viaServer.callsPerSecond >= TARGETS.callsPerSecond32,
+    decisionP50: decision.afterApprove.p50 <= TARGETS.decisionP50Ms,
+  };
+  const o = overhead;
+  const t = throughput;
+  const d = decision;
+  const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
+  const rows: string[][] = [
+    ['benchmark', 'metric', 'countersign', 'direct upstream', 'target', 'met', 'reference (pipes-mcp)'],
+    [
+      '1. call_integration_api, 1 client',
+      'p50',
+      ms(o.viaServer.p50),
+      ms(o.direct.p50),
+      '',
+      '',
+      '10–12 ms (direct 0.30 ms)',
+    ],
+    ['', 'p90', ms(o.viaServer.p90), ms(o.direct.p90), '', '', ''],
+    ['', 'p99', ms(o.viaServer.p99), ms(o.direct.p99), '', '', '18–22 ms'],
+    ['', 'mean', ms(o.viaServer.mean), ms(o.direct.mean), '', '', ''],
+    ['', 'added p50', ms(o.addedP50), '', '≤ 2 ms', mark(pass.addedP50), '~10–12 ms'],
+    ['', 'added p99', ms(o.addedP99), '', '≤ 10 ms', mark(pass.addedP99), '~17–21 ms'],
+    ['', 'calls/s (sequential)', rate(o.callsPerSecond), rate(o.directCallsPerSecond), '', '', '80–92/s'],
+    ['', 'direct via fetch() p50/p99', '', `${ms(o.directFetch.p50)} / ${ms(o.directFetch.p99)}`, '', '', ''],
+    [
+      '',
+      'server_info p50/p99 (MCP floor)',
+      `${ms(o.mcpFloor.p50)} / ${ms(o.mcpFloor.p99)}`,
+      '',
+      '',
+      '',
+      '8.5–8.7 ms (tools/list)',
+    ],
+    [
+      `2. ${t.viaServer.workers} concurrent clients`,
+      `calls/s (${Math.round(t.viaServer.durationMs / 1000)} s)`,
+      rate(t.viaServer.callsPerSecond),
+      rate(t.direct.callsPerSecond),
+      '≥ 1,000/s',
+      mark(pass.throughput),
+      '121–136/s',
+    ],
+    ['', 'share of direct', `${(t.ratio * 100).toFixed(1)}%`, '100%', '', '', ''],
+    ['', 'p50', ms(t.viaServer.latency.p50), ms(t.direct.latency.p50), '', '', '222–265 ms'],
+    ['', 'p99', ms(t.viaServer.latency.p99), ms(t.direct.latency.p99), '', '', '371–390 ms'],
+    [
+      '',
+      'CPU ms/call bench/server/redis',
+      triple(t.viaServer.cpuPerCall.benchMs, t.viaServer.cpuPerCall.serverMs, t.viaServer.cpuPerCall.redisMs),
+      triple(t.direct.cpuPerCall.benchMs, t.direct.cpuPerCall.serverMs, t.direct.cpuPerCall.redisMs),
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      'cores busy bench/server/redis',
+      triple(t.viaServer.cores.bench, t.viaServer.cores.server, t.viaServer.cores.redis),
+      triple(t.direct.cores.bench, t.direct.cores.server, t.direct.cores.redis),
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      `cores busy elsewhere (of ${cpus().length})`,
+      two(t.viaServer.cores.others),
+      two(t.direct.cores.others),
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      'errors',
+      String(t.viaServer.errors),
+      String(t.direct.errors),
+      '0',
+      mark(t.viaServer.errors === 0),
+      '',
+    ],
+    [
+      `3. decision → assistant (n=${d.iterations})`,
+      'p50',
+      ms(d.afterApprove.p50),
+      '',
+      '≤ 100 ms',
+      mark(pass.decisionP50),
+      '~5 s avg (10 s polling)',
+    ],
+    ['', 'p90', ms(d.afterApprove.p90), '', '', '', ''],
+    ['', 'max', ms(d.afterApprove.max), '', '', '', 'up to 10 s'],
+    ['', 'p50 incl. approve()', ms(d.fromApproveCall.p50), '', '', '', ''],
+  ];
+  console.log(`\n${table(rows)}\n`);
+  console.log(
+    `overhead: ${o.iterations} calls after ${o.warmup} warm-up; throughput: ${t.viaServer.calls} calls through the server, ${t.direct.calls} direct; decision misses: ${d.misses}`,
+  );
+  if (t.firstError) console.log(`first error: ${t.firstError}`);
+
+  const document = {
+    startedAt: startedAt.toISOString(),
+    wallSeconds: round((performance.now() - wall) / 1000, 1),
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg().map((x) => round(x, 2)),
+    },
+    settings: SETTINGS,
+    redisPrefix: bench.env.prefix,
+    targets: TARGETS,
+    pass,
+    results: {
+      overhead: {
+        ...o,
+        addedP50: round(o.addedP50),
+        addedP99: round(o.addedP99),
+        addedMean: round(o.addedMean),
+        callsPerSecond: round(o.callsPerSecond, 1),
+        directCallsPerSecond: round(o.directCallsPerSecond, 1),
+      },
+      throughput: {
+        ...t,
+        ratio: round(t.ratio, 4),
+        viaServer: { ...t.viaServer, callsPerSecond: round(t.viaServer.callsPerSecond, 1) },
+        direct: { ...t.direct, callsPerSecond: round(t.direct.callsPerSecond, 1) },
+      },
+      decision: d,
+    },
+    reference: REFERENCE,
+    units: 'milliseconds unless the name says otherwise',
+  };
+
+  if (PROFILE) {
+    const files = (await readdir(profileDir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
+    for (const file of files) {
+      console.log(`\nserver CPU profile ${profileDir}/${file}`);
+      console.log(await summarizeProfile(`${profileDir}/${file}`, 25));
+    }
+  }
+
+  const path = `${RESULTS}${stamp}.json`;
+  const json = JSON.stringify(document, null, 2);
+  await writeFile(path, `${json}\n`);
+  console.log(`\n${json}\n\nwritten to ${path}`);
+}
+
+async function runAll(bench: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
+  step('1/3 call_integration_api overhead');
+  const overhead = await runOverhead(bench, SETTINGS.overhead);
+  step(`2/3 throughput, ${SETTINGS.throughput.clients} clients`);
+  const throughput = await runThroughput(bench, SETTINGS.throughput);
+  step('3/3 decision-to-assistant latency');
+  const decision = await runDecisionLatency(bench, SETTINGS.decision);
+  return { overhead, throughput, decision };
+}
+
+function two(x: number | null): string {
+  return x === null ? '–' : x.toFixed(2);
+}
+
+/** Bench / server / Redis, two decimals each. */
+function triple(bench: number, server: number | null, redis: number | null): string {
+  return `${two(bench)} / ${two(server)} / ${two(redis)}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exit(1);
+});
