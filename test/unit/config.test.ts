@@ -70,6 +70,45 @@ describe('loadConfig', () => {
     ).toMatchObject({ snowflakeUrl: 'https://acme-x1.snowflakecomputing.com' });
   });
 
+  it('reads Slack settings, splitting approver users from user groups', () => {
+    const config = loadConfig({
+      ...production,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 'secret',
+      APPROVERS: 'U012ABC, S0GROUP1,W0ENT1',
+      APPROVALS_CHANNEL: 'C0APPROVE',
+    });
+    expect(config.slack).toMatchObject({
+      approverUsers: ['U012ABC', 'W0ENT1'],
+      approverGroups: ['S0GROUP1'],
+      approvalsChannel: 'C0APPROVE',
+      apiUrl: 'https://slack.com/api/',
+      appToken: undefined,
+    });
+    expect(loadConfig(production).slack).toBeNull();
+  });
+
+  it('refuses incomplete or malformed Slack settings', () => {
+    expect(() => loadConfig({ ...production, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      /SLACK_SIGNING_SECRET: required in HTTP mode/,
+    );
+    expect(() => loadConfig({ ...production, SLACK_BOT_TOKEN: 'token', SLACK_APP_TOKEN: 'xapp-1' })).toThrow(
+      /xoxb-/,
+    );
+    expect(() => loadConfig({ ...production, SLACK_APP_TOKEN: 'xapp-1' })).toThrow(
+      /SLACK_BOT_TOKEN: required/,
+    );
+    expect(() =>
+      loadConfig({
+        ...production,
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_APP_TOKEN: 'xapp-1',
+        APPROVERS: 'alice@x.com',
+        AUDIT_CHANNEL: '#audit',
+      }),
+    ).toThrow(/APPROVERS[\s\S]*AUDIT_CHANNEL|AUDIT_CHANNEL[\s\S]*APPROVERS/);
+  });
+
   it('picks sandbox mode when no WorkOS key is set', () => {
     expect(wantsSandbox({})).toBe(true);
     expect(wantsSandbox({ WORKOS_API_KEY: 'sk' })).toBe(false);
