@@ -23,7 +23,7 @@ describe('readChoice', () => {
       cs_providers_v3_a: { cs_providers: checkboxes(['linear']) },
       cs_providers_v3_b: { cs_providers: checkboxes(['notion']) },
       x: { cs_notes: { type: 'plain_text_input', value: '  only ENG  ' } },
-      y: { cs_level: { type: 'radio_buttons', ...select('read') } },
+      y: { cs_level: { ...select('read'), type: 'radio_buttons' } },
       z: { cs_duration: select('600000') },
     });
     expect(result).toEqual({
