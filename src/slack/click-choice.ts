@@ -37,7 +37,8 @@ export function readChoice(grant: Grant, values: StateValues | undefined): Choic
   if (providerGroups.length > 0) {
     const ticked = providerGroups.flatMap((g) => (g.selected_options ?? []).map((o) => o.value ?? ''));
     const unknown = ticked.filter((v) => providerFromOptionValue(grant, v) === undefined);
-    if (unknown.length > 0) return { ok: false, reason: `Not part of this request: ${unknown.join(', ').slice(0, 200)}.` };
+    if (unknown.length > 0)
+      return { ok: false, reason: `Not part of this request: ${unknown.join(', ').slice(0, 200)}.` };
     choice.providers = [...new Set(ticked.map((v) => providerFromOptionValue(grant, v)!))];
   }
   const level = inputs(values, ACTION.level)[0]?.selected_option?.value;
