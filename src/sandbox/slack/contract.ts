@@ -1,0 +1,109 @@
+// The stand-in's public contract: start options and the handle tests and sandbox mode drive it through.
+import type { EnvelopeType } from './socket-mode.js';
+import type {
+  Block,
+  ClickOptions,
+  DeliveryOptions,
+  DeliveryResult,
+  HomeClickOptions,
+  HomeView,
+  ResponseUrlPost,
+  SlackApiCall,
+  SlackBotIdentity,
+  SlackEphemeral,
+  SlackMessage,
+  SlackUser,
+  SlackUsergroup,
+  SlashCommandOptions,
+} from './types.js';
+
+export type { EnvelopeType } from './socket-mode.js';
+
+export interface SlackStandInOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  signingSecret: string;
+  /** The bot token (`xoxb-…`) the app's WebClient uses. */
+  botToken: string;
+  /** App-level token (`xapp-…`) for apps.connections.open; without it Socket Mode is refused. */
+  appToken?: string;
+  /** Default T0SANDBOX (domain "sandbox"). */
+  teamId?: string;
+  teamDomain?: string;
+  /** Default: alice, bob and mallory as U0ALICE, U0BOB, U0MALLORY. */
+  people?: readonly SlackUser[];
+  /** Default: S0APPROVERS (@approvers) = [U0BOB]. */
+  usergroups?: readonly SlackUsergroup[];
+  /** Default: #general (C0GENERAL) and #access-approvals (C0APPROVALS), everyone a member. */
+  channels?: ReadonlyArray<{ id: string; name: string }>;
+  bot?: Partial<SlackBotIdentity>;
+  /** The app's request URL (our `/slack/events`) for HTTP-mode delivery; can be set later. */
+  eventsUrl?: string;
+  /** The legacy `token` field in payloads. */
+  verificationToken?: string;
+}
+
+export interface WaitOptions {
+  /** Also match messages already there (default: only the next post or update). */
+  includeExisting?: boolean;
+}
+
+export interface SlackStandIn {
+  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
+  url: string;
+  /** What to pass as WebClient `slackApiUrl` / Bolt `clientOptions.slackApiUrl`. */
+  apiUrl: string;
+  /** The browser inbox. */
+  inboxUrl: string;
+  teamId: string;
+  bot: SlackBotIdentity;
+  setEventsUrl(url: string | undefined): void;
+  /** Web API calls so far (tokens never recorded), optionally for one method. */
+  calls(method?: string): SlackApiCall[];
+  /** The next `times` calls (default: until switched off with null) get 429 with this Retry-After. */
+  rateLimit(method: string, limit: { retryAfterSeconds?: number; times?: number } | null): void;
+  click(options: ClickOptions): Promise<DeliveryResult>;
+  clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
+  /** A slash command; its immediate answer (text or JSON) is shown as Slack would. */
+  slashCommand(options: SlashCommandOptions): Promise<DeliveryResult>;
+  /** Wraps one event (e.g. `{type: 'app_home_opened', …}`) in an event_callback and delivers it. */
+  event(event: Block, options?: DeliveryOptions): Promise<DeliveryResult>;
+  appHomeOpened(
+    userId: string,
+    options?: DeliveryOptions & { tab?: 'home' | 'messages' },
+  ): Promise<DeliveryResult>;
+  /** Sends any payload as Slack would (forged or hand-built payloads in security tests). */
+  deliver(kind: EnvelopeType, payload: unknown, options?: DeliveryOptions): Promise<DeliveryResult>;
+  socketConnections(): number;
+  waitForSocket(timeoutMs?: number, count?: number): Promise<void>;
+  disconnect(
+    reason: 'warning' | 'refresh_requested' | 'link_disabled' | 'too_many_websockets' | string,
+  ): void;
+  /** Frames received from Socket Mode clients (acks), parsed. */
+  socketFrames(): unknown[];
+  messages(channel: string): SlackMessage[];
+  /** The bot's DM channel id with the person (stable: U0BOB → D0BOB). */
+  channelFor(userId: string): string;
+  /** Messages in the person's DM with the bot. */
+  dmOf(userId: string): SlackMessage[];
+  ephemerals(userId: string): SlackEphemeral[];
+  homeOf(userId: string): HomeView | null;
+  waitForMessage(
+    predicate: (message: SlackMessage, change: 'posted' | 'updated') => boolean,
+    timeoutMs?: number,
+    options?: WaitOptions,
+  ): Promise<SlackMessage>;
+  waitForEphemeral(
+    predicate: (ephemeral: SlackEphemeral) => boolean,
+    timeoutMs?: number,
+  ): Promise<SlackEphemeral>;
+  /** What the app posted to response_urls. */
+  responses(): ResponseUrlPost[];
+  /** While set, response_url posts fail with 404 and this error (e.g. 'expired_url'). */
+  failResponseUrls(error: string | null): void;
+  /** A message typed by a person (the app cannot edit it: cant_update_message). */
+  say(options: { as: string; channel: string; text: string }): SlackMessage;
+  close(): Promise<void>;
+}

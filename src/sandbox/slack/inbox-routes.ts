@@ -1,0 +1,140 @@
+// The inbox at /sandbox/slack: the page, its polled data (conversations and rendered messages), and clicks.
+import express, { type Router } from 'express';
+import { inboxPage } from './inbox-page.js';
+import type { NameLookup } from './mrkdwn.js';
+import { renderEphemeral, renderHome, renderMessage } from './render.js';
+import type { SlackState } from './state.js';
+import type { ClickOptions, DeliveryResult, HomeClickOptions, SlackChannel } from './types.js';
+
+export interface InboxActions {
+  click(options: ClickOptions): Promise<DeliveryResult>;
+  clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
+}
+
+const HOME = 'home';
+
+interface Item {
+  key: string;
+  rev: string;
+  html: string;
+}
+
+function names(state: SlackState): NameLookup {
+  return {
+    userName: (id) => (id === state.bot.userId ? state.bot.name : state.users.get(id)?.name),
+    channelName: (id) => state.channels.get(id)?.name,
+  };
+}
+
+const appName = (state: SlackState) => state.bot.name.charAt(0).toUpperCase() + state.bot.name.slice(1);
+
+function conversationsFor(state: SlackState, as: string) {
+  const dm = state.dmFor(as);
+  const visible = [...state.channels.values()].filter((c) => c.kind !== 'im' && state.isMember(c, as));
+  const entry = (c: SlackChannel, section: string, label: string) => ({
+    id: c.id,
+    label,
+    section,
+    count: state.messagesIn(c.id).length,
+  });
+  return [
+    { id: HOME, label: `${appName(state)} — Home`, section: 'Apps', count: 0 },
+    entry(dm, 'Direct messages', `${appName(state)} (app DM)`),
+    ...visible.filter((c) => c.kind === 'mpim').map((c) => entry(c, 'Direct messages', c.name)),
+    ...visible.filter((c) => c.kind === 'channel').map((c) => entry(c, 'Channels', `# ${c.name}`)),
+  ];
+}
+
+function itemsFor(state: SlackState, as: string, conv: string): Item[] {
+  const lookup = names(state);
+  if (conv === HOME) {
+    const home = state.homes.get(as);
+    return [
+      {
+        key: `home:${home?.id ?? 'none'}`,
+        rev: home?.hash ?? '',
+        html: renderHome(home, { ...lookup, scope: 'home' }),
+      },
+    ];
+  }
+  const author = (user: string) =>
+    user === state.bot.userId ? appName(state) : (state.users.get(user)?.real_name ?? user);
+  const messages = state.messagesIn(conv).map((m) => ({
+    ts: m.ts,
+    item: {
+      key: `${conv}:m:${m.ts}`,
+      rev: String(m.edits),
+      html: renderMessage(m, author(m.user), { ...lookup, scope: `m${m.ts}` }),
+    },
+  }));
+  const ephemerals = state
+    .ephemerals(as)
+    .filter((e) => e.channel === conv)
+    .map((e) => ({
+      ts: e.message_ts,
+      item: {
+        key: `${conv}:e:${e.message_ts}`,
+        rev: String(e.edits),
+        html: renderEphemeral(e, appName(state), { ...lookup, scope: `e${e.message_ts}` }),
+      },
+    }));
+  return [...messages, ...ephemerals].sort((a, b) => Number(a.ts) - Number(b.ts)).map((x) => x.item);
+}
+
+export function inboxRoutes(state: SlackState, actions: InboxActions): Router {
+  const router = express.Router();
+  router.get('/sandbox/slack', (_req, res) => {
+    res.set('cache-control', 'no-store').type('html').send(inboxPage());
+  });
+
+  router.get('/sandbox/slack/data', (req, res) => {
+    const people = [...state.users.values()].filter((u) => !u.deleted);
+    const wantedAs = String(req.query.as ?? '');
+    const as = state.users.has(wantedAs) ? wantedAs : (people[0]?.id ?? '');
+    if (!as) return res.json({ as, conv: '', people: [], conversations: [], items: [], title: 'No people' });
+    const conversations = conversationsFor(state, as);
+    const wantedConv = String(req.query.conv ?? '');
+    const conv = conversations.some((c) => c.id === wantedConv) ? wantedConv : state.dmFor(as).id;
+    const current = conversations.find((c) => c.id === conv);
+    res.set('cache-control', 'no-store').json({
+      as,
+      conv,
+      people: people.map((p) => ({
+        id: p.id,
+        label: `${p.real_name} (@${p.name})${p.title ? ` · ${p.title}` : ''}`,
+      })),
+      conversations,
+      title: current?.label ?? conv,
+      items: itemsFor(state, as, conv),
+    });
+  });
+
+  // JSON only: a cross-site form cannot send application/json without a preflight, so pages elsewhere
+  // cannot click on someone's behalf.
+  router.post('/sandbox/slack/click', express.json({ limit: '200kb' }), async (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const as = text(b.as);
+    const actionId = text(b.actionId);
+    if (!as || !actionId || !state.users.has(as))
+      return res.status(400).json({ error: 'as and actionId are required' });
+    const overrides = (b.state && typeof b.state === 'object' ? b.state : {}) as ClickOptions['state'];
+    const common = { as, actionId, blockId: text(b.blockId), value: text(b.value), state: overrides };
+    try {
+      const result =
+        b.surface === 'home'
+          ? await actions.clickHome(common)
+          : await actions.click({ ...common, channel: text(b.channel) ?? '', ts: text(b.ts) ?? '' });
+      res.json({
+        via: result.via,
+        status: result.status,
+        ackMs: result.ackMs,
+        error: result.error,
+        body: result.body,
+      });
+    } catch (error) {
+      res.status(400).json({ error: (error as Error).message });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,71 @@
+// Slack Web API at POST /api/<method>: form or JSON arguments, Bearer tokens, {ok} bodies, 429 with Retry-After.
+import express, { type Request, type Response, type Router } from 'express';
+import { type ApiContext, ApiError, type Args, JSON_ARGS, str } from './api-args.js';
+import { METHODS } from './api-methods.js';
+import type { Block } from './types.js';
+
+export type { ApiContext } from './api-args.js';
+
+const BOT_SCOPES = 'chat:write,im:write,users:read,users:read.email,usergroups:read,commands';
+
+function recordedArgs(args: Args): Args {
+  const { token: _token, ...rest } = args;
+  for (const name of JSON_ARGS) {
+    if (typeof rest[name] !== 'string') continue;
+    try {
+      rest[name] = JSON.parse(rest[name] as string);
+    } catch {
+      // Leave malformed JSON as sent; the call itself reports it.
+    }
+  }
+  return rest;
+}
+
+export function webApiRoutes(ctx: ApiContext): Router {
+  const router = express.Router();
+  const parsers = [express.urlencoded({ extended: false, limit: '2mb' }), express.json({ limit: '2mb' })];
+  router.all('/api/:method', ...parsers, (req: Request, res: Response) => {
+    const method = String(req.params.method);
+    const args: Args = { ...(req.query as Args), ...((req.body ?? {}) as Args) };
+    const header = req.get('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? str(args.token);
+    const tokenKind =
+      token === undefined
+        ? 'none'
+        : token === ctx.botToken
+          ? 'bot'
+          : ctx.appToken && token === ctx.appToken
+            ? 'app'
+            : 'unknown';
+    const answer = (status: number, body: Block) => {
+      const { state } = ctx;
+      state.recordCall({
+        method,
+        args: recordedArgs(args),
+        status,
+        ok: body.ok === true,
+        error: body.error,
+        tokenKind,
+      });
+      if (tokenKind === 'bot') res.set('x-oauth-scopes', BOT_SCOPES);
+      res.status(status).json(body);
+    };
+    const spec = METHODS[method];
+    if (!spec) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
+    if (tokenKind === 'none') return answer(200, { ok: false, error: 'not_authed' });
+    if (tokenKind === 'unknown') return answer(200, { ok: false, error: 'invalid_auth' });
+    if (tokenKind !== spec.token) return answer(200, { ok: false, error: 'not_allowed_token_type' });
+    const retryAfter = ctx.state.takeRateLimit(method);
+    if (retryAfter !== null) {
+      res.set('retry-after', String(retryAfter));
+      return answer(429, { ok: false, error: 'ratelimited' });
+    }
+    try {
+      answer(200, { ok: true, ...spec.run(args, ctx) });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      answer(200, { ok: false, error: error.error, ...error.extra });
+    }
+  });
+  return router;
+}
