@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig(env);
+  sandbox?.attach(config);
   const server = await startServer(config, sandbox ? [sandbox.router(config)] : []);
   const mcpUrl = `${config.publicUrl}/mcp`;
   server.logger.info({ url: server.url, mcpUrl, sandbox: config.sandbox }, 'countersign listening');

@@ -8,7 +8,7 @@ const esc = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
-export function sandboxPage(config: Config, token: string): string {
+export function sandboxPage(config: Config, token: string, slackInboxUrl: string | null): string {
   const mcpUrl = `${config.publicUrl}/mcp`;
   const claude = `claude mcp add --transport http countersign ${mcpUrl} --header "Authorization: Bearer ${token}"`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -26,6 +26,14 @@ code,pre{background:#f3f3f5;border-radius:6px;padding:.15rem .35rem;font-size:13
 <h2>2. Ask for access</h2>
 <p>Ask the assistant to read your Linear issues. It calls <code>request_elevated_access</code> and shows you a consent link.</p>
 <h2>3. Decide</h2>
+${
+  slackInboxUrl
+    ? `<p>In Slack: open the <a href="${esc(slackInboxUrl)}">local Slack workspace</a>, view it as ${esc(BOB.firstName)}
+(an approver, through the @approvers group) and decide in #access-approvals: untick providers, add a note, Approve or Deny.
+${esc(ALICE.firstName)} gets the outcome as a direct message; every decision is logged in #general.</p>
+<p>Or on the web:</p>`
+    : ''
+}
 <p>Open the link and sign in as one of the sandbox people: ${esc(ALICE.email)} (the requester),
 ${esc(BOB.email)} (an approver) or ${esc(MALLORY.email)} (a stranger, who is refused).</p>
 </body></html>`;

@@ -3,15 +3,21 @@ import { randomBytes } from 'node:crypto';
 import { type Request, Router } from 'express';
 import type { Config } from '../config.js';
 import { isLoopbackHost } from '../providers/url.js';
+import { SLACK_EVENTS_PATH } from '../slack/app.js';
 import { startDemoProvider } from './demo-provider.js';
 import { ALICE, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
 import { type PrivateRedis, redisAnswers, startPrivateRedis } from './redis.js';
 import { sandboxPage } from './sandbox-page.js';
+import { SANDBOX_SLACK_USERGROUPS, type SlackStandIn, startSlackStandIn } from './slack/index.js';
 import { startWorkosStandIn } from './workos/index.js';
 
 export interface Sandbox {
   /** Environment overrides that point Countersign at the stand-ins. */
   env: Record<string, string>;
+  /** The local Slack, or null when real Slack credentials were given. */
+  slack: SlackStandIn | null;
+  /** Points the stand-ins at the server once its public URL is known. */
+  attach(config: Config): void;
   router(config: Config): Router;
   banner(config: Config): Promise<string>;
   close(): Promise<void>;
@@ -56,9 +62,14 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     APPROVER_EMAILS: env.APPROVER_EMAILS ?? SANDBOX_APPROVER_EMAILS.join(','),
   };
   if (privateRedis) overrides.REDIS_URL = privateRedis.url;
+  const slack = env.SLACK_BOT_TOKEN ? null : await startSandboxSlack(overrides, env.SELF_APPROVE);
 
   return {
     env: overrides,
+    slack,
+    attach(config) {
+      slack?.setEventsUrl(`${config.publicUrl}${SLACK_EVENTS_PATH}`);
+    },
     router(config) {
       const router = Router();
       const loopbackOnly = (req: Request) =>
@@ -77,8 +88,9 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
           return;
         }
         res.setHeader('Cache-Control', 'no-store');
-        res.type('html').send(sandboxPage(config, await mintToken()));
+        res.type('html').send(sandboxPage(config, await mintToken(), slack?.inboxUrl ?? null));
       });
+      if (slack) router.get('/sandbox/slack', (_req, res) => res.redirect(302, slack.inboxUrl));
       return router;
     },
     async banner(config) {
@@ -93,14 +105,45 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         `  Bearer token: ${token}`,
         `  (also at GET ${config.publicUrl}/sandbox/token; signed in as ${ALICE.email}, approver ${SANDBOX_APPROVER_EMAILS.join(', ')})`,
         '',
+        ...(slack
+          ? [
+              `  Slack:        a local workspace; approve as Bob (U0BOB) in #access-approvals at ${slack.inboxUrl}`,
+              '',
+            ]
+          : []),
         `  Claude Code:  claude mcp add --transport http countersign ${mcpUrl} --header "Authorization: Bearer <token>"`,
         '',
       ].join('\n');
     },
     async close() {
+      await slack?.close();
       await demo.close();
       await workos.close();
       privateRedis?.stop();
     },
   };
+}
+
+/** A local Slack workspace in HTTP mode: Bob (through @approvers) approves in #access-approvals, audit in #general. */
+async function startSandboxSlack(
+  overrides: Record<string, string>,
+  selfApprove: string | undefined,
+): Promise<SlackStandIn> {
+  const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
+  const signingSecret = randomBytes(24).toString('hex');
+  const slack = await startSlackStandIn({ botToken, signingSecret });
+  Object.assign(overrides, {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_TEAM_ID: slack.teamId,
+    SLACK_BOT_ID: slack.bot.botId,
+    SLACK_BOT_USER_ID: slack.bot.userId,
+    APPROVERS: SANDBOX_SLACK_USERGROUPS.map((g) => g.id).join(','),
+    APPROVALS_CHANNEL: 'C0APPROVALS',
+    // Reads go to the requester's DM, writes to the approvals channel: both routes show in the sandbox.
+    SELF_APPROVE: selfApprove ?? 'read',
+    AUDIT_CHANNEL: 'C0GENERAL',
+  });
+  return slack;
 }

@@ -5,6 +5,12 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startDemoProvider } from '../../src/sandbox/demo-provider.js';
+import {
+  SANDBOX_SLACK_USERS,
+  type SlackStandIn,
+  type SlackUser,
+  startSlackStandIn,
+} from '../../src/sandbox/slack/index.js';
 import { startWorkosStandIn } from '../../src/sandbox/workos/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,20 +64,32 @@ export interface Environment {
   workos: Awaited<ReturnType<typeof startWorkosStandIn>>;
   demo: Awaited<ReturnType<typeof startDemoProvider>>;
   server: ServerProcess;
+  /** The Slack stand-in, when the environment was started with Slack. */
+  slack: SlackStandIn | null;
   prefix: string;
   stop(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  /** Start a Slack stand-in and wire the server to it over HTTP (signed requests) or Socket Mode. */
+  slack?: 'http' | 'socket';
 }
 
 export const CLIENT_ID = 'client_e2e';
 
 /** WorkOS and provider stand-ins in this process, the real server in a child process, its own Redis prefix. */
-export async function startEnvironment(extraEnv: Record<string, string> = {}): Promise<Environment> {
+export async function startEnvironment(
+  extraEnv: Record<string, string> = {},
+  options: EnvironmentOptions = {},
+): Promise<Environment> {
   const apiKey = `sk_test_${randomBytes(8).toString('hex')}`;
   const workos = await startWorkosStandIn({ clientId: CLIENT_ID, apiKey });
   const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
   const prefix = `cs-e2e-${randomUUID().slice(0, 8)}:`;
+  const port = await freePort();
+  const slack = options.slack ? await startSlackFor(options.slack, port) : null;
   const server = await spawnServer({
-    PORT: String(await freePort()),
+    PORT: String(port),
     SANDBOX: 'false',
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -89,20 +107,59 @@ export async function startEnvironment(extraEnv: Record<string, string> = {}): P
     SNOWFLAKE_ACCOUNT_URL: demo.snowflakeUrl,
     UPSTREAM_ALLOW_LOOPBACK_HTTP: 'true',
     APPROVER_EMAILS: 'bob@sandbox.test',
+    ...(slack ? slack.env : {}),
     ...extraEnv,
   });
+  if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(10_000);
   return {
     workos,
     demo,
     server,
+    slack: slack?.standIn ?? null,
     prefix,
     async stop() {
       await server.stop();
+      await slack?.standIn.close();
       await demo.close();
       await workos.close();
       await deleteKeys([`${prefix}*`, `{${prefix.replace(/[:{}]/g, '')}-jobs}*`]);
     },
   };
+}
+
+/** A second approver, in Slack only, so two approvers can race. */
+export const CAROL: SlackUser = {
+  id: 'U0CAROL',
+  name: 'carol',
+  real_name: 'Carol Chen',
+  email: 'carol@sandbox.test',
+  is_bot: false,
+  deleted: false,
+  title: 'approver',
+};
+
+/** A Slack stand-in and the server settings that point at it. Approvers: the @approvers group (Bob) and Carol. */
+async function startSlackFor(mode: 'http' | 'socket', port: number) {
+  const botToken = `xoxb-e2e-${randomBytes(8).toString('hex')}`;
+  const appToken = `xapp-e2e-${randomBytes(8).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const standIn = await startSlackStandIn({
+    botToken,
+    signingSecret,
+    people: [...SANDBOX_SLACK_USERS, CAROL],
+    ...(mode === 'socket' ? { appToken } : { eventsUrl: `http://127.0.0.1:${port}/slack/events` }),
+  });
+  const env: Record<string, string> = {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: standIn.apiUrl,
+    SLACK_TEAM_ID: standIn.teamId,
+    APPROVERS: `S0APPROVERS,${CAROL.id}`,
+    APPROVALS_CHANNEL: 'C0APPROVALS',
+    AUDIT_CHANNEL: 'C0GENERAL',
+  };
+  if (mode === 'socket') env.SLACK_APP_TOKEN = appToken;
+  return { standIn, env };
 }
 
 /** A port nobody listens on right now, so the server's public URL is known before it starts. */

@@ -95,7 +95,9 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
         grant.kind === 'broad'
           ? `Approval needed for **${grant.level}** access to ${grant.providers.join(', ')} for ${formatDuration(grant.durationMs)}.`
           : `Approval needed for one call: ${grant.request?.method} ${grant.request?.url}.`,
-        `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
+        deps.config.slack
+          ? `The request is on its way to Slack for a decision. The user can also decide at this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`
+          : `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
         superseded
           ? `This replaces your earlier pending request ${superseded.id}, whose link no longer works.`
           : '',
