@@ -1,0 +1,100 @@
+// A newcomer's first run: `npm start` with no credentials, an assistant asks, a person approves in the sandbox
+// Slack inbox in headless Chromium, and the assistant sees the narrowed grant. Screenshot saved.
+
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callTool, connectClient } from '../support/mcp-client.js';
+import { deleteKeys, freePort, type ServerProcess, spawnServer } from '../support/server-process.js';
+
+const ARTIFACTS = 'test-artifacts';
+const PREFIX = `cs-sandbox-${randomUUID().slice(0, 8)}:`;
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+let assistant: Client;
+let inboxUrl: string;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // No WorkOS or Slack credentials at all: the process starts its own stand-ins, as `npm start` does.
+  server = await spawnServer({ PORT: String(await freePort()), REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn' });
+  const { token, mcpUrl } = (await (await fetch(`${server.url}/sandbox/token`)).json()) as {
+    token: string;
+    mcpUrl: string;
+  };
+  expect(mcpUrl).toBe(`${server.url}/mcp`);
+  assistant = await connectClient(server.url, token, 'claude-code');
+  const redirect = await fetch(`${server.url}/sandbox/slack`, { redirect: 'manual' });
+  expect(redirect.status).toBe(302);
+  inboxUrl = redirect.headers.get('location')!;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+}, 60_000);
+
+afterAll(async () => {
+  await assistant?.close();
+  await browser?.close();
+  await server?.stop();
+  await deleteKeys([`${PREFIX}*`, `{${PREFIX.replace(/[:{}]/g, '')}-jobs}*`]);
+});
+
+describe('sandbox Slack inbox in a real browser', () => {
+  it('shows the request, an approver unticks a provider and approves, and the assistant sees it', async () => {
+    const banner = server.output();
+    expect(banner).toContain('SANDBOX MODE');
+    expect(banner).toContain(inboxUrl);
+
+    const requested = await callTool(assistant, 'request_elevated_access', {
+      kind: 'session',
+      level: 'write',
+      providers: ['linear', 'notion'],
+      reason: 'Close out the sprint',
+    });
+    const { requestId } = requested.structuredContent!;
+    const waiting = callTool(assistant, 'check_access_request', { requestId, waitSeconds: 20 });
+
+    // Bob is an approver through the @approvers group; write requests go to #access-approvals.
+    await page.goto(`${inboxUrl}?as=U0BOB&conv=C0APPROVALS`);
+    await page.locator('body[data-ready="1"]').waitFor();
+    await expect
+      .poll(() => page.getByTestId('conversation-title').textContent())
+      .toContain('access-approvals');
+    const message = page.locator('article.msg', { hasText: 'Close out the sprint' }).last();
+    await message.waitFor({ timeout: 10_000 });
+    expect(await message.textContent()).toContain('Claude Code');
+
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-slack-request.png`, fullPage: true });
+    const notion = message.getByTestId('checkbox-cs_providers-notion');
+    expect(await notion.isChecked()).toBe(true);
+    await notion.uncheck();
+    await message.getByTestId('input-cs_notes').fill('Sprint 42 only');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await message.getByTestId('button-cs_approve').click();
+    await page.locator('[data-testid="click-result"][data-result="ok"]').waitFor();
+
+    const decided = (await waiting).structuredContent!;
+    expect(decided.status).toBe('approved');
+    expect(decided.providers).toEqual(['linear']);
+    expect(decided.instructions).toBe('Sprint 42 only');
+
+    // The page picks up the re-rendered message: approved, no buttons left.
+    await expect.poll(() => message.textContent(), { timeout: 10_000 }).toContain('Approved');
+    expect(await message.getByTestId('button-cs_approve').count()).toBe(0);
+    expect(await message.textContent()).toContain('Sprint 42 only');
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-slack-approved.png`, fullPage: true });
+
+    // The requester hears the outcome in her DM.
+    await page.goto(`${inboxUrl}?as=U0ALICE`);
+    await page.locator('body[data-ready="1"]').waitFor();
+    await expect
+      .poll(() => page.getByTestId('messages').textContent(), { timeout: 10_000 })
+      .toMatch(/approved/i);
+    await callTool(assistant, 'release_access');
+  }, 60_000);
+});
