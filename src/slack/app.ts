@@ -5,6 +5,7 @@ import { Router as createRouter, type Router } from 'express';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { registerListeners, type SlackDeps } from './listeners/index.js';
+import { slackLogger } from './slack-logger.js';
 
 export interface SlackApp {
   app: App;
@@ -33,6 +34,7 @@ export function cachedAuthorize(
 ): { authorize: Authorize<boolean>; identity: () => Promise<Identity> } {
   const client = new webapi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
+    logger: slackLogger(logger),
     retryConfig: { retries: 0 },
     timeout: 5000,
   });
@@ -61,22 +63,31 @@ export function createSlackApp(
   logger: Logger,
 ): SlackApp {
   const { authorize, identity } = cachedAuthorize(slack, logger);
-  const clientOptions = { slackApiUrl: slack.apiUrl };
+  const clientOptions = { slackApiUrl: slack.apiUrl, logger: slackLogger(logger) };
+  const boltLogger = slackLogger(logger, 'bolt');
   const logLevel = LogLevel.WARN;
   let app: App;
   let router: Router | null = null;
 
   if (slack.appToken) {
-    app = new App({ authorize, appToken: slack.appToken, socketMode: true, clientOptions, logLevel });
+    app = new App({
+      authorize,
+      appToken: slack.appToken,
+      socketMode: true,
+      clientOptions,
+      logger: boltLogger,
+      logLevel,
+    });
   } else {
     router = createRouter();
     const receiver = new ExpressReceiver({
       signingSecret: slack.signingSecret ?? '',
       router,
       endpoints: SLACK_EVENTS_PATH,
+      logger: boltLogger,
       logLevel,
     });
-    app = new App({ receiver, authorize, clientOptions, logLevel });
+    app = new App({ receiver, authorize, clientOptions, logger: boltLogger, logLevel });
   }
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');

@@ -11,6 +11,7 @@ import { createSlackApp, type SlackApp } from './app.js';
 import { SlackDirectory } from './directory.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
+import { slackLogger } from './slack-logger.js';
 
 export interface SlackRuntime {
   messenger: SlackMessenger;
@@ -36,12 +37,14 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
   const jobClient = new webapi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     rejectRateLimitedCalls: true,
+    logger: slackLogger(logger),
     retryConfig: { retries: 0 },
     timeout: 10_000,
   });
   const lookupClient = new webapi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 2000 },
+    logger: slackLogger(logger),
     timeout: 5000,
   });
   const directory = new SlackDirectory(lookupClient);

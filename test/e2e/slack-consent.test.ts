@@ -384,3 +384,73 @@ describe('forged and tampered clicks change nothing', () => {
     expect(await auditTypes(requested.requestId)).toEqual(['grant.requested']);
   }, 30_000);
 });
+
+describe('App Home and /countersign', () => {
+  it('shows approvers the grants in force, and Revoke there ends one', async () => {
+    const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
+    const message = await messageOf(requested.requestId);
+    await clickApprove(BOB_ID, message);
+    await expect.poll(async () => (await grantStatus(requested.requestId)).status).toBe('approved');
+
+    // The approved-grant index is written by the sync job, so the Home view may need a moment.
+    await expect
+      .poll(async () => {
+        await slack().appHomeOpened(BOB_ID);
+        return JSON.stringify(slack().homeOf(BOB_ID)?.blocks ?? []);
+      })
+      .toContain(requested.requestId);
+    await slack().appHomeOpened(MALLORY_ID);
+    await expect.poll(() => slack().homeOf(MALLORY_ID)).not.toBeNull();
+    expect(JSON.stringify(slack().homeOf(MALLORY_ID)!.blocks)).not.toContain(requested.requestId);
+
+    const revoked = await slack().clickHome({
+      as: BOB_ID,
+      actionId: 'cs_revoke',
+      value: requested.requestId,
+    });
+    expect(revoked.status).toBe(200);
+    await expect.poll(async () => (await grantStatus(requested.requestId)).status).toBe('revoked');
+    const updated = await messageUpdated(message, (m) => /revoked/i.test(m.text));
+    expect(hasButtons(updated)).toBe(false);
+    await expect
+      .poll(() => JSON.stringify(slack().homeOf(BOB_ID)!.blocks))
+      .not.toContain(requested.requestId);
+  }, 30_000);
+
+  it('a stranger cannot revoke from a forged Home click', async () => {
+    const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
+    await clickApprove(BOB_ID, await messageOf(requested.requestId));
+    await expect.poll(async () => (await grantStatus(requested.requestId)).status).toBe('approved');
+    // Bob's Revoke click, captured unsigned and replayed as Mallory's.
+    await expect
+      .poll(async () => {
+        await slack().appHomeOpened(BOB_ID);
+        return JSON.stringify(slack().homeOf(BOB_ID)?.blocks ?? []);
+      })
+      .toContain(requested.requestId);
+    const probe = await slack().clickHome({
+      as: BOB_ID,
+      actionId: 'cs_revoke',
+      value: requested.requestId,
+      signingSecret: 'wrong-secret',
+    });
+    expect(probe.status).toBe(401);
+    const forged = structuredClone(probe.payload) as any;
+    forged.user = { ...forged.user, id: MALLORY_ID, username: 'mallory', name: 'mallory' };
+    expect((await slack().deliver('interactive', forged)).status).toBe(200);
+    await expect.poll(() => auditTypes(requested.requestId)).toContain('grant.decision_refused');
+    expect((await grantStatus(requested.requestId)).status).toBe('approved');
+    await callTool(assistant, 'release_access');
+  }, 30_000);
+
+  it('/countersign tells each person their role and what is waiting', async () => {
+    const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
+    await messageOf(requested.requestId);
+    const forBob = await slack().slashCommand({ as: BOB_ID, text: '' });
+    expect(forBob.status).toBe(200);
+    expect(forBob.body).toMatch(/approver/);
+    expect(forBob.body).toMatch(/waiting for a decision/);
+    const forMallory = await slack().slashCommand({ as: MALLORY_ID, text: '' });
+    expect(forMallory.body).not.toMatch(/You are an \*approver\*/);
+  }, 30_000);
+});
