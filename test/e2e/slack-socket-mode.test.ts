@@ -73,4 +73,29 @@ describe('Socket Mode', () => {
     expect(updated.text).toMatch(/approved/i);
     await callTool(assistant, 'release_access');
   }, 40_000);
+
+  it('reconnects when Slack asks it to, and clicks keep working', async () => {
+    const requested = await callTool(assistant, 'request_elevated_access', {
+      kind: 'session',
+      level: 'write',
+      providers: ['linear'],
+    });
+    const { requestId } = requested.structuredContent!;
+    const message = await env.slack!.waitForMessage((m) => hasApprove(m, requestId), 10_000, {
+      includeExisting: true,
+    });
+    env.slack!.disconnect('refresh_requested');
+    await expect.poll(() => env.slack!.socketConnections(), { timeout: 15_000 }).toBe(0);
+    await env.slack!.waitForSocket(20_000);
+    const click = await env.slack!.click({
+      as: 'U0BOB',
+      channel: message.channel,
+      ts: message.ts,
+      actionId: 'cs_approve',
+    });
+    expect(click.via).toBe('socket');
+    const decided = await callTool(assistant, 'check_access_request', { requestId, waitSeconds: 10 });
+    expect(decided.structuredContent!.status).toBe('approved');
+    await callTool(assistant, 'release_access');
+  }, 45_000);
 });
