@@ -11,6 +11,7 @@ import { readChoice, type StateValues } from '../../click-choice.js';
 import { authorizeClick, isSlackApprover } from '../../click-policy.js';
 import { ACTION } from '../../ids.js';
 import { invalidActionNotice, lostRaceNotice, refusedNotice } from '../../views/notices.js';
+import { publishHome } from '../home/index.js';
 import type { SlackDeps } from '../index.js';
 
 type ClickArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -154,7 +155,6 @@ async function revoke(args: ClickArgs, deps: SlackDeps) {
       actor: { type: 'user', id: by.id, email: by.email, via: 'slack' },
     });
   }
-  const { publishHome } = await import('../home/index.js');
   await publishHome(client, body.user.id, deps).catch(() => undefined);
 }
 
