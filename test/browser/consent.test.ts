@@ -1,9 +1,10 @@
 // Headless Chromium on the consent page: sign in through AuthKit, untick a provider, approve; screenshot saved.
 import { mkdirSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
+import { launchChromium } from '../support/chromium.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 
@@ -16,10 +17,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   env = await startEnvironment();
   // The server's public URL is http://127.0.0.1:PORT; the browser must use that same origin.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   assistant = await connectClient(
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_browser' }),

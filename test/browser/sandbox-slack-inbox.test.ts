@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
 import { deleteKeys, freePort, type ServerProcess, spawnServer } from '../support/server-process.js';
 
@@ -30,10 +31,7 @@ beforeAll(async () => {
   const redirect = await fetch(`${server.url}/sandbox/slack`, { redirect: 'manual' });
   expect(redirect.status).toBe(302);
   inboxUrl = redirect.headers.get('location')!;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
 }, 60_000);
 

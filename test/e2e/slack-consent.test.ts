@@ -386,19 +386,22 @@ describe('forged and tampered clicks change nothing', () => {
 });
 
 describe('App Home and /countersign', () => {
+  /** The approved-grant index is written by the sync job, so the person's Home may need a moment to show it. */
+  const homeShows = (user: string, grantId: string) =>
+    expect
+      .poll(async () => {
+        await slack().appHomeOpened(user);
+        return JSON.stringify(slack().homeOf(user)?.blocks ?? []);
+      })
+      .toContain(grantId);
+
   it('shows approvers the grants in force, and Revoke there ends one', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
     const message = await messageOf(requested.requestId);
     await clickApprove(BOB_ID, message);
     await expect.poll(async () => (await grantStatus(requested.requestId)).status).toBe('approved');
 
-    // The approved-grant index is written by the sync job, so the Home view may need a moment.
-    await expect
-      .poll(async () => {
-        await slack().appHomeOpened(BOB_ID);
-        return JSON.stringify(slack().homeOf(BOB_ID)?.blocks ?? []);
-      })
-      .toContain(requested.requestId);
+    await homeShows(BOB_ID, requested.requestId);
     await slack().appHomeOpened(MALLORY_ID);
     await expect.poll(() => slack().homeOf(MALLORY_ID)).not.toBeNull();
     expect(JSON.stringify(slack().homeOf(MALLORY_ID)!.blocks)).not.toContain(requested.requestId);
@@ -422,12 +425,7 @@ describe('App Home and /countersign', () => {
     await clickApprove(BOB_ID, await messageOf(requested.requestId));
     await expect.poll(async () => (await grantStatus(requested.requestId)).status).toBe('approved');
     // Bob's Revoke click, captured unsigned and replayed as Mallory's.
-    await expect
-      .poll(async () => {
-        await slack().appHomeOpened(BOB_ID);
-        return JSON.stringify(slack().homeOf(BOB_ID)?.blocks ?? []);
-      })
-      .toContain(requested.requestId);
+    await homeShows(BOB_ID, requested.requestId);
     const probe = await slack().clickHome({
       as: BOB_ID,
       actionId: 'cs_revoke',

@@ -1,9 +1,10 @@
 // The inbox page in a real browser: pick a person, change the form, click, and a signed block_actions reaches Bolt.
 import { mkdir } from 'node:fs/promises';
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
+import { launchChromium } from '../../support/chromium.js';
 import {
   approvalBlocks,
   BOT_TOKEN,
@@ -48,10 +49,7 @@ beforeAll(async () => {
     });
   });
   standIn.setEventsUrl(receiver.eventsUrl);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 }, 30_000);
 afterAll(async () => {
