@@ -32,6 +32,20 @@ export class MessageRefs {
     return created === 1;
   }
 
+  /**
+   * Takes the right to perform a one-off side effect (a DM, an audit line) for a grant; false when it was
+   * already taken, so a retried or duplicated job does not send it twice.
+   */
+  async once(grantId: string, effect: string): Promise<boolean> {
+    const key = `${this.prefix}slack:sent:${grantId}:${effect}`;
+    return (await this.redis.set(key, '1', 'PX', this.retentionMs, 'NX')) === 'OK';
+  }
+
+  /** Gives the right back after the effect failed, so the retry performs it. */
+  async forget(grantId: string, effect: string): Promise<void> {
+    await this.redis.del(`${this.prefix}slack:sent:${grantId}:${effect}`);
+  }
+
   async markPending(grantId: string, decideBy: number) {
     await this.redis.zadd(`${this.prefix}slack:pending`, decideBy, grantId);
   }

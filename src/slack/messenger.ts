@@ -54,36 +54,64 @@ export class SlackMessenger {
     };
   }
 
-  /** Brings every Slack surface of the grant up to date with its current state. */
+  /**
+   * Brings every Slack surface of the grant up to date with its current state. The message is always
+   * re-rendered; the outcome DM and the audit line go out once per status, and only for the event that
+   * matches the grant's current status (a late event for an older status re-renders, nothing more).
+   */
   async sync(grant: Grant, status: string): Promise<void> {
-    await this.guard(async () => {
-      const ctx = await this.viewContext(grant);
-      const message = requestMessage(grant, ctx);
-      const ref = await this.deps.refs.get(grant.id);
-      if (ref) {
-        await this.deps.client.chat.update({
-          channel: ref.channel,
-          ts: ref.ts,
-          text: message.text,
-          blocks: message.blocks,
-        });
-      } else if (grant.status === 'pending') {
-        await this.deliver(grant, ctx, message);
-      }
-      if (grant.status === 'pending') await this.deps.refs.markPending(grant.id, grant.decideBy);
-      else if (grant.status === 'approved' && grant.expiresAt)
-        await this.deps.refs.markActive(grant.id, grant.expiresAt);
-      else await this.deps.refs.markDone(grant.id);
+    const ctx = await this.guard(() => this.viewContext(grant));
+    if (!ctx) return;
+    const rendered = await this.guard(() => this.render(grant, ctx));
+    // Another worker posted the message first: it also sends what follows.
+    if (rendered === 'lost') return;
+    await this.index(grant);
+    if (status !== grant.status) return;
+    await this.guard(() => this.once(grant, `dm-${status}`, () => this.notifyRequester(grant, ctx)));
+    await this.guard(() => this.once(grant, `audit-${status}`, () => this.auditChannel(grant, ctx, status)));
+  }
 
-      if (status === grant.status) {
-        await this.notifyRequester(grant, ctx);
-        await this.auditChannel(grant, ctx, status);
-      }
-    });
+  private async render(grant: Grant, ctx: ViewContext): Promise<'updated' | 'posted' | 'lost' | 'none'> {
+    const message = requestMessage(grant, ctx);
+    const ref = await this.deps.refs.get(grant.id);
+    if (ref) {
+      await this.deps.client.chat.update({
+        channel: ref.channel,
+        ts: ref.ts,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      return 'updated';
+    }
+    if (grant.status !== 'pending') return 'none';
+    return this.deliver(grant, ctx, message);
+  }
+
+  private async index(grant: Grant) {
+    const { refs } = this.deps;
+    if (grant.status === 'pending') await refs.markPending(grant.id, grant.decideBy);
+    else if (grant.status === 'approved' && grant.expiresAt) await refs.markActive(grant.id, grant.expiresAt);
+    else await refs.markDone(grant.id);
+  }
+
+  /** Runs a one-off side effect unless it already ran for this grant; a failure hands it back to the retry. */
+  private async once(grant: Grant, effect: string, work: () => Promise<void>) {
+    const { refs } = this.deps;
+    if (!(await refs.once(grant.id, effect))) return;
+    try {
+      await work();
+    } catch (error) {
+      await refs.forget(grant.id, effect);
+      throw error;
+    }
   }
 
   /** Self-approvals go to the requester's DM, team approvals to the approvals channel; the link always works. */
-  private async deliver(grant: Grant, ctx: ViewContext, message: { text: string; blocks: unknown[] }) {
+  private async deliver(
+    grant: Grant,
+    ctx: ViewContext,
+    message: { text: string; blocks: unknown[] },
+  ): Promise<'posted' | 'lost' | 'none'> {
     const { slack, config, client, refs, logger } = this.deps;
     const requester = ctx.requester.slackUserId;
     const canSelfApprove = mayDecide(
@@ -99,18 +127,18 @@ export class SlackMessenger {
         { grantId: grant.id },
         'no Slack destination for this request; the consent link still works',
       );
-      return;
+      return 'none';
     }
     const posted = await client.chat.postMessage({
       channel,
       text: message.text,
       blocks: message.blocks as never,
     });
-    if (!posted.channel || !posted.ts) return;
-    if (!(await refs.claim(grant.id, { channel: posted.channel, ts: posted.ts }))) {
-      // Another worker got there first (a retried job): keep one message per grant.
-      await client.chat.delete({ channel: posted.channel, ts: posted.ts }).catch(() => undefined);
-    }
+    if (!posted.channel || !posted.ts) return 'none';
+    if (await refs.claim(grant.id, { channel: posted.channel, ts: posted.ts })) return 'posted';
+    // Another worker got there first (a retried job): keep one message per grant.
+    await client.chat.delete({ channel: posted.channel, ts: posted.ts }).catch(() => undefined);
+    return 'lost';
   }
 
   /** When someone else decided, the requester hears the outcome in a DM. */
@@ -151,17 +179,17 @@ export class SlackMessenger {
     });
   }
 
-  /** Slack's 429 becomes a queue pause; permanent errors are logged and dropped; the rest retry. */
-  private async guard(work: () => Promise<void>) {
+  /** Slack's 429 becomes a queue pause; permanent errors are logged and that surface skipped; the rest retry. */
+  private async guard<T>(work: () => Promise<T>): Promise<T | undefined> {
     try {
-      await work();
+      return await work();
     } catch (error) {
       const e = error as { code?: string; retryAfter?: number };
       if (e.code === 'slack_webapi_rate_limited_error') throw new RetryLater((e.retryAfter ?? 1) * 1000);
       const code = platformError(error);
       if (code && PERMANENT.has(code)) {
         this.deps.logger.warn({ code }, 'Slack refused an update; giving up on it');
-        return;
+        return undefined;
       }
       throw error;
     }
