@@ -8,16 +8,9 @@ import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { connectBenchClient } from './mcp-client.js';
+import { DURATIONS, serverSettings } from './server-settings.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const MINUTE = 60_000;
-/** Given to the server and to the bench's store alike, so both apply the same windows. */
-const DURATIONS = {
-  decisionWindowMs: 5 * MINUTE,
-  maxAccessMs: 60 * MINUTE,
-  retentionMs: 24 * 60 * MINUTE,
-  sessionTtlMs: 7 * 24 * 60 * MINUTE,
-};
+export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Who approves in the bench: an approver on the consent page, as the web adapter would record it. */
 export const APPROVER: Actor = { type: 'user', id: 'user_bob', email: 'bob@sandbox.test', via: 'web' };
@@ -60,21 +53,8 @@ export async function startBenchEnvironment(
   options: BenchEnvironmentOptions = {},
 ): Promise<BenchEnvironment> {
   const env = await startEnvironment({
-    LOG_LEVEL: 'warn',
-    REQUESTS_PER_MINUTE: '100000',
+    ...serverSettings(options.serverProfileDir),
     SELF_APPROVE: 'write',
-    APPROVER_EMAILS: 'bob@sandbox.test',
-    DECISION_WINDOW: `${DURATIONS.decisionWindowMs}ms`,
-    MAX_ACCESS_DURATION: `${DURATIONS.maxAccessMs}ms`,
-    GRANT_RETENTION: `${DURATIONS.retentionMs}ms`,
-    SESSION_TTL: `${DURATIONS.sessionTtlMs}ms`,
-    // --cpu-prof is not allowed in NODE_OPTIONS, --import is: a preload starts the sampler in the child.
-    ...(options.serverProfileDir
-      ? {
-          NODE_OPTIONS: `--import ${new URL('./cpu-profile-hook.mjs', import.meta.url).href}`,
-          BENCH_CPU_PROFILE_DIR: options.serverProfileDir,
-        }
-      : {}),
   });
   const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
