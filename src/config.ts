@@ -79,6 +79,16 @@ const envSchema = z.object({
   SESSION_TTL: duration('7d'),
   USER_CACHE_TTL: duration('5m'),
 
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  REMINDER_AT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(99, 'a share of the decision window in percent, 1-99 (0 = no reminder)')
+    .default(50),
+  REMIND_IN_DM: bool(false),
+  USAGE_REFRESH: duration('5s'),
+
   SELF_APPROVE: z.enum(['write', 'read', 'none']).default('write'),
   APPROVER_EMAILS: list,
   REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
@@ -131,6 +141,14 @@ export interface Config {
     userCacheMs: number;
   };
   policy: { selfApprove: Level | 'none'; approverEmails: string[]; requestsPerMinute: number };
+  /** `web` serves HTTP and relays events; `worker` runs the jobs; `all` (default) does both. */
+  role: 'all' | 'web' | 'worker';
+  jobs: {
+    /** Share of the decision window (0-1) after which approvers are reminded once; null for never. */
+    reminderAt: number | null;
+    /** An approved message shows its usage, re-rendered at most this often. */
+    usageRefreshMs: number;
+  };
   /** Null when no Slack bot token is set: consent then happens on the web page only. */
   slack: SlackConfig | null;
   providers: {
@@ -158,6 +176,8 @@ export interface SlackConfig {
   approverGroups: string[];
   approvalsChannel: string | undefined;
   auditChannel: string | undefined;
+  /** Remind in self-approval DMs too (the requester already knows, so off by default). */
+  remindInDm: boolean;
 }
 
 export class ConfigError extends Error {
@@ -258,6 +278,11 @@ export function loadConfig(env: Env = process.env): Config {
       approverEmails: e.APPROVER_EMAILS.map((email) => email.toLowerCase()),
       requestsPerMinute: e.REQUESTS_PER_MINUTE,
     },
+    role: e.ROLE,
+    jobs: {
+      reminderAt: e.REMINDER_AT === 0 ? null : e.REMINDER_AT / 100,
+      usageRefreshMs: e.USAGE_REFRESH,
+    },
     slack,
     providers: {
       linearUrl: e.LINEAR_API_URL.replace(/\/+$/, ''),
@@ -305,6 +330,7 @@ function slackConfig(e: z.infer<typeof envSchema>, problems: string[]): SlackCon
     approverGroups: e.APPROVERS.filter((id) => id.startsWith('S')),
     approvalsChannel: e.APPROVALS_CHANNEL,
     auditChannel: e.AUDIT_CHANNEL,
+    remindInDm: e.REMIND_IN_DM,
   };
 }
 

@@ -3,8 +3,20 @@ import { ConfigError, loadConfig, wantsSandbox } from './config.js';
 import { type Sandbox, startSandbox } from './sandbox/start-sandbox.js';
 import { StartupError, startServer } from './start.js';
 
+/** `--role=web|worker|all` (or `--role web`) overrides ROLE. */
+function roleArgument(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--role=')) return arg.slice('--role='.length);
+    if (arg === '--role') return argv[i + 1];
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const env: Record<string, string | undefined> = { ...process.env };
+  const role = roleArgument(process.argv.slice(2));
+  if (role !== undefined) env.ROLE = role;
   let sandbox: Sandbox | null = null;
   if (wantsSandbox(env)) {
     sandbox = await startSandbox(env);
@@ -15,10 +27,18 @@ async function main(): Promise<void> {
   sandbox?.attach(config);
   const server = await startServer(config, sandbox ? [sandbox.router(config)] : []);
   const mcpUrl = `${config.publicUrl}/mcp`;
-  server.logger.info({ url: server.url, mcpUrl, sandbox: config.sandbox }, 'countersign listening');
   // One plain line that scripts (and our end-to-end tests) can wait for.
-  console.log(`countersign listening on ${server.url} (MCP endpoint ${mcpUrl})`);
-  if (sandbox) console.log(await sandbox.banner(config));
+  if (server.url) {
+    server.logger.info(
+      { url: server.url, mcpUrl, sandbox: config.sandbox, role: config.role },
+      'countersign listening',
+    );
+    console.log(`countersign listening on ${server.url} (MCP endpoint ${mcpUrl})`);
+    if (sandbox) console.log(await sandbox.banner(config));
+  } else {
+    server.logger.info({ role: config.role }, 'countersign worker running');
+    console.log('countersign worker running (jobs only)');
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -23,7 +23,8 @@ import { approvalUrl, issueApprovalToken } from './web/approval-token.js';
 import { createConsentRouter } from './web/consent-router.js';
 
 export interface RunningServer {
-  url: string;
+  /** Null for a worker, which does not listen. */
+  url: string | null;
   port: number;
   logger: Logger;
   close(): Promise<void>;
@@ -102,7 +103,19 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         logger,
       })
     : null;
-  jobs.start(grantJobHandlers({ store, jobs, audit, messenger: slack?.messenger ?? null }));
+  if (config.role !== 'web') {
+    jobs.start(
+      grantJobHandlers({
+        store,
+        jobs,
+        audit,
+        messenger: slack?.messenger ?? null,
+        reminderAt: config.jobs.reminderAt,
+        now: Date.now,
+      }),
+    );
+  }
+  // Every role relays: the deterministic job ids make duplicates from several instances a no-op.
   await relayGrantEvents(relaySubscriber, grantKeys(config.redis.prefix).events, jobs, logger);
 
   const tools: ToolDeps = {
@@ -116,6 +129,19 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     logger,
     approvalUrl: approvalLink,
     allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
+    ...(slack
+      ? {
+          slackDelivery: async (grantId: string) => {
+            const ref = await slack.refs.get(grantId);
+            return { delivered: ref !== null, channel: ref?.channel ?? null };
+          },
+        }
+      : {}),
+    grantUsed: (grantId: string) => {
+      jobs
+        .usage(grantId, config.jobs.usageRefreshMs)
+        .catch((error: unknown) => logger.warn({ err: error, grantId }, 'usage enqueue failed'));
+    },
     now: Date.now,
   };
   const consent = createConsentRouter({
@@ -134,34 +160,55 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     tools,
     routers: [consent, ...(slack?.router ? [slack.router] : []), ...extraRouters],
   });
-  await slack?.start();
+  // A worker only runs jobs: it neither listens nor talks to Slack's interactive side.
+  const server = config.role === 'worker' ? null : await listen(app, config);
+  if (server) await slack?.start();
+  const port = server ? (server.address() as { port: number }).port : 0;
+  const url = server
+    ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+    : null;
 
+  return {
+    url,
+    port,
+    logger,
+    /** Graceful: stop taking requests, answer open long polls, let running jobs finish, then disconnect. */
+    async close() {
+      const drained = server ? drain(server, SHUTDOWN_GRACE_MS) : Promise.resolve();
+      // Wakes every long poll with the grant's current state, so those requests end now.
+      await store.close();
+      await drained;
+      await slack?.stop();
+      await jobs.close();
+      await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
+      await jobConnection.quit().catch(() => jobConnection.disconnect());
+      await proxy.close();
+      await subscriber.quit().catch(() => subscriber.disconnect());
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
   // Long polls hold requests up to 25 s; keep-alive must outlast a client's idle gap.
   server.keepAliveTimeout = 65_000;
-  const { port } = server.address() as { port: number };
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  return server;
+}
 
-  return {
-    url,
-    port,
-    logger,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await slack?.stop();
-      await jobs.close();
-      await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
-      await jobConnection.quit().catch(() => jobConnection.disconnect());
-      await proxy.close();
-      await store.close();
-      await subscriber.quit().catch(() => subscriber.disconnect());
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -1,17 +1,21 @@
-// The grant job queue: a relay that turns store events into deduplicated sync jobs, and the worker that runs them.
+// The grant job queue: deterministic job ids (so duplicates from several instances run once), a worker whose
+// Slack 429s pause the whole queue without spending attempts, and the relay that turns store events into jobs.
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
-import { type ClockJob, clockJobId, JOB, type JobName, type SyncJob, syncJobId } from './names.js';
+import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 
 const QUEUE = 'grants';
 
 export type JobHandlers = {
-  [JOB.sync]: (job: SyncJob) => Promise<void>;
-  [JOB.clock]: (job: ClockJob) => Promise<void>;
+  [JOB.deliver]: (job: GrantJob) => Promise<void>;
+  [JOB.refresh]: (job: RefreshJob) => Promise<void>;
+  [JOB.expire]: (job: GrantJob) => Promise<void>;
+  [JOB.remind]: (job: GrantJob) => Promise<void>;
+  [JOB.usage]: (job: GrantJob) => Promise<void>;
 };
 
-/** Thrown by a handler when Slack asked us to slow down: the job waits without using up an attempt. */
+/** Thrown by a handler when Slack asked us to slow down: the queue waits without using up an attempt. */
 export class RetryLater extends Error {
   constructor(readonly delayMs: number) {
     super(`retry after ${delayMs} ms`);
@@ -26,6 +30,13 @@ export interface GrantJobsOptions {
   concurrency?: number;
 }
 
+/** Exponential from 500 ms, capped at 30 s: a long Slack outage is waited out, not hammered. */
+export const retryDelayMs = (attemptsMade: number) =>
+  Math.min(30_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
+
+/** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
+const DELIVERY_ATTEMPTS = 10_000;
+
 export class GrantJobs {
   readonly queue: Queue;
   private worker: Worker | null = null;
@@ -35,8 +46,8 @@ export class GrantJobs {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: {
-        attempts: 6,
-        backoff: { type: 'exponential', delay: 500 },
+        attempts: 8,
+        backoff: { type: 'capped' },
         // Completed ids are kept a day so a second instance relaying the same event is a no-op.
         removeOnComplete: { age: 86_400, count: 50_000 },
         removeOnFail: { age: 7 * 86_400 },
@@ -44,20 +55,36 @@ export class GrantJobs {
     });
   }
 
-  /** Every instance relays every event; the deterministic job id makes each sync run exactly once. */
-  async sync(grantId: string, status: string): Promise<void> {
-    await this.queue.add(JOB.sync, { grantId, status } satisfies SyncJob, {
-      jobId: syncJobId(grantId, status),
+  /** A grant reached `status`. Every instance relays every event; the id makes the refresh run once. */
+  async changed(grantId: string, status: string): Promise<void> {
+    await this.add(JOB.refresh, { grantId, status }, jobId.refresh(grantId, status));
+  }
+
+  async deliver(grantId: string): Promise<void> {
+    await this.add(JOB.deliver, { grantId }, jobId.deliver(grantId), { attempts: DELIVERY_ATTEMPTS });
+  }
+
+  /** Applies the clock for the grant at `at` (epoch ms), once per grant and status. */
+  async expireAt(grantId: string, status: string, at: number): Promise<void> {
+    await this.add(JOB.expire, { grantId }, jobId.expire(grantId, status), { delay: this.delayUntil(at) });
+  }
+
+  async remindAt(grantId: string, at: number): Promise<void> {
+    await this.add(JOB.remind, { grantId }, jobId.remind(grantId), { delay: this.delayUntil(at) });
+  }
+
+  /** One usage re-render per grant per window: calls within a window share it. */
+  async usage(grantId: string, windowMs: number): Promise<void> {
+    const now = Date.now();
+    const window = Math.floor(now / windowMs);
+    await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), {
+      delay: (window + 1) * windowMs - now,
     });
   }
 
-  /** Runs the clock for a grant at `at` (epoch ms): once per grant and status. */
-  async scheduleClock(grantId: string, status: string, at: number): Promise<void> {
-    const delay = Math.max(0, at - Date.now()) + 50;
-    await this.queue.add(JOB.clock, { grantId } satisfies ClockJob, {
-      jobId: clockJobId(grantId, status),
-      delay,
-    });
+  /** Drops scheduled jobs that no longer matter (a revoked grant's expiry); running ones finish harmlessly. */
+  async cancel(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.queue.remove(id)));
   }
 
   start(handlers: JobHandlers): void {
@@ -81,6 +108,7 @@ export class GrantJobs {
         connection: this.options.connection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency ?? 8,
+        settings: { backoffStrategy: (attemptsMade) => retryDelayMs(attemptsMade) },
       },
     );
     this.worker.on('failed', (job, error) =>
@@ -89,21 +117,31 @@ export class GrantJobs {
     this.worker.on('error', (error) => this.options.logger.warn({ err: error }, 'job worker error'));
   }
 
+  /** Waits for running jobs to finish, then closes (graceful shutdown). */
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
   }
+
+  private delayUntil(at: number) {
+    // A little after the deadline, so the clock has certainly passed it when the job reads the grant.
+    return Math.max(0, at - Date.now()) + 50;
+  }
+
+  private async add(name: JobName, data: GrantJob | RefreshJob, id: string, options: object = {}) {
+    await this.queue.add(name, data, { jobId: id, ...options });
+  }
 }
 
-/** Listens to the store's `<grantId> <status>` events and enqueues a sync for each. */
+/** Listens to the store's `<grantId> <status>` events and enqueues a refresh for each. */
 export async function relayGrantEvents(subscriber: Redis, channel: string, jobs: GrantJobs, logger: Logger) {
   subscriber.on('message', (from, message) => {
     if (from !== channel) return;
     const [grantId, status] = message.split(' ');
     if (!grantId || !status) return;
     jobs
-      .sync(grantId, status)
-      .catch((error: unknown) => logger.warn({ err: error, grantId }, 'sync enqueue failed'));
+      .changed(grantId, status)
+      .catch((error: unknown) => logger.warn({ err: error, grantId }, 'refresh enqueue failed'));
   });
   await subscriber.subscribe(channel);
 }

@@ -1,10 +1,11 @@
-// What the grant jobs do: bring surfaces up to date after a change, and apply the clock at deadlines.
+// What the grant jobs do. Jobs only keep messages, audit and schedules tidy: access itself is always decided
+// by the grant record and the clock at call time, never by whether a job has run.
 import type { AuditSink } from '../audit/audit-log.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import type { GrantJobs, JobHandlers } from './grant-jobs.js';
-import { JOB } from './names.js';
+import { JOB, jobId } from './names.js';
 
 export interface JobDeps {
   store: GrantStore;
@@ -12,31 +13,66 @@ export interface JobDeps {
   audit: AuditSink;
   /** Absent when Slack is not configured. */
   messenger: SlackMessenger | null;
+  /** Share of the decision window after which approvers get one reminder; null for none. */
+  reminderAt: number | null;
+  now(): number;
 }
 
 /** Transitions nobody's request caused (the clock, a newer request): the job is where they get audited. */
 const SYSTEM_EVENTS = { expired: 'grant.expired', ended: 'grant.ended' } as const;
 
 export function grantJobHandlers(deps: JobDeps): JobHandlers {
+  const { store, jobs, messenger } = deps;
   return {
-    [JOB.sync]: async ({ grantId, status }) => {
-      const grant = await deps.store.get(grantId);
+    [JOB.refresh]: async ({ grantId, status }) => {
+      const grant = await store.get(grantId);
       if (!grant) return;
-      await scheduleDeadline(deps.jobs, grant);
-      if (status === grant.status && status in SYSTEM_EVENTS) auditSystemTransition(deps.audit, grant);
-      await deps.messenger?.sync(grant, status);
+      await scheduleDeadlines(deps, grant);
+      // A burst of changes renders once: only the job for the grant's current status does the work.
+      if (status !== grant.status) return;
+      if (grant.status === 'pending') await jobs.deliver(grant.id);
+      else await messenger?.sync(grant, status);
+      if (status in SYSTEM_EVENTS) auditSystemTransition(deps.audit, grant);
     },
-    [JOB.clock]: async ({ grantId }) => {
-      // Reading applies the clock and persists the transition, which publishes the event that syncs it.
-      await deps.store.get(grantId);
+    [JOB.deliver]: async ({ grantId }) => {
+      const grant = await store.get(grantId);
+      // Decided (or expired) before Slack could be reached: its own refresh tells people; nothing to post.
+      if (grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
+      await messenger?.sync(grant, 'pending');
+      // Decided while the post was on its way: the refresh found no message to update, so render it now.
+      const latest = await store.get(grantId);
+      if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
+    },
+    [JOB.expire]: async ({ grantId }) => {
+      // Reading applies the clock and persists the transition, which publishes the event that refreshes.
+      await store.get(grantId);
+    },
+    [JOB.remind]: async ({ grantId }) => {
+      const grant = await store.get(grantId);
+      if (grant?.status === 'pending') await messenger?.remind(grant);
+    },
+    [JOB.usage]: async ({ grantId }) => {
+      const grant = await store.get(grantId);
+      // Any status but approved has had (or will have) its own refresh.
+      if (grant?.status === 'approved') await messenger?.sync(grant, 'usage');
     },
   };
 }
 
-async function scheduleDeadline(jobs: GrantJobs, grant: Grant) {
-  if (grant.status === 'pending') await jobs.scheduleClock(grant.id, 'pending', grant.decideBy);
+async function scheduleDeadlines(deps: JobDeps, grant: Grant) {
+  const { jobs } = deps;
+  if (grant.status === 'pending') {
+    await jobs.expireAt(grant.id, 'pending', grant.decideBy);
+    if (deps.reminderAt !== null && deps.messenger) {
+      const at = grant.createdAt + (grant.decideBy - grant.createdAt) * deps.reminderAt;
+      if (at > deps.now()) await jobs.remindAt(grant.id, at);
+    }
+    return;
+  }
+  await jobs.cancel([jobId.expire(grant.id, 'pending'), jobId.remind(grant.id)]);
   if (grant.status === 'approved' && grant.expiresAt)
-    await jobs.scheduleClock(grant.id, 'approved', grant.expiresAt);
+    await jobs.expireAt(grant.id, 'approved', grant.expiresAt);
+  else await jobs.cancel([jobId.expire(grant.id, 'approved')]);
 }
 
 function auditSystemTransition(audit: AuditSink, grant: Grant) {

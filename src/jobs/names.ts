@@ -1,23 +1,34 @@
-// Every background job, by name. Start-up fails if one has no handler.
+// Every background job, by name, with its data and its deterministic id. Start-up fails if one has no handler.
 
 export const JOB = {
-  /** Bring every surface of a grant up to date after it changed: Slack message, DMs, audit channel. */
-  sync: 'sync',
-  /** Apply the clock to a grant at its deadline (decision window or access end), which then syncs. */
-  clock: 'clock',
+  /** Post a pending grant's Slack message; retried with capped backoff until the decision deadline. */
+  deliver: 'deliver',
+  /** After a change: schedule deadlines, re-render the message, send the once-per-status DM and audit line. */
+  refresh: 'refresh',
+  /** Apply the clock at a deadline (decision window or access end); the resulting change refreshes. */
+  expire: 'expire',
+  /** Ping the approvers in the request's thread once, part way through the decision window. */
+  remind: 'remind',
+  /** Re-render an approved grant's message with its usage, at most once per usage window. */
+  usage: 'usage',
 } as const;
 
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
-export interface SyncJob {
+export interface GrantJob {
   grantId: string;
+}
+
+export interface RefreshJob extends GrantJob {
+  /** The status the change produced; a job for an older status only schedules, the newer one renders. */
   status: string;
 }
 
-export interface ClockJob {
-  grantId: string;
-}
-
-/** BullMQ job ids may not contain ':' and must not be integers; grant ids are `g_<hash>_<random>`. */
-export const syncJobId = (grantId: string, status: string) => `sync_${grantId}_${status}`;
-export const clockJobId = (grantId: string, status: string) => `clock_${grantId}_${status}`;
+// BullMQ job ids may not contain ':' and must not be integers; grant ids are `g_<hash>_<random>`.
+export const jobId = {
+  deliver: (grantId: string) => `deliver_${grantId}`,
+  refresh: (grantId: string, status: string) => `refresh_${grantId}_${status}`,
+  expire: (grantId: string, status: string) => `expire_${grantId}_${status}`,
+  remind: (grantId: string) => `remind_${grantId}`,
+  usage: (grantId: string, window: number) => `usage_${grantId}_${window}`,
+};

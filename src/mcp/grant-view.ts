@@ -23,7 +23,16 @@ export const accessOutputShape = {
   pollAfterMs: z.number().nullable().describe('When to check again (pending requests)'),
   request: z.object({ method: z.string(), url: z.string(), hasBody: z.boolean() }).nullable(),
   uses: z.number(),
+  slack: z
+    .object({
+      delivered: z.boolean().describe('Whether the Slack message has been posted'),
+      channel: z.string().nullable(),
+    })
+    .nullable()
+    .describe('The request’s Slack message (null when Slack is not set up)'),
 };
+
+export type SlackDelivery = NonNullable<AccessView['slack']>;
 
 export type AccessView = z.infer<z.ZodObject<typeof accessOutputShape>>;
 
@@ -46,10 +55,16 @@ export function notFoundView(requestId: string): AccessView {
     pollAfterMs: null,
     request: null,
     uses: 0,
+    slack: null,
   };
 }
 
-export function accessView(grant: Grant, now: number, approvalUrl: string | null = null): AccessView {
+export function accessView(
+  grant: Grant,
+  now: number,
+  approvalUrl: string | null = null,
+  slack: SlackDelivery | null = null,
+): AccessView {
   const pending = grant.status === 'pending';
   return {
     status: grant.status,
@@ -72,6 +87,7 @@ export function accessView(grant: Grant, now: number, approvalUrl: string | null
       ? { method: grant.request.method, url: grant.request.url, hasBody: grant.request.body !== null }
       : null,
     uses: grant.uses,
+    slack,
   };
 }
 
@@ -90,6 +106,11 @@ export function describeAccess(view: AccessView, grant: Grant | null, registry: 
     case 'pending':
       lines.push(
         `Waiting for a person to decide (until ${view.decideBy}).`,
+        view.slack
+          ? view.slack.delivered
+            ? 'The request is posted in Slack.'
+            : 'The Slack message is on its way (Slack has not confirmed it yet); the consent link works now.'
+          : '',
         view.approvalUrl ? `Consent link: ${view.approvalUrl}` : '',
         `Call check_access_request again with waitSeconds (up to 25) to be told the moment it is decided, or after ${view.pollAfterMs} ms.`,
       );

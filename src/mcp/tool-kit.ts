@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import type { UpstreamProxy } from '../pipes/proxy.js';
 import type { PipesTokens } from '../pipes/tokens.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { SlackDelivery } from './grant-view.js';
 
 export interface ToolDeps {
   config: Config;
@@ -25,6 +26,10 @@ export interface ToolDeps {
   approvalUrl(grant: Grant): Promise<string>;
   /** False when the user has made too many access requests lately (approval spam). */
   allowRequest(userId: string): Promise<boolean>;
+  /** Where the grant's Slack message stands; absent when Slack is not set up. */
+  slackDelivery?(grantId: string): Promise<SlackDelivery>;
+  /** Called after each upstream call made under a grant (the approved message shows its usage). */
+  grantUsed?(grantId: string): void;
   now(): number;
 }
 

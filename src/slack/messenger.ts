@@ -11,6 +11,7 @@ import type { ViewContext } from './ids.js';
 import type { MessageRefs } from './message-refs.js';
 import { auditLine } from './views/audit-line.js';
 import { outcomeDm } from './views/notices.js';
+import { reminderNotice } from './views/reminder.js';
 import { requestMessage } from './views/request-message.js';
 
 export interface MessengerDeps {
@@ -139,6 +140,25 @@ export class SlackMessenger {
     // Another worker got there first (a retried job): keep one message per grant.
     await client.chat.delete({ channel: posted.channel, ts: posted.ts }).catch(() => undefined);
     return 'lost';
+  }
+
+  /**
+   * One thread reply under a request still waiting in the approvals channel, pinging the approvers. In a
+   * self-approval DM only when REMIND_IN_DM is set (the requester already knows).
+   */
+  async remind(grant: Grant): Promise<void> {
+    const { refs, slack, client } = this.deps;
+    const ref = await refs.get(grant.id);
+    if (!ref) return;
+    const inDm = ref.channel !== slack.approvalsChannel;
+    if (inDm && !slack.remindInDm) return;
+    await this.guard(async () => {
+      const ctx = await this.viewContext(grant);
+      const notice = reminderNotice(grant, ctx, {
+        approvers: inDm ? [] : [...slack.approverGroups, ...slack.approverUsers],
+      });
+      await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: notice.text });
+    });
   }
 
   /** When someone else decided, the requester hears the outcome in a DM. */

@@ -11,10 +11,12 @@ import { createSlackApp, type SlackApp } from './app.js';
 import { SlackDirectory } from './directory.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
+import { GatedWebClient, SlackRetryGate } from './retry-gate.js';
 import { slackLogger } from './slack-logger.js';
 
 export interface SlackRuntime {
   messenger: SlackMessenger;
+  refs: MessageRefs;
   router: SlackApp['router'];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -34,13 +36,12 @@ export interface SlackRuntimeDeps {
 export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
   const { config, slack, logger } = deps;
   // Jobs hand Slack's 429s to the queue (which waits without burning attempts); lookups retry briefly themselves.
-  const jobClient = new webapi.WebClient(slack.botToken, {
-    slackApiUrl: slack.apiUrl,
-    rejectRateLimitedCalls: true,
-    logger: slackLogger(logger),
-    retryConfig: { retries: 0 },
-    timeout: 10_000,
-  });
+  const gate = new SlackRetryGate(deps.redis, `${config.redis.prefix}slack:retry-until`);
+  const jobClient = new GatedWebClient(
+    slack.botToken,
+    { slackApiUrl: slack.apiUrl, logger: slackLogger(logger), timeout: 10_000 },
+    gate,
+  );
   const lookupClient = new webapi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 2000 },
@@ -76,5 +77,5 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     },
     logger,
   );
-  return { messenger, router: app.router, start: app.start, stop: app.stop };
+  return { messenger, refs, router: app.router, start: app.start, stop: app.stop };
 }

@@ -54,6 +54,8 @@ export function webTestConfig(options: WebConfigOptions): Config {
       requestsPerMinute: 20,
       ...options.policy,
     },
+    role: 'all',
+    jobs: { reminderAt: null, usageRefreshMs: 5000 },
     slack: null,
     providers: {
       linearUrl: 'https://api.linear.app',

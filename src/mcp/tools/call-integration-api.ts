@@ -193,6 +193,7 @@ async function forward(
     deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
   void deps.store
     .recordUse(grant.id)
+    .then(() => deps.grantUsed?.(grant.id))
     .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
   deps.audit.record({
     type: 'api.call',

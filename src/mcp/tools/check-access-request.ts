@@ -74,7 +74,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
         return textResult(describeAccess(view, null, deps.registry), view);
       }
       const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
-      const view = accessView(grant, deps.now(), approvalUrl);
+      const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
+      const view = accessView(grant, deps.now(), approvalUrl, slack);
       return textResult(describeAccess(view, grant, deps.registry), view);
     }),
   );

@@ -89,7 +89,8 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
         });
       }
       const approvalUrl = await deps.approvalUrl(grant);
-      const view = accessView(grant, deps.now(), approvalUrl);
+      const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
+      const view = accessView(grant, deps.now(), approvalUrl, slack);
       const active = args.kind === 'session' ? await deps.store.activeBroad(caller) : null;
       const text = [
         grant.kind === 'broad'

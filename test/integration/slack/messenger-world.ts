@@ -87,6 +87,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     approverUsers: [],
     approverGroups: ['S0APPROVERS'],
     approvalsChannel: options.approvalsChannel,
+    remindInDm: false,
     auditChannel: options.auditChannel,
   };
   const config: Pick<Config, 'policy' | 'durations'> = {
