@@ -1,0 +1,175 @@
+// The grant lifecycle on the job queue, end to end: expiry of undecided requests and of approved access,
+// reminders, usage on the message, delivery reported to the assistant, and jobs dropped when moot.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALICE } from '../../src/sandbox/people.js';
+import type { SlackMessage } from '../../src/sandbox/slack/index.js';
+import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { type Environment, startEnvironment } from '../support/server-process.js';
+
+const DECISION_WINDOW_MS = 4000;
+const ACCESS_MS = 3000;
+let env: Environment;
+let assistant: Client;
+let redis: Redis;
+let queue: Queue;
+
+beforeAll(async () => {
+  env = await startEnvironment(
+    {
+      SELF_APPROVE: 'read',
+      DECISION_WINDOW: `${DECISION_WINDOW_MS}ms`,
+      DEFAULT_ACCESS_DURATION: `${ACCESS_MS}ms`,
+      REMINDER_AT: '50',
+      USAGE_REFRESH: '500ms',
+    },
+    { slack: 'http' },
+  );
+  assistant = await connectClient(
+    env.server.url,
+    await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_lifecycle' }),
+  );
+  redis = new Redis('redis://127.0.0.1:6379');
+  queue = new Queue('grants', {
+    connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    prefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,
+  });
+}, 40_000);
+afterAll(async () => {
+  await assistant?.close();
+  await queue?.close();
+  redis?.disconnect();
+  await env?.stop();
+});
+
+const slack = () => env.slack!;
+const approveButton = (grantId: string) => (m: SlackMessage) =>
+  m.blocks.some((b) =>
+    (b.elements ?? []).some(
+      (e: { action_id?: string; value?: string }) => e.action_id === 'cs_approve' && e.value === grantId,
+    ),
+  );
+const hasButtons = (m: SlackMessage) => JSON.stringify(m.blocks).includes('"cs_approve"');
+
+async function request(args: Record<string, unknown>) {
+  const result = await callTool(assistant, 'request_elevated_access', args);
+  expect(result.isError, textOf(result)).toBeFalsy();
+  return result.structuredContent!;
+}
+
+const status = async (requestId: string) =>
+  (await callTool(assistant, 'check_access_request', { requestId })).structuredContent!;
+
+function messageOf(grantId: string) {
+  return slack().waitForMessage(approveButton(grantId), 10_000, { includeExisting: true });
+}
+
+function rendered(message: SlackMessage, done: (m: SlackMessage) => boolean, timeoutMs = 10_000) {
+  return slack().waitForMessage(
+    (m) => m.ts === message.ts && m.channel === message.channel && done(m),
+    timeoutMs,
+    {
+      includeExisting: true,
+    },
+  );
+}
+
+async function auditTypes(grantId: string): Promise<string[]> {
+  const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
+  return rows
+    .map(
+      ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string },
+    )
+    .filter((event) => event.grantId === grantId)
+    .map((event) => event.type);
+}
+
+describe('a request nobody decides', () => {
+  it('expires at its deadline: the message loses its buttons, the assistant is told, once', async () => {
+    const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
+    const message = await messageOf(requested.requestId);
+    // The assistant learns the message is out.
+    await expect
+      .poll(async () => (await status(requested.requestId)).slack)
+      .toEqual({
+        delivered: true,
+        channel: 'C0APPROVALS',
+      });
+
+    // Half way through the window, one reminder in the thread pings the approvers.
+    const reminder = await slack().waitForMessage((m) => m.thread_ts === message.ts, DECISION_WINDOW_MS, {
+      includeExisting: true,
+    });
+    expect(reminder.text).toContain('<!subteam^S0APPROVERS>');
+    expect(reminder.text).toMatch(/still waiting/);
+
+    const expired = await rendered(message, (m) => !hasButtons(m), DECISION_WINDOW_MS + 5000);
+    const lagMs = Date.now() - Date.parse(requested.decideBy);
+    expect(lagMs).toBeLessThan(3000);
+    expect(expired.text).toMatch(/expired/i);
+    expect((await status(requested.requestId)).status).toBe('expired');
+    await expect.poll(() => auditTypes(requested.requestId)).toContain('grant.expired');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await auditTypes(requested.requestId)).filter((t) => t === 'grant.expired')).toHaveLength(1);
+    expect(
+      slack()
+        .messages(message.channel)
+        .filter((m) => m.thread_ts === message.ts),
+    ).toHaveLength(1);
+  }, 30_000);
+
+  it('sends no reminder into a self-approval DM', async () => {
+    const requested = await request({ kind: 'session', level: 'read', providers: ['linear'] });
+    const message = await messageOf(requested.requestId);
+    expect(message.channel).toBe(slack().channelFor('U0ALICE'));
+    await rendered(message, (m) => !hasButtons(m), DECISION_WINDOW_MS + 5000);
+    expect(
+      slack()
+        .messages(message.channel)
+        .filter((m) => m.thread_ts === message.ts),
+    ).toHaveLength(0);
+  }, 30_000);
+});
+
+describe('approved access', () => {
+  it('shows its usage, ends on time, and calls after the end are refused', async () => {
+    const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
+    const message = await messageOf(requested.requestId);
+    await slack().click({ as: 'U0BOB', channel: message.channel, ts: message.ts, actionId: 'cs_approve' });
+    await expect.poll(async () => (await status(requested.requestId)).status).toBe('approved');
+
+    const call = () =>
+      callTool(assistant, 'call_integration_api', {
+        url: `${env.demo.linearUrl}/graphql`,
+        body: { query: '{ viewer { id } }' },
+      });
+    for (let i = 0; i < 3; i++) expect((await call()).isError).toBeFalsy();
+    await rendered(message, (m) => JSON.stringify(m.blocks).includes('used 3 times'), 5000);
+
+    const approved = await status(requested.requestId);
+    const ended = await rendered(message, (m) => /ended/i.test(m.text), ACCESS_MS + 5000);
+    expect(Date.now() - Date.parse(approved.expiresAt)).toBeLessThan(3000);
+    expect(hasButtons(ended)).toBe(false);
+    const late = await call();
+    expect(late.isError).toBe(true);
+    expect((await status(requested.requestId)).status).toBe('ended');
+    await expect.poll(() => auditTypes(requested.requestId)).toContain('grant.ended');
+  }, 30_000);
+
+  it('drops the expiry job when access is released early', async () => {
+    const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
+    const message = await messageOf(requested.requestId);
+    await slack().click({ as: 'U0BOB', channel: message.channel, ts: message.ts, actionId: 'cs_approve' });
+    await expect
+      .poll(async () => (await queue.getJob(`expire_${requested.requestId}_approved`))?.id ?? null)
+      .toBe(`expire_${requested.requestId}_approved`);
+    await callTool(assistant, 'release_access');
+    await rendered(message, (m) => /released/i.test(m.text));
+    await expect
+      .poll(async () => (await queue.getJob(`expire_${requested.requestId}_approved`)) ?? null)
+      .toBeNull();
+    expect(await queue.getJob(`expire_${requested.requestId}_pending`)).toBeUndefined();
+  }, 30_000);
+});
