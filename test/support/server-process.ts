@@ -53,7 +53,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 20_00
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -64,6 +64,10 @@ export interface Environment {
   workos: Awaited<ReturnType<typeof startWorkosStandIn>>;
   demo: Awaited<ReturnType<typeof startDemoProvider>>;
   server: ServerProcess;
+  /** Starts the server again on the same port and settings (after it was stopped or killed). */
+  restart(): Promise<ServerProcess>;
+  /** A further server process on the same Redis prefix and stand-ins, on its own port. */
+  another(env?: Record<string, string>): Promise<ServerProcess>;
   /** The Slack stand-in, when the environment was started with Slack. */
   slack: SlackStandIn | null;
   prefix: string;
@@ -88,7 +92,7 @@ export async function startEnvironment(
   const prefix = `cs-e2e-${randomUUID().slice(0, 8)}:`;
   const port = await freePort();
   const slack = options.slack ? await startSlackFor(options.slack, port) : null;
-  const server = await spawnServer({
+  const serverEnv: Record<string, string> = {
     PORT: String(port),
     SANDBOX: 'false',
     NODE_ENV: 'test',
@@ -109,16 +113,30 @@ export async function startEnvironment(
     APPROVER_EMAILS: 'bob@sandbox.test',
     ...(slack ? slack.env : {}),
     ...extraEnv,
-  });
+  };
+  const servers = [await spawnServer(serverEnv)];
   if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(10_000);
   return {
     workos,
     demo,
-    server,
+    get server() {
+      return servers[0]!;
+    },
     slack: slack?.standIn ?? null,
     prefix,
+    async restart() {
+      const [first] = servers;
+      await first?.stop();
+      servers[0] = await spawnServer(serverEnv);
+      return servers[0];
+    },
+    async another(env = {}) {
+      const process = await spawnServer({ ...serverEnv, PORT: String(await freePort()), ...env });
+      servers.push(process);
+      return process;
+    },
     async stop() {
-      await server.stop();
+      await Promise.all(servers.map((s) => s.stop()));
       await slack?.standIn.close();
       await demo.close();
       await workos.close();
