@@ -119,11 +119,6 @@ describe('two servers with workers on one Redis', () => {
     for (const message of messages) {
       const updates = env.slack!.calls('chat.update').filter((c) => c.args.ts === message.ts && c.ok);
       expect(updates).toHaveLength(1);
-      expect(
-        env
-          .slack!.calls('chat.postMessage')
-          .filter((c) => c.ok && JSON.stringify(c.args).includes(message.ts)),
-      ).toHaveLength(0);
     }
   }, 40_000);
 });
