@@ -22,9 +22,19 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `tsx src/main.ts` and resolves once it prints its listening line. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export interface SpawnOptions {
+  timeoutMs?: number;
+  /** Command-line arguments, e.g. ['--role=worker']. */
+  args?: string[];
+}
+
+/** Spawns `tsx src/main.ts` and resolves once it prints its listening line (or, for a worker, its running line). */
+export async function spawnServer(
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,10 +44,10 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 20_00
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /countersign listening on (http:\/\/\S+)/.exec(output);
+      const match = /countersign listening on (http:\/\/\S+)|countersign worker running/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout!.on('data', onData);
@@ -67,7 +77,7 @@ export interface Environment {
   /** Starts the server again on the same port and settings (after it was stopped or killed). */
   restart(): Promise<ServerProcess>;
   /** A further server process on the same Redis prefix and stand-ins, on its own port. */
-  another(env?: Record<string, string>): Promise<ServerProcess>;
+  another(env?: Record<string, string>, args?: string[]): Promise<ServerProcess>;
   /** The Slack stand-in, when the environment was started with Slack. */
   slack: SlackStandIn | null;
   prefix: string;
@@ -130,8 +140,8 @@ export async function startEnvironment(
       servers[0] = await spawnServer(serverEnv);
       return servers[0];
     },
-    async another(env = {}) {
-      const process = await spawnServer({ ...serverEnv, PORT: String(await freePort()), ...env });
+    async another(env = {}, args = []) {
+      const process = await spawnServer({ ...serverEnv, PORT: String(await freePort()), ...env }, { args });
       servers.push(process);
       return process;
     },

@@ -1,0 +1,76 @@
+// Split roles: a web process alone still refuses access after it ends (no job needed); a worker started
+// later catches up on the jobs the web process queued.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALICE, BOB } from '../../src/sandbox/people.js';
+import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { type Environment, startEnvironment } from '../support/server-process.js';
+import { hiddenField, WebBrowser } from '../support/web-browser.js';
+
+const ACCESS_MS = 1500;
+let env: Environment;
+let redis: Redis;
+
+beforeAll(async () => {
+  env = await startEnvironment({ ROLE: 'web', DEFAULT_ACCESS_DURATION: `${ACCESS_MS}ms` });
+  redis = new Redis('redis://127.0.0.1:6379');
+}, 40_000);
+afterAll(async () => {
+  redis?.disconnect();
+  await env?.stop();
+});
+
+async function auditTypes(grantId: string): Promise<string[]> {
+  const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
+  return rows
+    .map(
+      ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string },
+    )
+    .filter((event) => event.grantId === grantId)
+    .map((event) => event.type);
+}
+
+describe('--role', () => {
+  it('web alone: access ends on the clock with no worker; a worker started later catches up', async () => {
+    const assistant = await connectClient(
+      env.server.url,
+      await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_roles' }),
+    );
+    const requested = await callTool(assistant, 'request_elevated_access', {
+      kind: 'session',
+      level: 'write',
+      providers: ['linear'],
+    });
+    const { requestId, approvalUrl } = requested.structuredContent!;
+    const browser = new WebBrowser(env.server.url);
+    await browser.visit(`/auth/sign-in?login_hint=${encodeURIComponent(BOB.email)}`);
+    const form = await browser.visit(approvalUrl);
+    await browser.post('/approve', {
+      token: hiddenField(form.body, 'token'),
+      csrf: hiddenField(form.body, 'csrf'),
+      decision: 'approve',
+      providers: ['linear'],
+    });
+    const call = () =>
+      callTool(assistant, 'call_integration_api', {
+        url: `${env.demo.linearUrl}/graphql`,
+        body: { query: '{ viewer { id } }' },
+      });
+    expect((await call()).isError, textOf(await call())).toBeFalsy();
+
+    await new Promise((resolve) => setTimeout(resolve, ACCESS_MS + 300));
+    const late = await call();
+    expect(late.isError).toBe(true);
+    expect((await callTool(assistant, 'check_access_request', { requestId })).structuredContent!.status).toBe(
+      'ended',
+    );
+    // Nothing ran the jobs: the system transition is not audited yet.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await auditTypes(requestId)).not.toContain('grant.ended');
+
+    const worker = await env.another({}, ['--role=worker']);
+    expect(worker.output()).toContain('countersign worker running');
+    await expect.poll(() => auditTypes(requestId), { timeout: 10_000 }).toContain('grant.ended');
+    await assistant.close();
+  }, 40_000);
+});
