@@ -118,8 +118,10 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   // Every role relays: the deterministic job ids make duplicates from several instances a no-op.
   await relayGrantEvents(relaySubscriber, grantKeys(config.redis.prefix).events, jobs, logger);
 
+  const shutdown = new AbortController();
   const tools: ToolDeps = {
     config,
+    shutdown: shutdown.signal,
     store,
     registry,
     tokens,
@@ -175,6 +177,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     /** Graceful: stop taking requests, answer open long polls, let running jobs finish, then disconnect. */
     async close() {
       const drained = server ? drain(server, SHUTDOWN_GRACE_MS) : Promise.resolve();
+      shutdown.abort();
       // Wakes every long poll with the grant's current state, so those requests end now.
       await store.close();
       await drained;

@@ -30,6 +30,8 @@ export interface ToolDeps {
   slackDelivery?(grantId: string): Promise<SlackDelivery>;
   /** Called after each upstream call made under a grant (the approved message shows its usage). */
   grantUsed?(grantId: string): void;
+  /** Aborted when the server shuts down: long polls answer at once instead of being cut. */
+  shutdown?: AbortSignal;
   now(): number;
 }
 

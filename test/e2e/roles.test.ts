@@ -74,3 +74,34 @@ describe('--role', () => {
     await assistant.close();
   }, 40_000);
 });
+
+describe('SIGTERM', () => {
+  it('answers an open long poll instead of cutting it, then exits cleanly', async () => {
+    const server = await env.another({ ROLE: 'all' });
+    const assistant = await connectClient(
+      server.url,
+      await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_sigterm' }),
+    );
+    const requested = await callTool(assistant, 'request_elevated_access', {
+      kind: 'session',
+      level: 'read',
+      providers: ['linear'],
+    });
+    const waiting = callTool(assistant, 'check_access_request', {
+      requestId: requested.structuredContent!.requestId,
+      waitSeconds: 25,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) =>
+      server.child.once('exit', (code) => resolve(code)),
+    );
+    server.child.kill('SIGTERM');
+    const answer = await waiting;
+    expect(answer.isError, textOf(answer)).toBeFalsy();
+    expect(answer.structuredContent!.status).toBe('pending');
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000);
+    await assistant.close().catch(() => undefined);
+  }, 30_000);
+});

@@ -49,11 +49,12 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       const deadline = Math.min(deps.now() + waitSeconds * 1000, grant.decideBy);
       const progressToken = extra._meta?.progressToken;
       const started = deps.now();
-      while (grant?.status === 'pending' && deps.now() < deadline && !extra.signal.aborted) {
+      const stop = deps.shutdown ? AbortSignal.any([extra.signal, deps.shutdown]) : extra.signal;
+      while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
         grant = await deps.store.waitForDecision(
           requestId,
           Math.min(PROGRESS_EVERY_MS, deadline - deps.now()),
-          extra.signal,
+          stop,
         );
         if (grant?.status === 'pending' && progressToken !== undefined) {
           await extra
