@@ -45,7 +45,10 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
     },
     [JOB.expire]: async ({ grantId }) => {
       // Reading applies the clock and persists the transition, which publishes the event that refreshes.
-      await store.get(grantId);
+      const grant = await store.get(grantId);
+      // Backstop for an event the relay missed (its subscriber was reconnecting): the refresh for the
+      // current status is a no-op if it already ran, and otherwise takes the buttons off a dead request.
+      if (grant) await jobs.changed(grant.id, grant.status);
     },
     [JOB.remind]: async ({ grantId }) => {
       const grant = await store.get(grantId);
