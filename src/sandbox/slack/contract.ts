@@ -12,6 +12,8 @@ import type {
   SlackBotIdentity,
   SlackEphemeral,
   SlackMessage,
+  SlackOutage,
+  SlackRateLimitRule,
   SlackUser,
   SlackUsergroup,
   SlashCommandOptions,
@@ -60,10 +62,42 @@ export interface SlackStandIn {
   teamId: string;
   bot: SlackBotIdentity;
   setEventsUrl(url: string | undefined): void;
-  /** Web API calls so far (tokens never recorded), optionally for one method. */
+  /**
+   * Web API calls so far (tokens never recorded), optionally for one method, in arrival order. `status` is
+   * the HTTP status answered (200, 429, or an outage's); a 429 also carries the `retryAfter` it announced.
+   */
   calls(method?: string): SlackApiCall[];
-  /** The next `times` calls (default: until switched off with null) get 429 with this Retry-After. */
+  /**
+   * The next `times` calls (default: until switched off with null) get 429 with this Retry-After (default 1 s)
+   * and `{ok:false,error:'ratelimited'}`, after the token checks. Replaces the method's previous setting.
+   */
   rateLimit(method: string, limit: { retryAfterSeconds?: number; times?: number } | null): void;
+  /**
+   * While on, matching Web API calls (`'*'`: every method, apps.connections.open included; not
+   * response_urls, the inbox or open sockets) get `status` (default 500) with a small HTML page, as Slack's
+   * edge answers, before any token or rate-limit check; recorded with that status and `ok: false`. Ends
+   * after `times` matching calls, at `untilMs` (epoch ms), whichever comes first, or on `null`. A method's
+   * own outage is used before `'*'`; `null` ends only the one named. Throws on a status outside 400–599.
+   */
+  outage(method: string | '*', mode: SlackOutage | null): void;
+  /**
+   * A fixed-window rate limit for one method (per workspace, any token): at most `perWindow` calls go
+   * through per window, the window starting with the first call after the previous one ended. Later calls
+   * in the window get 429, `{ok:false,error:'ratelimited'}` and Retry-After = whole seconds until the
+   * window ends (at least 1). Calls that pass the token checks use it up (even if the method then answers
+   * a Slack error); 429s, outage answers and token errors do not. Checked after `rateLimit`'s one-shot
+   * 429s. A new rule starts afresh; `null` removes it. Throws on perWindow not a whole number, or
+   * windowSeconds not positive.
+   */
+  limit(method: string, rule: SlackRateLimitRule | null): void;
+  /**
+   * Calls that arrived inside a Retry-After window [at, at + retryAfter·1000) that an earlier 429 (from
+   * `rateLimit` or `limit`) announced for the same method to the same token (bot or app), including calls
+   * that were themselves 429s. Calls of `method` only, or of every method when omitted (each checked
+   * against its own method's windows). Arrivals within `graceMs` (default 10) of a window's end are not
+   * counted. A client that honours Retry-After makes none.
+   */
+  retryAfterViolations(method?: string, options?: { graceMs?: number }): SlackApiCall[];
   click(options: ClickOptions): Promise<DeliveryResult>;
   clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
   /** A slash command; its immediate answer (text or JSON) is shown as Slack would. */

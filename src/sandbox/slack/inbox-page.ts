@@ -40,6 +40,7 @@ const params = new URLSearchParams(location.search);
 let as = params.get('as') || '';
 let conv = params.get('conv') || '';
 let busy = false;
+let again = false;
 const $ = (s) => document.querySelector(s);
 const TEXTUAL = ['plain_text_input', 'number_input', 'email_text_input', 'url_text_input', 'datepicker', 'timepicker'];
 
@@ -111,11 +112,14 @@ function renderItems(items) {
 }
 
 async function refresh() {
-  if (busy) return;
+  // A switch of person or conversation while a poll is in flight is fetched right after it, not dropped.
+  if (busy) { again = true; return; }
   busy = true;
+  const asked = { as, conv };
   try {
-    const res = await fetch(base + '/data?' + new URLSearchParams({ as, conv }), { cache: 'no-store' });
+    const res = await fetch(base + '/data?' + new URLSearchParams(asked), { cache: 'no-store' });
     const data = await res.json();
+    if (as !== asked.as || conv !== asked.conv) { again = true; return; }
     as = data.as;
     conv = data.conv;
     history.replaceState(null, '', '?' + new URLSearchParams({ as, conv }));
@@ -128,6 +132,7 @@ async function refresh() {
     setStatus('Stand-in unreachable: ' + e.message, true);
   } finally {
     busy = false;
+    if (again) { again = false; refresh(); }
   }
 }
 

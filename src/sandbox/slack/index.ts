@@ -21,6 +21,7 @@ import {
 import { responseUrlRoutes } from './responses.js';
 import { SocketModeHub } from './socket-mode.js';
 import { type MessageChange, SlackState } from './state.js';
+import { retryAfterViolations } from './traffic.js';
 import type { ClickOptions, HomeClickOptions, SlackEphemeral, SlackMessage, SlackUser } from './types.js';
 import { waitForEvent } from './wait.js';
 import { webApiRoutes } from './web-api.js';
@@ -30,6 +31,7 @@ export type { EnvelopeType, SlackStandIn, SlackStandInOptions, WaitOptions } fro
 export { slackSignature } from './delivery.js';
 export * from './directory.js';
 export { renderMrkdwn } from './mrkdwn.js';
+export { RETRY_AFTER_GRACE_MS } from './traffic.js';
 export type * from './types.js';
 export { validateBlocks } from './validate.js';
 
@@ -146,15 +148,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       eventsUrl = url;
     },
     calls: (method) => copy(method ? state.calls.filter((c) => c.method === method) : state.calls),
-    rateLimit: (method, limit) => {
-      if (!limit) state.rateLimits.delete(method);
-      else {
-        state.rateLimits.set(method, {
-          retryAfterSeconds: Math.max(0, Math.round(limit.retryAfterSeconds ?? 1)),
-          remaining: limit.times ?? Number.POSITIVE_INFINITY,
-        });
-      }
-    },
+    rateLimit: (method, limit) => state.traffic.setRateLimit(method, limit),
+    outage: (method, mode) => state.traffic.setOutage(method, mode),
+    limit: (method, rule) => state.traffic.setLimit(method, rule),
+    retryAfterViolations: (method, o = {}) => copy(retryAfterViolations(state.calls, method, o.graceMs)),
     click,
     clickHome,
     slashCommand: async (o) => {

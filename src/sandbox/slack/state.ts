@@ -1,6 +1,7 @@
 // The stand-in's workspace: people, conversations, messages, ephemerals, Home views and the call log.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { TrafficControl } from './traffic.js';
 import type {
   Block,
   HomeView,
@@ -52,7 +53,8 @@ export class SlackState {
   readonly homes = new Map<string, HomeView>();
   readonly calls: SlackApiCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
-  readonly rateLimits = new Map<string, { retryAfterSeconds: number; remaining: number }>();
+  /** Outages, 429s and rate limits switched on by tests. */
+  readonly traffic = new TrafficControl();
   readonly responseTargets = new Map<string, ResponseTarget>();
   /** Test switch: every response_url post fails with this Slack error (404). */
   responseUrlFailure: string | null = null;
@@ -249,19 +251,10 @@ export class SlackState {
     return target;
   }
 
-  recordCall(call: Omit<SlackApiCall, 'at'>): void {
-    this.calls.push({ ...call, at: Date.now() });
+  recordCall(call: Omit<SlackApiCall, 'at'>, at = Date.now()): void {
+    this.calls.push({ ...call, at });
     // Long sandbox sessions must not grow without bound.
     if (this.calls.length > 20_000) this.calls.splice(0, 5_000);
-  }
-
-  /** Consumes one rate-limited answer for the method, if it is switched on. */
-  takeRateLimit(method: string): number | null {
-    const limit = this.rateLimits.get(method);
-    if (!limit || limit.remaining <= 0) return null;
-    limit.remaining -= 1;
-    if (limit.remaining <= 0) this.rateLimits.delete(method);
-    return limit.retryAfterSeconds;
   }
 
   publishHome(userId: string, view: Block): HomeView {

@@ -104,7 +104,28 @@ export interface SlackApiCall {
   ok: boolean;
   error?: string;
   tokenKind: 'bot' | 'app' | 'none' | 'unknown';
+  /** When the call arrived (epoch ms). */
   at: number;
+  /** On a 429: the Retry-After it announced, in seconds; its window is [at, at + retryAfter * 1000). */
+  retryAfter?: number;
+}
+
+/** `outage(method, mode)`: what matching Web API calls get while it lasts. */
+export interface SlackOutage {
+  /** HTTP status (400–599), default 500. */
+  status?: number;
+  /** Ends after this many matching calls (default: no count). */
+  times?: number;
+  /** Ends at this time, epoch ms (default: no end time). */
+  untilMs?: number;
+}
+
+/** `limit(method, rule)`: a fixed-window rate limit, as Slack's tiers apply per method and workspace. */
+export interface SlackRateLimitRule {
+  /** Calls let through per window (0: every call is refused). */
+  perWindow: number;
+  /** Window length; a window starts with the first call after the previous one ended. */
+  windowSeconds: number;
 }
 
 export interface ResponseUrlPost {

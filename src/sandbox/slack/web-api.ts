@@ -1,7 +1,9 @@
-// Slack Web API at POST /api/<method>: form or JSON arguments, Bearer tokens, {ok} bodies, 429 with Retry-After.
+// Slack Web API at POST /api/<method>: form or JSON arguments, Bearer tokens, {ok} bodies, 429 with Retry-After,
+// and the outages and rate limits tests switch on.
 import express, { type Request, type Response, type Router } from 'express';
 import { type ApiContext, ApiError, type Args, JSON_ARGS, str } from './api-args.js';
 import { METHODS } from './api-methods.js';
+import { outagePage } from './traffic.js';
 import type { Block } from './types.js';
 
 export type { ApiContext } from './api-args.js';
@@ -37,29 +39,41 @@ export function webApiRoutes(ctx: ApiContext): Router {
           : ctx.appToken && token === ctx.appToken
             ? 'app'
             : 'unknown';
-    const answer = (status: number, body: Block) => {
-      const { state } = ctx;
-      state.recordCall({
-        method,
-        args: recordedArgs(args),
-        status,
-        ok: body.ok === true,
-        error: body.error,
-        tokenKind,
-      });
+    const at = Date.now();
+    const { state } = ctx;
+    const record = (status: number, body: Block, retryAfter?: number) =>
+      state.recordCall(
+        {
+          method,
+          args: recordedArgs(args),
+          status,
+          ok: body.ok === true,
+          error: body.error,
+          tokenKind,
+          ...(retryAfter !== undefined ? { retryAfter } : {}),
+        },
+        at,
+      );
+    const answer = (status: number, body: Block, retryAfter?: number) => {
+      record(status, body, retryAfter);
       if (tokenKind === 'bot') res.set('x-oauth-scopes', BOT_SCOPES);
+      if (retryAfter !== undefined) res.set('retry-after', String(retryAfter));
       res.status(status).json(body);
     };
+    // An outage fails at Slack's edge, before the method, the token or rate limits are looked at.
+    const outage = state.traffic.outageStatus(method, at);
+    if (outage !== null) {
+      record(outage, { ok: false });
+      res.status(outage).type('html').send(outagePage(outage));
+      return;
+    }
     const spec = METHODS[method];
     if (!spec) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
     if (tokenKind === 'none') return answer(200, { ok: false, error: 'not_authed' });
     if (tokenKind === 'unknown') return answer(200, { ok: false, error: 'invalid_auth' });
     if (tokenKind !== spec.token) return answer(200, { ok: false, error: 'not_allowed_token_type' });
-    const retryAfter = ctx.state.takeRateLimit(method);
-    if (retryAfter !== null) {
-      res.set('retry-after', String(retryAfter));
-      return answer(429, { ok: false, error: 'ratelimited' });
-    }
+    const retryAfter = state.traffic.admit(method, at);
+    if (retryAfter !== null) return answer(429, { ok: false, error: 'ratelimited' }, retryAfter);
     try {
       answer(200, { ok: true, ...spec.run(args, ctx) });
     } catch (error) {

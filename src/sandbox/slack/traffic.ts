@@ -1,0 +1,150 @@
+// The Web API's failure switches: outages (5xx and the like), one-shot 429s, fixed-window rate limits as
+// Slack's tiers apply them, and the check that clients waited out the Retry-After they were given.
+import { STATUS_CODES } from 'node:http';
+import type { SlackApiCall, SlackOutage, SlackRateLimitRule } from './types.js';
+
+interface Outage {
+  status: number;
+  remaining: number;
+  untilMs: number;
+}
+
+interface OneShot {
+  retryAfterSeconds: number;
+  remaining: number;
+}
+
+interface FixedWindow {
+  perWindow: number;
+  windowMs: number;
+  start: number;
+  used: number;
+}
+
+/** Arrivals this close to a Retry-After window's end are not counted: timers and ms clocks round. */
+export const RETRY_AFTER_GRACE_MS = 10;
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+
+export class TrafficControl {
+  private readonly outages = new Map<string, Outage>();
+  private readonly oneShots = new Map<string, OneShot>();
+  private readonly windows = new Map<string, FixedWindow>();
+
+  setOutage(method: string, mode: SlackOutage | null): void {
+    if (!mode) {
+      this.outages.delete(method);
+      return;
+    }
+    const status = mode.status ?? 500;
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new Error(`outage status must be an HTTP error status (400-599), got ${status}`);
+    }
+    if (mode.times !== undefined && !isCount(mode.times)) {
+      throw new Error(`outage times must be a whole number, got ${mode.times}`);
+    }
+    if (mode.untilMs !== undefined && !Number.isFinite(mode.untilMs)) {
+      throw new Error(`outage untilMs must be epoch ms, got ${mode.untilMs}`);
+    }
+    this.outages.set(method, {
+      status,
+      remaining: mode.times ?? Number.POSITIVE_INFINITY,
+      untilMs: mode.untilMs ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
+  setRateLimit(method: string, limit: { retryAfterSeconds?: number; times?: number } | null): void {
+    if (!limit) this.oneShots.delete(method);
+    else {
+      this.oneShots.set(method, {
+        retryAfterSeconds: Math.max(0, Math.round(limit.retryAfterSeconds ?? 1)),
+        remaining: limit.times ?? Number.POSITIVE_INFINITY,
+      });
+    }
+  }
+
+  setLimit(method: string, rule: SlackRateLimitRule | null): void {
+    if (!rule) {
+      this.windows.delete(method);
+      return;
+    }
+    if (!isCount(rule.perWindow))
+      throw new Error(`limit perWindow must be a whole number, got ${rule.perWindow}`);
+    if (!(Number.isFinite(rule.windowSeconds) && rule.windowSeconds > 0)) {
+      throw new Error(`limit windowSeconds must be positive, got ${rule.windowSeconds}`);
+    }
+    this.windows.set(method, {
+      perWindow: rule.perWindow,
+      windowMs: rule.windowSeconds * 1000,
+      start: Number.NEGATIVE_INFINITY,
+      used: 0,
+    });
+  }
+
+  /** The status an outage answers this call with (using up one of its `times`), or null when none is on. */
+  outageStatus(method: string, now: number): number | null {
+    for (const key of [method, '*']) {
+      const outage = this.outages.get(key);
+      if (!outage) continue;
+      if (now >= outage.untilMs || outage.remaining <= 0) {
+        this.outages.delete(key);
+        continue;
+      }
+      outage.remaining -= 1;
+      if (outage.remaining <= 0) this.outages.delete(key);
+      return outage.status;
+    }
+    return null;
+  }
+
+  /** Retry-After seconds when the call is refused with 429; null when it goes through (and counts). */
+  admit(method: string, now: number): number | null {
+    const shot = this.oneShots.get(method);
+    if (shot && shot.remaining > 0) {
+      shot.remaining -= 1;
+      if (shot.remaining <= 0) this.oneShots.delete(method);
+      return shot.retryAfterSeconds;
+    }
+    const window = this.windows.get(method);
+    if (!window) return null;
+    if (now >= window.start + window.windowMs) {
+      window.start = now;
+      window.used = 0;
+    }
+    if (window.used < window.perWindow) {
+      window.used += 1;
+      return null;
+    }
+    // Rounded up, so a client that waits this long arrives in the next window.
+    return Math.max(1, Math.ceil((window.start + window.windowMs - now) / 1000));
+  }
+}
+
+/**
+ * Calls that arrived inside a Retry-After window announced earlier by a 429 for the same method to the
+ * same token (429s inside a window included). Calls are in arrival order, so one pass suffices.
+ */
+export function retryAfterViolations(
+  calls: readonly SlackApiCall[],
+  method: string | undefined,
+  graceMs = RETRY_AFTER_GRACE_MS,
+): SlackApiCall[] {
+  const windowEnd = new Map<string, number>();
+  const violations: SlackApiCall[] = [];
+  for (const call of calls) {
+    if (method !== undefined && call.method !== method) continue;
+    const key = `${call.tokenKind} ${call.method}`;
+    const end = windowEnd.get(key);
+    if (end !== undefined && call.at < end - graceMs) violations.push(call);
+    if (call.status === 429 && call.retryAfter !== undefined) {
+      windowEnd.set(key, Math.max(end ?? 0, call.at + call.retryAfter * 1000));
+    }
+  }
+  return violations;
+}
+
+/** What Slack's edge answers when the API is down: a small HTML page, not JSON. */
+export function outagePage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+}
