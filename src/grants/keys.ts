@@ -55,6 +55,8 @@ export interface GrantKeys {
   sessionOfGrant(id: string): string | null;
   grant(id: string): string | null;
   uses(id: string): string | null;
+  /** Hash of upstream outcomes (`2xx`, `4xx`, …, `last`) for the Slack message's usage line. */
+  usage(id: string): string | null;
 }
 
 /** Keys under `prefix` (default 'cs:'); the prefix may not hold braces, which would move the hash tag. */
@@ -78,5 +80,6 @@ export function grantKeys(prefix = 'cs:'): GrantKeys {
     sessionOfGrant: (id) => forGrant(id, 'session'),
     grant: (id) => forGrant(id, `grant:${id}`),
     uses: (id) => forGrant(id, `uses:${id}`),
+    usage: (id) => forGrant(id, `usage:${id}`),
   };
 }

@@ -35,7 +35,7 @@ import {
   type TransitionError,
   withClock,
 } from './transitions.js';
-import type { Actor, ApprovalChoice, Grant, GrantStatus, SessionIdentity } from './types.js';
+import type { Actor, ApprovalChoice, Grant, GrantStatus, GrantUsage, SessionIdentity } from './types.js';
 
 export interface RedisGrantStoreOptions {
   /** Prefix of every key and of the events channel, e.g. 'cs:' (no braces). */
@@ -239,10 +239,30 @@ export class RedisGrantStore implements GrantStore {
     );
   }
 
-  async recordUse(id: string): Promise<void> {
+  async recordUse(id: string, outcome?: { status: number; at: number }): Promise<void> {
     const key = this.keys.uses(id);
-    if (!key) return;
-    await this.redis.multi().incr(key).pexpire(key, this.options.retentionMs).exec();
+    const usageKey = this.keys.usage(id);
+    if (!key || !usageKey) return;
+    const tx = this.redis.multi().incr(key).pexpire(key, this.options.retentionMs);
+    if (outcome) {
+      tx.hincrby(usageKey, `${Math.floor(outcome.status / 100)}xx`, 1)
+        .hset(usageKey, 'last', String(outcome.at))
+        .pexpire(usageKey, this.options.retentionMs);
+    }
+    await tx.exec();
+  }
+
+  async usage(id: string): Promise<GrantUsage> {
+    const key = this.keys.uses(id);
+    const usageKey = this.keys.usage(id);
+    if (!key || !usageKey) return { calls: 0, byClass: {}, lastAt: null };
+    const [calls, fields] = await Promise.all([this.redis.get(key), this.redis.hgetall(usageKey)]);
+    const { last, ...byClass } = fields;
+    return {
+      calls: Number(calls ?? 0),
+      byClass: Object.fromEntries(Object.entries(byClass).map(([name, n]) => [name, Number(n)])),
+      lastAt: last ? Number(last) : null,
+    };
   }
 
   waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null> {

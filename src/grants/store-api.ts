@@ -1,5 +1,5 @@
 // The contract of the grant store: every read and every atomic transition the adapters may use.
-import type { Actor, ApprovalChoice, Grant, GrantStatus, SessionIdentity } from './types.js';
+import type { Actor, ApprovalChoice, Grant, GrantStatus, GrantUsage, SessionIdentity } from './types.js';
 
 export interface SessionRecord extends SessionIdentity {
   createdAt: number;
@@ -67,8 +67,10 @@ export interface GrantStore {
   ): Promise<TransitionResult>;
   /** approved request grant → consumed, only for its owner and only before it expires. Single use. */
   consume(id: string, owner: SessionIdentity, by: Actor): Promise<TransitionResult>;
-  /** Counts one upstream call made under an approved grant. */
-  recordUse(id: string): Promise<void>;
+  /** Counts one upstream call made under an approved grant, with its answer's status when there was one. */
+  recordUse(id: string, outcome?: { status: number; at: number }): Promise<void>;
+  /** What recordUse has counted, for the Slack message. */
+  usage(id: string): Promise<GrantUsage>;
 
   /**
    * Resolves as soon as the grant leaves `pending` (or `timeoutMs` passes), without polling:

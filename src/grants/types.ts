@@ -62,6 +62,13 @@ export interface HistoryEntry {
   note?: string;
 }
 
+/** How a grant has been used: upstream answers by status class (`2xx`, `4xx`, …) and the last call's time. */
+export interface GrantUsage {
+  calls: number;
+  byClass: Record<string, number>;
+  lastAt: number | null;
+}
+
 /** The exact call a per-request grant allows: method, normalized URL and canonical JSON body. */
 export interface BoundRequest {
   method: HttpMethod;

@@ -1,4 +1,5 @@
 // Action and block ids shared by the Block Kit views and the listeners that read them.
+import type { GrantUsage } from '../grants/types.js';
 
 export const ACTION = {
   approve: 'cs_approve',
@@ -35,5 +36,7 @@ export interface ViewContext {
   approvalUrl: string | null;
   /** Slack user id of the decider when known (decisions made in Slack). */
   deciderSlackUserId?: string | null;
+  /** Upstream outcomes of an approved grant, when it has been used. */
+  usage?: GrantUsage | null;
   now: number;
 }

@@ -3,7 +3,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config, SlackConfig } from '../config.js';
 import { mayDecide } from '../grants/policy.js';
-import type { Grant } from '../grants/types.js';
+import type { Grant, GrantUsage } from '../grants/types.js';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
 import { platformError, type SlackDirectory } from './directory.js';
@@ -22,6 +22,8 @@ export interface MessengerDeps {
   refs: MessageRefs;
   providerNames: Record<string, string>;
   approvalUrl(grant: Grant): Promise<string>;
+  /** Upstream outcomes of a grant, shown on its approved message. */
+  usage?(grantId: string): Promise<GrantUsage>;
   logger: Logger;
   now(): number;
 }
@@ -51,6 +53,7 @@ export class SlackMessenger {
       defaultAccessMs: deps.config.durations.defaultAccessMs,
       approvalUrl: grant.status === 'pending' ? await deps.approvalUrl(grant) : null,
       deciderSlackUserId: grant.decidedBy?.via === 'slack' ? grant.decidedBy.id : null,
+      usage: grant.uses > 0 && deps.usage ? await deps.usage(grant.id) : null,
       now: deps.now(),
     };
   }

@@ -59,6 +59,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     refs,
     providerNames,
     approvalUrl: deps.approvalUrl,
+    usage: (grantId) => deps.store.usage(grantId),
     logger,
     now: Date.now,
   });

@@ -146,7 +146,7 @@ describe('approved access', () => {
         body: { query: '{ viewer { id } }' },
       });
     for (let i = 0; i < 3; i++) expect((await call()).isError).toBeFalsy();
-    await rendered(message, (m) => JSON.stringify(m.blocks).includes('used 3 times'), 5000);
+    await rendered(message, (m) => JSON.stringify(m.blocks).includes('3 calls: 3 × 2xx; last'), 5000);
 
     const approved = await status(requested.requestId);
     const ended = await rendered(message, (m) => /ended/i.test(m.text), ACCESS_MS + 5000);

@@ -192,7 +192,7 @@ async function forward(
   if (response.status === 401)
     deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
   void deps.store
-    .recordUse(grant.id)
+    .recordUse(grant.id, { status: response.status, at: deps.now() })
     .then(() => deps.grantUsed?.(grant.id))
     .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
   deps.audit.record({

@@ -115,6 +115,19 @@ export function ago(at: number, now: number): string {
   return `${Math.round(seconds / 86_400)} days ago`;
 }
 
+/** "14 calls: 13 × 2xx, 1 × 4xx; last <date>" when outcomes are known, else "used 14 times" / "not used". */
+export function usageText(grant: Grant, ctx: Pick<ViewContext, 'usage'>): string {
+  const usage = ctx.usage;
+  const classes = Object.entries(usage?.byClass ?? {})
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (!usage || usage.calls === 0 || classes.length === 0) return usesText(grant.uses);
+  const calls = `${usage.calls} call${usage.calls === 1 ? '' : 's'}`;
+  const split = classes.map(([name, n]) => `${n} × ${name}`).join(', ');
+  const last = usage.lastAt === null ? '' : `; last ${slackDate(usage.lastAt, '{time}')}`;
+  return `${calls}: ${split}${last}`;
+}
+
 /** "used 3 times" / "not used". */
 export const usesText = (uses: number): string =>
   uses === 0 ? 'not used' : `used ${uses} time${uses === 1 ? '' : 's'}`;

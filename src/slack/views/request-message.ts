@@ -14,7 +14,7 @@ import {
   isSelfDecision,
   providerNames,
   requesterMrkdwn,
-  usesText,
+  usageText,
   when,
 } from './grant-text.js';
 import { LIMITS } from './limits.js';
@@ -166,7 +166,7 @@ function outcomeSections(grant: Grant, ctx: ViewContext, v: number): SectionBloc
   }
   switch (grant.status) {
     case 'approved':
-      lines.push(`*Expires* ${when(grant.expiresAt)} · ${usesText(grant.uses)} so far`);
+      lines.push(`*Expires* ${when(grant.expiresAt)} · ${usageText(grant, ctx)}`);
       if (grant.kind === 'request') lines.push('The call can be made once, exactly as shown.');
       break;
     case 'denied':
@@ -186,13 +186,13 @@ function outcomeSections(grant: Grant, ctx: ViewContext, v: number): SectionBloc
       lines.push(`*Withdrawn* by the assistant · ${at('cancelled')}`);
       break;
     case 'ended':
-      lines.push(`*Ended* · ${at('ended')}: the access time ran out; ${usesText(grant.uses)}`);
+      lines.push(`*Ended* · ${at('ended')}: the access time ran out; ${usageText(grant, ctx)}`);
       break;
     case 'revoked':
-      lines.push(`*Revoked by* ${by('revoked')} · ${at('revoked')}; ${usesText(grant.uses)}`);
+      lines.push(`*Revoked by* ${by('revoked')} · ${at('revoked')}; ${usageText(grant, ctx)}`);
       break;
     case 'released':
-      lines.push(`*Released early* by the assistant · ${at('released')}; ${usesText(grant.uses)}`);
+      lines.push(`*Released early* by the assistant · ${at('released')}; ${usageText(grant, ctx)}`);
       break;
     case 'consumed':
       lines.push(`*Call made* · ${at('consumed')}: the single approved call was used.`);

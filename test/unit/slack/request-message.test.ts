@@ -1,5 +1,6 @@
 // Specification of the grant's Slack message: inputs while pending, a settled record afterwards, fresh ids.
 import { describe, expect, it } from 'vitest';
+import type { ViewContext } from '../../../src/slack/ids.js';
 import { ACTION } from '../../../src/slack/ids.js';
 import { validateBlocks } from '../../../src/slack/views/limits.js';
 import { requestMessage } from '../../../src/slack/views/request-message.js';
@@ -212,6 +213,23 @@ describe('what each decided state says', () => {
       '❌ Denied by alice@example.com: write access to Linear, Notion for Claude Code (req@example.com)',
     );
     expect(requestMessage(inState('expired'), ctx).text).toMatch(/^⌛ Expired without a decision: /);
+  });
+});
+
+describe('usage on an approved message', () => {
+  const approved = (uses: number) =>
+    advance(pendingBroad(), 'approved', { at: pendingBroad().createdAt + MINUTE }, { uses });
+  const say = (grant: ReturnType<typeof approved>, usage: ViewContext['usage']) =>
+    allText(requestMessage(grant, viewContext({ usage })).blocks);
+
+  it('counts calls by status class, with the last call’s time', () => {
+    const shown = say(approved(14), { calls: 14, byClass: { '4xx': 1, '2xx': 13 }, lastAt: HOUR });
+    expect(shown).toMatch(/14 calls: 13 × 2xx, 1 × 4xx; last <!date\^3600\^\{time\}\|/);
+  });
+
+  it('says it was not used when nothing was called, and falls back to the count without outcomes', () => {
+    expect(say(approved(0), null)).toContain('not used');
+    expect(say(approved(2), { calls: 2, byClass: {}, lastAt: null })).toContain('used 2 times');
   });
 });
 
