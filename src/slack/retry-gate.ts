@@ -31,8 +31,14 @@ export class SlackRetryGate {
   }
 }
 
-/** A WebClient whose every call first respects the shared Retry-After window, and opens one on a 429. */
+/**
+ * A WebClient whose every call first respects the shared Retry-After window, and opens one on a 429. Calls
+ * go out one at a time, so calls queued behind a 429 see its window instead of already being on the wire
+ * (Slack's limits, about one post a second per channel, are far below what one caller at a time can send).
+ */
 export class GatedWebClient extends webapi.WebClient {
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     token: string,
     options: WebClientOptions,
@@ -41,7 +47,13 @@ export class GatedWebClient extends webapi.WebClient {
     super(token, { ...options, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
   }
 
-  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+  override apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    const call = this.tail.then(() => this.gatedCall(method, options));
+    this.tail = call.catch(() => undefined);
+    return call;
+  }
+
+  private async gatedCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
     const wait = await this.gate.waitMs();
     if (wait > 0) throw new RetryLater(wait);
     try {

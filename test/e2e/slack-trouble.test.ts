@@ -1,0 +1,98 @@
+// Slack in trouble: down when a request is made, then rate limiting. Requests answer at once, every message
+// ends up right, nothing is lost, and no worker calls Slack inside a Retry-After window.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALICE } from '../../src/sandbox/people.js';
+import type { SlackMessage } from '../../src/sandbox/slack/index.js';
+import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { type Environment, startEnvironment } from '../support/server-process.js';
+
+let env: Environment;
+let assistant: Client;
+
+beforeAll(async () => {
+  env = await startEnvironment({ SELF_APPROVE: 'read', REMINDER_AT: '0' }, { slack: 'http' });
+  assistant = await connectClient(
+    env.server.url,
+    await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_trouble' }),
+  );
+}, 40_000);
+afterAll(async () => {
+  await assistant?.close();
+  await env?.stop();
+});
+
+const slack = () => env.slack!;
+const mentions = (grantId: string) => (m: SlackMessage) => JSON.stringify(m.blocks).includes(grantId);
+const requestMessages = (grantId: string) =>
+  slack()
+    .messages('C0APPROVALS')
+    .filter((m) => !m.thread_ts && mentions(grantId)(m));
+
+async function requestCall(n: number) {
+  const started = Date.now();
+  const result = await callTool(assistant, 'request_elevated_access', {
+    kind: 'call',
+    method: 'POST',
+    url: `${env.demo.linearUrl}/graphql`,
+    body: { query: `mutation { issueArchive(id: "${n}") { success } }` },
+  });
+  expect(result.isError, textOf(result)).toBeFalsy();
+  const view: Record<string, any> = result.structuredContent!;
+  return { ...view, text: textOf(result), answeredInMs: Date.now() - started };
+}
+
+const check = async (requestId: string) =>
+  (await callTool(assistant, 'check_access_request', { requestId })).structuredContent!;
+
+describe('Slack down, then rate limiting', () => {
+  it('answers at once, delivers when Slack is back, and keeps every message right within the limits', async () => {
+    slack().outage('*', { status: 500 });
+    const down = await requestCall(0);
+    expect(down.answeredInMs).toBeLessThan(2000);
+    expect(down.approvalUrl).toMatch(/\/approve\?token=/);
+    expect(down.slack).toEqual({ delivered: false, channel: null });
+    expect(down.text).toMatch(/on its way/);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(requestMessages(down.requestId)).toHaveLength(0);
+    expect((await check(down.requestId)).slack.delivered).toBe(false);
+
+    // Back, but rate limited: two posts and two updates every 2 s, answered with 429 and Retry-After.
+    slack().outage('*', null);
+    slack().limit('chat.postMessage', { perWindow: 2, windowSeconds: 2 });
+    slack().limit('chat.update', { perWindow: 2, windowSeconds: 2 });
+    const more = [];
+    for (let n = 1; n <= 4; n++) more.push(await requestCall(n));
+    const all = [down, ...more];
+
+    const posted = await Promise.all(
+      all.map((g) => slack().waitForMessage(mentions(g.requestId), 25_000, { includeExisting: true })),
+    );
+    await expect
+      .poll(async () => (await check(down.requestId)).slack.delivered, { timeout: 5000 })
+      .toBe(true);
+
+    // Decide them all while the limits hold: approve the odd ones, deny the even ones.
+    for (const [i, message] of posted.entries()) {
+      const result = await slack().click({
+        as: 'U0BOB',
+        channel: message.channel,
+        ts: message.ts,
+        actionId: i % 2 === 0 ? 'cs_approve' : 'cs_deny',
+      });
+      expect(result.status).toBe(200);
+    }
+    for (const [i, g] of all.entries()) {
+      const want = i % 2 === 0 ? /approved/i : /denied/i;
+      await expect
+        .poll(() => requestMessages(g.requestId).map((m) => m.text), { timeout: 30_000, interval: 200 })
+        .toEqual([expect.stringMatching(want)]);
+    }
+    expect(
+      slack()
+        .calls()
+        .some((c) => c.status === 429),
+    ).toBe(true);
+    expect(slack().retryAfterViolations()).toEqual([]);
+  }, 90_000);
+});
