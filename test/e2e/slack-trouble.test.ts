@@ -29,7 +29,7 @@ const requestMessages = (grantId: string) =>
     .messages('C0APPROVALS')
     .filter((m) => !m.thread_ts && mentions(grantId)(m));
 
-async function requestCall(n: number) {
+async function requestCall(n: number): Promise<Record<string, any>> {
   const started = Date.now();
   const result = await callTool(assistant, 'request_elevated_access', {
     kind: 'call',
