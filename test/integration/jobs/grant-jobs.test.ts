@@ -214,6 +214,18 @@ describe('refresh after a decision', () => {
   });
 });
 
+describe('a burst of changes', () => {
+  it('renders once, for the latest status: the refresh for a status already left only schedules', async () => {
+    const { id } = await scheduledGrant(withSlack);
+    await approvedBy(withSlack, id);
+    expect((await withSlack.store.finish(id, 'released', assistant, 'done')).ok).toBe(true);
+    // The relay delivers both events after the fact, as it does under load.
+    await refreshed(withSlack, id, 'approved');
+    await refreshed(withSlack, id, 'released');
+    expect(withSlack.slack.filter((s) => s.startsWith(id))).toEqual([`${id} pending`, `${id} released`]);
+  });
+});
+
 describe('the expire job', () => {
   it('applies the clock at decideBy: pending → expired, audited exactly once however often it is relayed', async () => {
     const { id } = await scheduledGrant(fast);
