@@ -26,6 +26,7 @@ import {
   applyCancel,
   applyConsume,
   applyDenial,
+  applyExtension,
   applyFinish,
   applySupersede,
   grantVersion,
@@ -216,6 +217,16 @@ export class RedisGrantStore implements GrantStore {
     return this.change(id, (grant, now) => applyFinish(grant, to, by, note, { now }));
   }
 
+  extend(id: string, by: Actor, extraMs: number): Promise<TransitionResult> {
+    return this.change(
+      id,
+      (grant, now) => applyExtension(grant, by, extraMs, { now, maxAccessMs: this.options.maxAccessMs }),
+      // Still approved: the session keeps pointing at it, and the event carries the version so the new end
+      // gets its own refresh (a second extension too).
+      (current, next) => this.writeTransition(current, next, { keepPointer: true }),
+    );
+  }
+
   consume(id: string, owner: SessionIdentity, by: Actor): Promise<TransitionResult> {
     return this.change(
       id,
@@ -325,10 +336,19 @@ export class RedisGrantStore implements GrantStore {
     }
   }
 
-  private writeTransition(current: Grant, next: Grant): Promise<ScriptReply> {
+  private writeTransition(
+    current: Grant,
+    next: Grant,
+    options: { keepPointer?: boolean } = {},
+  ): Promise<ScriptReply> {
     // A broad grant leaving pending (or approved) must not stay the session's pending (or active) one.
     const pointer =
-      current.kind !== 'broad' ? '' : current.status === 'pending' ? 'pendingBroadId' : 'activeBroadId';
+      current.kind !== 'broad' || options.keepPointer
+        ? ''
+        : current.status === 'pending'
+          ? 'pendingBroadId'
+          : 'activeBroadId';
+    const event = next.status === current.status ? `${next.status} ${grantVersion(next)}` : next.status;
     return this.run(
       'countersignTransition',
       [this.keys.grant(current.id)!, this.keys.sessionOfGrant(current.id)!],
@@ -339,7 +359,7 @@ export class RedisGrantStore implements GrantStore {
         this.options.retentionMs,
         this.keys.events,
         current.id,
-        next.status,
+        event,
         pointer,
       ],
     );

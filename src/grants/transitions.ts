@@ -232,6 +232,32 @@ export function applyFinish(
   });
 }
 
+/**
+ * approved → approved with a later end: an approver adds time, never past `maxAccessMs` from approval. The
+ * history gains an `approved` entry (the record's version moves, so racing extensions cannot both apply).
+ */
+export function applyExtension(
+  grant: Grant,
+  by: Actor,
+  extraMs: number,
+  ctx: { now: number; maxAccessMs: number },
+): Grant | TransitionError {
+  if (grant.status !== 'approved' || grant.approvedAt === null || grant.expiresAt === null)
+    return { code: 'conflict', error: `the grant is ${grant.status} and cannot be extended` };
+  if (ctx.now >= grant.expiresAt) return { code: 'conflict', error: 'the access has already ended' };
+  if (!Number.isFinite(extraMs) || extraMs < MIN_ACCESS_MS)
+    return invalid(`extend by at least ${formatDuration(MIN_ACCESS_MS)}`);
+  const ceiling = grant.approvedAt + ctx.maxAccessMs;
+  const expiresAt = Math.min(grant.expiresAt + extraMs, ceiling);
+  if (expiresAt <= grant.expiresAt)
+    return invalid(`the access already runs for the maximum of ${formatDuration(ctx.maxAccessMs)}`);
+  const durationMs = expiresAt - grant.approvedAt;
+  return moved(grant, 'approved', by, ctx.now, `extended to ${formatDuration(durationMs)} in all`, {
+    expiresAt,
+    durationMs,
+  });
+}
+
 /** approved per-request grant → consumed: its single use. Owner checks belong to the store. */
 export function applyConsume(grant: Grant, by: Actor, ctx: { now: number }): Grant | TransitionError {
   if (grant.kind !== 'request')

@@ -55,9 +55,12 @@ export class GrantJobs {
     });
   }
 
-  /** A grant reached `status`. Every instance relays every event; the id makes the refresh run once. */
-  async changed(grantId: string, status: string): Promise<void> {
-    await this.add(JOB.refresh, { grantId, status }, jobId.refresh(grantId, status));
+  /**
+   * A grant reached `status` (or changed within it: `version` is set then). Every instance relays every
+   * event; the id makes the refresh run once.
+   */
+  async changed(grantId: string, status: string, version?: number): Promise<void> {
+    await this.add(JOB.refresh, { grantId, status }, jobId.refresh(grantId, status, version));
   }
 
   async deliver(grantId: string): Promise<void> {
@@ -66,7 +69,9 @@ export class GrantJobs {
 
   /** Applies the clock for the grant at `at` (epoch ms), once per grant and status. */
   async expireAt(grantId: string, status: string, at: number): Promise<void> {
-    await this.add(JOB.expire, { grantId }, jobId.expire(grantId, status), { delay: this.delayUntil(at) });
+    await this.add(JOB.expire, { grantId }, jobId.expire(grantId, status, at), {
+      delay: this.delayUntil(at),
+    });
   }
 
   async remindAt(grantId: string, at: number): Promise<void> {
@@ -133,14 +138,14 @@ export class GrantJobs {
   }
 }
 
-/** Listens to the store's `<grantId> <status>` events and enqueues a refresh for each. */
+/** Listens to the store's `<grantId> <status> [<version>]` events and enqueues a refresh for each. */
 export async function relayGrantEvents(subscriber: Redis, channel: string, jobs: GrantJobs, logger: Logger) {
   subscriber.on('message', (from, message) => {
     if (from !== channel) return;
-    const [grantId, status] = message.split(' ');
+    const [grantId, status, version] = message.split(' ');
     if (!grantId || !status) return;
     jobs
-      .changed(grantId, status)
+      .changed(grantId, status, version ? Number(version) : undefined)
       .catch((error: unknown) => logger.warn({ err: error, grantId }, 'refresh enqueue failed'));
   });
   await subscriber.subscribe(channel);

@@ -46,9 +46,13 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
     [JOB.expire]: async ({ grantId }) => {
       // Reading applies the clock and persists the transition, which publishes the event that refreshes.
       const grant = await store.get(grantId);
+      if (!grant) return;
       // Backstop for an event the relay missed (its subscriber was reconnecting): the refresh for the
       // current status is a no-op if it already ran, and otherwise takes the buttons off a dead request.
-      if (grant) await jobs.changed(grant.id, grant.status);
+      await jobs.changed(grant.id, grant.status);
+      // The job of an end that an extension moved: make sure the new end has its own (a no-op if it does).
+      if (grant.status === 'approved' && grant.expiresAt)
+        await jobs.expireAt(grant.id, 'approved', grant.expiresAt);
     },
     [JOB.remind]: async ({ grantId }) => {
       const grant = await store.get(grantId);
@@ -72,10 +76,11 @@ async function scheduleDeadlines(deps: JobDeps, grant: Grant) {
     }
     return;
   }
-  await jobs.cancel([jobId.expire(grant.id, 'pending'), jobId.remind(grant.id)]);
+  await jobs.cancel([jobId.expire(grant.id, 'pending', grant.decideBy), jobId.remind(grant.id)]);
+  // An extension adds a job for the new end; the old end's job then wakes, finds time left and does nothing.
   if (grant.status === 'approved' && grant.expiresAt)
     await jobs.expireAt(grant.id, 'approved', grant.expiresAt);
-  else await jobs.cancel([jobId.expire(grant.id, 'approved')]);
+  else if (grant.expiresAt) await jobs.cancel([jobId.expire(grant.id, 'approved', grant.expiresAt)]);
 }
 
 function auditSystemTransition(audit: AuditSink, grant: Grant) {

@@ -27,8 +27,11 @@ export interface RefreshJob extends GrantJob {
 // BullMQ job ids may not contain ':' and must not be integers; grant ids are `g_<hash>_<random>`.
 export const jobId = {
   deliver: (grantId: string) => `deliver_${grantId}`,
-  refresh: (grantId: string, status: string) => `refresh_${grantId}_${status}`,
-  expire: (grantId: string, status: string) => `expire_${grantId}_${status}`,
+  /** `version` marks a change that kept the status (an extension), so each gets its own refresh. */
+  refresh: (grantId: string, status: string, version?: number) =>
+    `refresh_${grantId}_${status}${version === undefined ? '' : `_v${version}`}`,
+  /** One per deadline: an extension schedules a new one, and the old one finds nothing to do. */
+  expire: (grantId: string, status: string, at: number) => `expire_${grantId}_${status}_${at}`,
   remind: (grantId: string) => `remind_${grantId}`,
   usage: (grantId: string, window: number) => `usage_${grantId}_${window}`,
 };

@@ -4,6 +4,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobId } from '../../src/jobs/names.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
@@ -162,14 +163,14 @@ describe('approved access', () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
     const message = await messageOf(requested.requestId);
     await slack().click({ as: 'U0BOB', channel: message.channel, ts: message.ts, actionId: 'cs_approve' });
-    await expect
-      .poll(async () => (await queue.getJob(`expire_${requested.requestId}_approved`))?.id ?? null)
-      .toBe(`expire_${requested.requestId}_approved`);
+    await expect.poll(async () => (await status(requested.requestId)).status).toBe('approved');
+    const { expiresAt } = await status(requested.requestId);
+    const expiry = jobId.expire(requested.requestId, 'approved', Date.parse(expiresAt));
+    const pendingExpiry = jobId.expire(requested.requestId, 'pending', Date.parse(requested.decideBy));
+    await expect.poll(async () => queue.getJobState(expiry)).toBe('delayed');
     await callTool(assistant, 'release_access');
     await rendered(message, (m) => /released/i.test(m.text));
-    await expect
-      .poll(async () => (await queue.getJob(`expire_${requested.requestId}_approved`)) ?? null)
-      .toBeNull();
-    expect(await queue.getJob(`expire_${requested.requestId}_pending`)).toBeUndefined();
+    await expect.poll(async () => queue.getJobState(expiry)).toBe('unknown');
+    expect(await queue.getJobState(pendingExpiry)).toBe('unknown');
   }, 30_000);
 });

@@ -6,6 +6,7 @@ import {
   applyCancel,
   applyConsume,
   applyDenial,
+  applyExtension,
   applyFinish,
   applySupersede,
   GrantInputError,
@@ -263,6 +264,45 @@ describe('other transitions', () => {
     const released = ok(applyFinish(approved, 'released', assistant, null, { now: T0 + 2 * MINUTE }));
     expect(released.history.map((h) => h.status)).toEqual(['pending', 'approved', 'released']);
     expect(grantVersion(released)).toBe(3);
+  });
+});
+
+describe('extension', () => {
+  const extend = (grant: Grant, extraMs: number, now = T0 + 2 * MINUTE) =>
+    applyExtension(grant, alice, extraMs, { now, maxAccessMs: MAX });
+
+  it('adds time from the current end, records who and why, and moves the version', () => {
+    const approved = ok(approve(broad()));
+    const extended = ok(extend(approved, 15 * MINUTE));
+    expect(extended.status).toBe('approved');
+    expect(extended.expiresAt).toBe(approved.expiresAt! + 15 * MINUTE);
+    expect(extended.durationMs).toBe(45 * MINUTE);
+    expect(grantVersion(extended)).toBe(grantVersion(approved) + 1);
+    expect(extended.history.at(-1)).toMatchObject({
+      status: 'approved',
+      by: alice,
+      note: 'extended to 45 minutes in all',
+    });
+  });
+
+  it('stops at the maximum from approval, and refuses once there', () => {
+    const approved = ok(approve(broad()));
+    const capped = ok(extend(approved, 10 * 60 * MINUTE));
+    expect(capped.expiresAt).toBe(capped.approvedAt! + MAX);
+    expect(err(extend(capped, MINUTE))).toMatchObject({
+      code: 'invalid',
+      error: expect.stringMatching(/maximum/),
+    });
+  });
+
+  it('refuses pending, ended and finished grants, and steps under a second', () => {
+    const approved = ok(approve(broad()));
+    expect(err(extend(broad(), MINUTE)).code).toBe('conflict');
+    expect(err(extend(approved, MINUTE, approved.expiresAt! + 1)).code).toBe('conflict');
+    expect(
+      err(extend(ok(applyFinish(approved, 'revoked', alice, null, { now: T0 + 2 * MINUTE })), MINUTE)).code,
+    ).toBe('conflict');
+    expect(err(extend(approved, 10)).code).toBe('invalid');
   });
 });
 

@@ -1,0 +1,149 @@
+// Test worlds for the grant jobs: a RedisGrantStore with its own prefix and a GrantJobs whose worker runs the
+// real handlers (no event relay, so events are "missed" unless a test relays them), plus helpers to drive them.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { expect, vi } from 'vitest';
+import type { AuditEvent } from '../../../src/audit/audit-log.js';
+import { RedisGrantStore } from '../../../src/grants/redis-store.js';
+import type { Actor, Grant } from '../../../src/grants/types.js';
+import { GrantJobs } from '../../../src/jobs/grant-jobs.js';
+import { grantJobHandlers } from '../../../src/jobs/handlers.js';
+import { jobId } from '../../../src/jobs/names.js';
+import { createLogger } from '../../../src/lib/logger.js';
+import type { SlackMessenger } from '../../../src/slack/messenger.js';
+import { deleteKeys } from '../../support/server-process.js';
+
+const RUN = `cs-it-jobs-${randomBytes(6).toString('hex')}`;
+export const SECOND = 1000;
+export const HOUR = 3600 * SECOND;
+/** delayUntil() schedules a deadline this long after it, so the clock has surely passed it. */
+export const AFTER_DEADLINE_MS = 50;
+
+const logger = createLogger('silent');
+const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+// BullMQ's connection must never give up on a command (as in src/start.ts).
+const jobConnection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+
+export const bob: Actor = { type: 'user', id: 'U0BOB', email: 'bob@example.com', name: 'Bob', via: 'slack' };
+export const assistant: Actor = { type: 'assistant', id: 'claude-code', via: 'mcp' };
+
+export interface World {
+  store: RedisGrantStore;
+  jobs: GrantJobs;
+  /** What the recording audit sink received. */
+  audit: AuditEvent[];
+  /** `<grantId> <status>` per messenger.sync and `<grantId> remind` per messenger.remind (when there is one). */
+  slack: string[];
+}
+
+const worlds: World[] = [];
+const extraQueues: GrantJobs[] = [];
+
+/** A store with its own key prefix and a GrantJobs (own BullMQ prefix) whose worker runs the real handlers. */
+export function openWorld(options: {
+  decisionWindowMs: number;
+  reminderAt: number | null;
+  messenger: boolean;
+}) {
+  const n = worlds.length + 1;
+  const store = new RedisGrantStore(redis, {
+    prefix: `${RUN}-${n}:`,
+    retentionMs: HOUR,
+    sessionTtlMs: HOUR,
+    decisionWindowMs: options.decisionWindowMs,
+    maxAccessMs: 60 * SECOND,
+    requestAccessMs: 30 * SECOND,
+  });
+  const jobs = new GrantJobs({ connection: jobConnection, prefix: `{${RUN}-${n}-jobs}`, logger });
+  const world: World = { store, jobs, audit: [], slack: [] };
+  const messenger = {
+    sync: async (grant: Grant, status: string) => void world.slack.push(`${grant.id} ${status}`),
+    remind: async (grant: Grant) => void world.slack.push(`${grant.id} remind`),
+  } as unknown as SlackMessenger;
+  jobs.start(
+    grantJobHandlers({
+      store,
+      jobs,
+      audit: { record: (event) => void world.audit.push(event) },
+      messenger: options.messenger ? messenger : null,
+      reminderAt: options.reminderAt,
+      now: Date.now,
+    }),
+  );
+  worlds.push(world);
+  return world;
+}
+
+/** A second instance's queue on the same BullMQ prefix (no worker): it only enqueues. */
+export function sameQueueElsewhere(world: World): GrantJobs {
+  const other = new GrantJobs({ connection: jobConnection, prefix: world.jobs.queue.opts.prefix!, logger });
+  extraQueues.push(other);
+  return other;
+}
+
+export async function closeWorlds(): Promise<void> {
+  await Promise.all([...worlds.map((w) => w.jobs.close()), ...extraQueues.map((q) => q.close())]);
+  await Promise.all(worlds.map((w) => w.store.close()));
+  await deleteKeys([`${RUN}-*`, `{${RUN}-*`]);
+  await jobConnection.quit();
+  await redis.quit();
+}
+
+let sessions = 0;
+export async function pendingGrant(world: World): Promise<Grant> {
+  sessions += 1;
+  const { grant } = await world.store.createBroad({
+    owner: {
+      sid: `sess_${sessions}`,
+      organizationId: 'org_1',
+      userId: `user_${sessions}`,
+      userEmail: 'a@x.io',
+    },
+    clientName: 'claude-code',
+    reason: 'triage the backlog',
+    level: 'write',
+    providers: ['linear', 'notion'],
+    durationMs: 30 * SECOND,
+  });
+  return grant;
+}
+
+export const stateOf = (world: World, id: string) => world.jobs.queue.getJobState(id);
+
+export async function settled(world: World, id: string, state = 'completed', timeout = 5000) {
+  await vi.waitFor(async () => expect(await stateOf(world, id)).toBe(state), { timeout, interval: 20 });
+}
+
+/** The id of a grant's expiry job for its current deadline (decideBy when pending, expiresAt once approved). */
+export async function expiryOf(world: World, id: string, status: 'pending' | 'approved'): Promise<string> {
+  const grant = await world.store.get(id);
+  if (!grant) throw new Error(`no grant ${id}`);
+  return jobId.expire(id, status, status === 'pending' ? grant.decideBy : grant.expiresAt!);
+}
+
+/** When a delayed job becomes due (epoch ms). */
+export async function dueAt(world: World, id: string): Promise<number> {
+  const job = await world.jobs.queue.getJob(id);
+  if (!job) throw new Error(`no job ${id}`);
+  return job.timestamp + job.delay;
+}
+
+/** `changed(id, status)` as the relay would call it, waiting until that refresh has run. */
+export async function refreshed(world: World, id: string, status: string) {
+  await world.jobs.changed(id, status);
+  await settled(world, jobId.refresh(id, status));
+}
+
+/** A pending grant whose `pending` refresh (the one the relay would have enqueued) and post have run. */
+export async function scheduledGrant(world: World): Promise<Grant> {
+  const grant = await pendingGrant(world);
+  await refreshed(world, grant.id, 'pending');
+  await settled(world, jobId.deliver(grant.id));
+  return grant;
+}
+
+export const approvedBy = async (world: World, id: string) => {
+  const result = await world.store.approve(id, bob, {});
+  if (!result.ok) throw new Error(`approve failed: ${result.code}`);
+  return result.grant;
+};
