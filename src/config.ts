@@ -101,6 +101,7 @@ const envSchema = z.object({
   SLACK_BOT_ID: optionalText,
   SLACK_BOT_USER_ID: optionalText,
   APPROVERS: list,
+  ADMINS: list,
   APPROVALS_CHANNEL: optionalText,
   AUDIT_CHANNEL: optionalText,
 
@@ -174,6 +175,9 @@ export interface SlackConfig {
   /** Slack user ids (U…/W…) and user-group ids (S…) allowed to approve anyone's request. */
   approverUsers: string[];
   approverGroups: string[];
+  /** Slack user ids and user-group ids who see and may revoke every grant, and read the audit. */
+  adminUsers: string[];
+  adminGroups: string[];
   approvalsChannel: string | undefined;
   auditChannel: string | undefined;
   /** Remind in self-approval DMs too (the requester already knows, so off by default). */
@@ -309,8 +313,13 @@ function slackConfig(e: z.infer<typeof envSchema>, problems: string[]): SlackCon
   if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
     problems.push('SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
-  const badIds = e.APPROVERS.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
-  if (badIds.length > 0) problems.push(`APPROVERS: not Slack user or user-group ids: ${badIds.join(', ')}`);
+  for (const [name, ids] of [
+    ['APPROVERS', e.APPROVERS],
+    ['ADMINS', e.ADMINS],
+  ] as const) {
+    const badIds = ids.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
+    if (badIds.length > 0) problems.push(`${name}: not Slack user or user-group ids: ${badIds.join(', ')}`);
+  }
   for (const [name, value] of [
     ['APPROVALS_CHANNEL', e.APPROVALS_CHANNEL],
     ['AUDIT_CHANNEL', e.AUDIT_CHANNEL],
@@ -328,6 +337,8 @@ function slackConfig(e: z.infer<typeof envSchema>, problems: string[]): SlackCon
     botUserId: e.SLACK_BOT_USER_ID,
     approverUsers: e.APPROVERS.filter((id) => !id.startsWith('S')),
     approverGroups: e.APPROVERS.filter((id) => id.startsWith('S')),
+    adminUsers: e.ADMINS.filter((id) => !id.startsWith('S')),
+    adminGroups: e.ADMINS.filter((id) => id.startsWith('S')),
     approvalsChannel: e.APPROVALS_CHANNEL,
     auditChannel: e.AUDIT_CHANNEL,
     remindInDm: e.REMIND_IN_DM,

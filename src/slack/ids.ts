@@ -10,6 +10,7 @@ export const ACTION = {
   duration: 'cs_duration',
   notes: 'cs_notes',
   revoke: 'cs_revoke',
+  extend: 'cs_extend',
 } as const;
 
 /**

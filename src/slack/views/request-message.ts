@@ -3,6 +3,7 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Grant, GrantStatus } from '../../grants/types.js';
 import { formatDuration } from '../../lib/duration.js';
 import { blockId, type ViewContext } from '../ids.js';
+import { grantControls } from './grant-controls.js';
 import {
   accessText,
   actorMrkdwn,
@@ -61,6 +62,8 @@ export function requestMessage(grant: Grant, ctx: ViewContext): { text: string; 
     }
     blocks.push(notesInput(v), decisionButtons(grant, ctx, v), footer);
   } else {
+    if (grant.status === 'approved' && (grant.expiresAt ?? 0) > ctx.now)
+      blocks.push(grantControls(grant, ctx, v));
     blocks.push(footerBlock(grant, v));
   }
   return { text: fallbackText(grant, ctx), blocks };

@@ -88,6 +88,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     approverGroups: ['S0APPROVERS'],
     approvalsChannel: options.approvalsChannel,
     remindInDm: false,
+    adminUsers: [],
+    adminGroups: [],
     auditChannel: options.auditChannel,
   };
   const config: Pick<Config, 'policy' | 'durations'> = {

@@ -140,10 +140,14 @@ describe('a pending per-request grant', () => {
 describe('every decided state', () => {
   for (const kind of ['broad', 'request'] as const) {
     for (const status of reachable(kind).filter((s) => s !== 'pending')) {
-      it(`${kind} ${status}: re-renders with no inputs and no buttons, within Slack's limits`, () => {
+      it(`${kind} ${status}: re-renders with no decision inputs, within Slack's limits`, () => {
         const grant = inState(status, kind === 'broad' ? pendingBroad() : pendingRequest());
-        const message = requestMessage(grant, viewContext({ approvalUrl: null }));
-        expect(blocksOfType(message.blocks, 'actions')).toEqual([]);
+        const message = requestMessage(grant, viewContext({ approvalUrl: null, now: grant.createdAt }));
+        // Only access still running keeps controls: Extend (broad) and Revoke, never Approve or Deny.
+        const controls = Object.values(ACTION).filter((id) => elementsWith(message.blocks, id).length > 0);
+        expect(controls).toEqual(
+          status === 'approved' ? [ACTION.revoke, ...(kind === 'broad' ? [ACTION.extend] : [])] : [],
+        );
         expect(blocksOfType(message.blocks, 'input')).toEqual([]);
         expect(validateBlocks(message)).toEqual([]);
         expect(message.text.length).toBeLessThan(300);
@@ -252,5 +256,42 @@ describe('block ids', () => {
     for (const status of ['pending' as const, ...DECIDED]) {
       expect(validateBlocks(requestMessage(inState(status), ctx))).toEqual([]);
     }
+  });
+});
+
+describe('controls on approved access', () => {
+  const approvedAt = pendingBroad().createdAt + MINUTE;
+  const approved = (durationMs: number) =>
+    advance(
+      pendingBroad(),
+      'approved',
+      { at: approvedAt },
+      { expiresAt: approvedAt + durationMs, durationMs },
+    );
+
+  it('offers extension steps up to the maximum, each naming the grant, and Revoke with a confirm', () => {
+    const message = requestMessage(
+      approved(30 * MINUTE),
+      viewContext({ maxAccessMs: HOUR, now: approvedAt }),
+    );
+    const [extend] = elementsWith(message.blocks, ACTION.extend);
+    expect(extend!.options.map((o: { value: string }) => o.value)).toEqual(
+      [5, 15, 30].map((m) => `${m * MINUTE} ${pendingBroad().id}`),
+    );
+    expect(extend!.options.at(-1).text.text).toBe('+30 minutes (to the maximum)');
+    const [revoke] = elementsWith(message.blocks, ACTION.revoke);
+    expect(revoke).toMatchObject({ value: pendingBroad().id, style: 'danger', confirm: expect.any(Object) });
+  });
+
+  it('offers no extension at the maximum, and no controls once the time is up', () => {
+    const atMax = approved(HOUR);
+    expect(
+      elementsWith(
+        requestMessage(atMax, viewContext({ maxAccessMs: HOUR, now: approvedAt })).blocks,
+        ACTION.extend,
+      ),
+    ).toEqual([]);
+    const late = requestMessage(atMax, viewContext({ maxAccessMs: HOUR, now: approvedAt + HOUR }));
+    expect(elementsWith(late.blocks, ACTION.revoke)).toEqual([]);
   });
 });

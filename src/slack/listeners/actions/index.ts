@@ -8,11 +8,11 @@ import type {
 } from '@slack/bolt';
 import type { Actor, Grant } from '../../../grants/types.js';
 import { readChoice, type StateValues } from '../../click-choice.js';
-import { authorizeClick, isSlackApprover } from '../../click-policy.js';
+import { authorizeClick } from '../../click-policy.js';
 import { ACTION } from '../../ids.js';
 import { invalidActionNotice, lostRaceNotice, refusedNotice } from '../../views/notices.js';
-import { publishHome } from '../home/index.js';
 import type { SlackDeps } from '../index.js';
+import { registerChanges } from './change.js';
 
 type ClickArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -23,9 +23,7 @@ export function register(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTION.deny, async (args) => {
     await decide(args, deps, 'deny');
   });
-  app.action<BlockAction<ButtonAction>>(ACTION.revoke, async (args) => {
-    await revoke(args, deps);
-  });
+  registerChanges(app, deps);
   // Link buttons still send an action; acknowledge so Slack shows no error.
   app.action(ACTION.openInBrowser, async ({ ack }) => ack());
 }
@@ -130,35 +128,7 @@ async function clickedGrant(
   return grant;
 }
 
-async function revoke(args: ClickArgs, deps: SlackDeps) {
-  const { ack, body, action, client } = args;
-  await ack();
-  const clicker = await deps.directory.user(body.user.id);
-  const grant = await deps.store.get(action.value ?? '');
-  if (!grant || !clicker || !(await isSlackApprover(clicker, deps.slack, deps.policy, deps.directory))) {
-    if (grant) refuseAudit(deps, grant, body.user.id, 'revoke by a non-approver');
-    return;
-  }
-  const by: Actor = {
-    type: 'user',
-    id: clicker.id,
-    email: clicker.email ?? undefined,
-    name: clicker.name,
-    via: 'slack',
-  };
-  const result = await deps.store.finish(grant.id, 'revoked', by, `revoked by ${clicker.name} in Slack`);
-  if (result.ok) {
-    deps.audit.record({
-      type: 'grant.revoked',
-      grantId: grant.id,
-      userId: grant.owner.userId,
-      actor: { type: 'user', id: by.id, email: by.email, via: 'slack' },
-    });
-  }
-  await publishHome(client, body.user.id, deps).catch(() => undefined);
-}
-
-function refuseAudit(deps: SlackDeps, grant: Grant, slackUserId: string, reason: string) {
+export function refuseAudit(deps: SlackDeps, grant: Grant, slackUserId: string, reason: string) {
   deps.audit.record({
     type: 'grant.decision_refused',
     grantId: grant.id,
