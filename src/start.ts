@@ -14,6 +14,8 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { BearerAuthenticator } from './mcp/auth.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
 import type { ToolDeps } from './mcp/tool-kit.js';
+import { watchQueueDepth } from './ops/metrics.js';
+import { MetricsAuditSink } from './ops/metrics-audit-sink.js';
 import { UpstreamProxy } from './pipes/proxy.js';
 import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
@@ -68,7 +70,10 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     requestAccessMs: config.durations.defaultAccessMs,
     subscriber,
   });
-  const audit = new AuditLog(redis, `${config.redis.prefix}audit`, logger);
+  const audit = new MetricsAuditSink(
+    new AuditLog(redis, `${config.redis.prefix}audit`, logger, config.durations.auditRetentionMs),
+    (id) => store.get(id),
+  );
   const tokens = new PipesTokens(workos);
   const proxy = new UpstreamProxy(config.upstream);
   const approvalLink = async (grant: Grant) =>
@@ -91,6 +96,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     prefix: `{${config.redis.prefix.replace(/[:{}]/g, '')}-jobs}`,
     logger,
   });
+  const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
   const slack: SlackRuntime | null = config.slack
     ? createSlackRuntime({
         config,
@@ -111,9 +117,12 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         audit,
         messenger: slack?.messenger ?? null,
         reminderAt: config.jobs.reminderAt,
+        auditFeed: slack?.auditFeed ?? null,
+        refreshHomes: slack ? () => slack.refreshHomes() : null,
         now: Date.now,
       }),
     );
+    if (slack?.auditFeed) await jobs.feedAuditEvery(AUDIT_FEED_EVERY_MS);
   }
   // Every role relays: the deterministic job ids make duplicates from several instances a no-op.
   await relayGrantEvents(relaySubscriber, grantKeys(config.redis.prefix).events, jobs, logger);
@@ -182,6 +191,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       await store.close();
       await drained;
       await slack?.stop();
+      unwatchQueue();
       await jobs.close();
       await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
       await jobConnection.quit().catch(() => jobConnection.disconnect());
@@ -191,6 +201,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     },
   };
 }
+
+/** How often new audit events are drained into the audit channel's threads. */
+const AUDIT_FEED_EVERY_MS = 2000;
 
 /** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -13,6 +13,8 @@ export type JobHandlers = {
   [JOB.expire]: (job: GrantJob) => Promise<void>;
   [JOB.remind]: (job: GrantJob) => Promise<void>;
   [JOB.usage]: (job: GrantJob) => Promise<void>;
+  [JOB.auditFeed]: () => Promise<void>;
+  [JOB.homes]: () => Promise<void>;
 };
 
 /** Thrown by a handler when Slack asked us to slow down: the queue waits without using up an attempt. */
@@ -85,6 +87,26 @@ export class GrantJobs {
     await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), {
       delay: (window + 1) * windowMs - now,
     });
+  }
+
+  /** Drains the audit stream into the audit channel every `everyMs` (one scheduler, whatever the instance count). */
+  async feedAuditEvery(everyMs: number): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      'audit-feed',
+      { every: everyMs },
+      {
+        name: JOB.auditFeed,
+        data: {},
+        opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+      },
+    );
+  }
+
+  /** One App Home refresh per window, for every change within it. */
+  async homes(windowMs: number): Promise<void> {
+    const now = Date.now();
+    const window = Math.floor(now / windowMs);
+    await this.add(JOB.homes, {} as GrantJob, jobId.homes(window), { delay: (window + 1) * windowMs - now });
   }
 
   /** Drops scheduled jobs that no longer matter (a revoked grant's expiry); running ones finish harmlessly. */

@@ -13,10 +13,17 @@ export interface JobDeps {
   audit: AuditSink;
   /** Absent when Slack is not configured. */
   messenger: SlackMessenger | null;
+  /** Posts new audit events to the audit channel; absent without AUDIT_CHANNEL. */
+  auditFeed?: { drain(): Promise<unknown> } | null;
+  /** Re-publishes App Homes after changes; absent without Slack. */
+  refreshHomes?: (() => Promise<void>) | null;
   /** Share of the decision window after which approvers get one reminder; null for none. */
   reminderAt: number | null;
   now(): number;
 }
+
+/** App Homes follow changes within this window (one re-publish per window, however many changes). */
+const HOMES_EVERY_MS = 2000;
 
 /** Transitions nobody's request caused (the clock, a newer request): the job is where they get audited. */
 const SYSTEM_EVENTS = { expired: 'grant.expired', ended: 'grant.ended' } as const;
@@ -28,6 +35,7 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const grant = await store.get(grantId);
       if (!grant) return;
       await scheduleDeadlines(deps, grant);
+      if (deps.refreshHomes) await jobs.homes(HOMES_EVERY_MS);
       // A burst of changes renders once: only the job for the grant's current status does the work.
       if (status !== grant.status) return;
       if (grant.status === 'pending') await jobs.deliver(grant.id);
@@ -57,6 +65,12 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
     [JOB.remind]: async ({ grantId }) => {
       const grant = await store.get(grantId);
       if (grant?.status === 'pending') await messenger?.remind(grant);
+    },
+    [JOB.auditFeed]: async () => {
+      await deps.auditFeed?.drain();
+    },
+    [JOB.homes]: async () => {
+      await deps.refreshHomes?.();
     },
     [JOB.usage]: async ({ grantId }) => {
       const grant = await store.get(grantId);

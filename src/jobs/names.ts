@@ -11,6 +11,10 @@ export const JOB = {
   remind: 'remind',
   /** Re-render an approved grant's message with its usage, at most once per usage window. */
   usage: 'usage',
+  /** Post new audit events to the audit channel's threads, in order (every few seconds, one drain at a time). */
+  auditFeed: 'auditFeed',
+  /** Re-publish the App Home of people who look at it, after grants they may see changed. */
+  homes: 'homes',
 } as const;
 
 export type JobName = (typeof JOB)[keyof typeof JOB];
@@ -34,4 +38,5 @@ export const jobId = {
   expire: (grantId: string, status: string, at: number) => `expire_${grantId}_${status}_${at}`,
   remind: (grantId: string) => `remind_${grantId}`,
   usage: (grantId: string, window: number) => `usage_${grantId}_${window}`,
+  homes: (window: number) => `homes_${window}`,
 };

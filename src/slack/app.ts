@@ -1,9 +1,11 @@
 // The Bolt app inside our server: HTTP mode on /slack/events (our express app owns the socket) or Socket Mode.
-import { App, type Authorize, ExpressReceiver, LogLevel } from '@slack/bolt';
+import { App, type Authorize, ExpressReceiver, LogLevel, type ReceiverEvent } from '@slack/bolt';
 import webapi from '@slack/web-api';
 import { Router as createRouter, type Router } from 'express';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../lib/logger.js';
+import { interactionType, slackAckSeconds } from '../ops/metrics.js';
+import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 import { registerListeners, type SlackDeps } from './listeners/index.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -46,15 +48,39 @@ export function cachedAuthorize(
     if (known) return known;
     try {
       const me = await client.auth.test();
+      observeSlackCall('auth.test', 'ok');
       known = { botId: me.bot_id, botUserId: me.user_id, teamId: slack.teamId ?? me.team_id };
       return known;
     } catch (error) {
+      observeSlackCall('auth.test', slackOutcome(error));
       logger.warn({ err: error }, 'Slack auth.test failed; will retry on the next request');
       return { teamId: slack.teamId };
     }
   };
   const authorize: Authorize<boolean> = async () => ({ botToken: slack.botToken, ...(await identity()) });
   return { authorize, identity };
+}
+
+/**
+ * Measures each interaction from Bolt receiving it to `ack()`, in both modes. Done on the event the receiver
+ * hands Bolt, not in a global middleware: Bolt passes middleware a copy of the listener arguments, so an `ack`
+ * wrapped there would never reach the listeners that call it.
+ */
+function timeAcks(app: App): void {
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event: ReceiverEvent) => {
+    const started = performance.now();
+    const type = interactionType(event.body);
+    let timed = false;
+    const ack: ReceiverEvent['ack'] = (response) => {
+      if (!timed) {
+        timed = true;
+        slackAckSeconds.observe({ type }, (performance.now() - started) / 1000);
+      }
+      return event.ack(response);
+    };
+    return processEvent({ ...event, ack });
+  };
 }
 
 export function createSlackApp(
@@ -89,6 +115,7 @@ export function createSlackApp(
     });
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger, logLevel });
   }
+  timeAcks(app);
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });

@@ -1,5 +1,5 @@
-// Keeps a grant's Slack presence current: posts the request where it should go, re-renders it on every change,
-// tells the requester the outcome, and writes the audit channel line. Runs inside the sync job.
+// Keeps a grant's Slack message current: posts the request where it should go, re-renders it on every change,
+// tells the requester the outcome, reminds approvers. Runs inside the deliver, refresh, remind and usage jobs.
 import type { WebClient } from '@slack/web-api';
 import type { Config, SlackConfig } from '../config.js';
 import { mayDecide } from '../grants/policy.js';
@@ -9,7 +9,6 @@ import type { Logger } from '../lib/logger.js';
 import { platformError, type SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';
 import type { MessageRefs } from './message-refs.js';
-import { auditLine } from './views/audit-line.js';
 import { outcomeDm } from './views/notices.js';
 import { reminderNotice } from './views/reminder.js';
 import { requestMessage } from './views/request-message.js';
@@ -59,9 +58,9 @@ export class SlackMessenger {
   }
 
   /**
-   * Brings every Slack surface of the grant up to date with its current state. The message is always
-   * re-rendered; the outcome DM and the audit line go out once per status, and only for the event that
-   * matches the grant's current status (a late event for an older status re-renders, nothing more).
+   * Brings the grant's message up to date with its current state and sends the requester's outcome DM once
+   * per status, only for the event that matches the grant's current status (a late event for an older status
+   * re-renders, nothing more). Audit-channel lines come from the audit stream (SlackAuditFeed).
    */
   async sync(grant: Grant, status: string): Promise<void> {
     const ctx = await this.guard(() => this.viewContext(grant));
@@ -72,7 +71,6 @@ export class SlackMessenger {
     await this.index(grant);
     if (status !== grant.status) return;
     await this.guard(() => this.once(grant, `dm-${status}`, () => this.notifyRequester(grant, ctx)));
-    await this.guard(() => this.once(grant, `audit-${status}`, () => this.auditChannel(grant, ctx, status)));
   }
 
   private async render(grant: Grant, ctx: ViewContext): Promise<'updated' | 'posted' | 'lost' | 'none'> {
@@ -180,25 +178,6 @@ export class SlackMessenger {
       channel: requester,
       text: dm.text,
       ...(dm.blocks ? { blocks: dm.blocks as never } : {}),
-    });
-  }
-
-  private async auditChannel(grant: Grant, ctx: ViewContext, status: string) {
-    const channel = this.deps.slack.auditChannel;
-    if (!channel) return;
-    const ref = await this.deps.refs.get(grant.id);
-    const permalink = ref
-      ? await this.deps.client.chat
-          .getPermalink({ channel: ref.channel, message_ts: ref.ts })
-          .then((r) => r.permalink ?? null)
-          .catch(() => null)
-      : null;
-    const line = auditLine(status === 'pending' ? 'requested' : status, grant, { ...ctx, permalink });
-    await this.deps.client.chat.postMessage({
-      channel,
-      text: line.text,
-      blocks: line.blocks as never,
-      unfurl_links: false,
     });
   }
 

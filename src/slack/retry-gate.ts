@@ -3,6 +3,7 @@
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { RetryLater } from '../jobs/grant-jobs.js';
+import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 
 // Only ever moves the window later: a shorter Retry-After from a racing call must not shorten it.
 const HOLD = `
@@ -55,10 +56,16 @@ export class GatedWebClient extends webapi.WebClient {
 
   private async gatedCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
     const wait = await this.gate.waitMs();
-    if (wait > 0) throw new RetryLater(wait);
+    if (wait > 0) {
+      observeSlackCall(method, 'deferred');
+      throw new RetryLater(wait);
+    }
     try {
-      return await super.apiCall(method, options);
+      const result = await super.apiCall(method, options);
+      observeSlackCall(method, 'ok');
+      return result;
     } catch (error) {
+      observeSlackCall(method, slackOutcome(error));
       const e = error as { code?: string; retryAfter?: number };
       if (e.code !== 'slack_webapi_rate_limited_error') throw error;
       const ms = Math.max(1, e.retryAfter ?? 1) * 1000;

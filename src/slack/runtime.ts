@@ -8,7 +8,10 @@ import type { Grant } from '../grants/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { createSlackApp, type SlackApp } from './app.js';
+import { SlackAuditFeed } from './audit-feed.js';
+import { AuditQuery } from './audit-query.js';
 import { SlackDirectory } from './directory.js';
+import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
 import { GatedWebClient, SlackRetryGate } from './retry-gate.js';
@@ -17,6 +20,10 @@ import { slackLogger } from './slack-logger.js';
 export interface SlackRuntime {
   messenger: SlackMessenger;
   refs: MessageRefs;
+  /** Null without AUDIT_CHANNEL. */
+  auditFeed: SlackAuditFeed | null;
+  /** Re-publishes the Homes of recent viewers (the homes job). */
+  refreshHomes(): Promise<void>;
   router: SlackApp['router'];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -63,6 +70,33 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     logger,
     now: Date.now,
   });
+  const auditStream = `${config.redis.prefix}audit`;
+  const auditQuery = new AuditQuery(deps.redis, auditStream);
+  const home = new HomePublisher({
+    redis: deps.redis,
+    prefix: config.redis.prefix,
+    slack,
+    policy: config.policy,
+    store: deps.store,
+    refs,
+    directory,
+    viewContext: (grant) => messenger.viewContext(grant),
+    recentAudit: (count) => auditQuery.lines({ sinceMs: 0 }, count),
+    now: Date.now,
+  });
+  const auditFeed = slack.auditChannel
+    ? new SlackAuditFeed({
+        redis: deps.redis,
+        prefix: config.redis.prefix,
+        streamKey: auditStream,
+        channel: slack.auditChannel,
+        client: jobClient,
+        store: deps.store,
+        refs,
+        viewContext: (grant) => messenger.viewContext(grant),
+        retentionMs: config.durations.retentionMs,
+      })
+    : null;
   const app = createSlackApp(
     slack,
     {
@@ -72,11 +106,21 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
       directory,
       refs,
       messenger,
+      home,
+      auditQuery,
       audit: deps.audit,
       logger,
       now: Date.now,
     },
     logger,
   );
-  return { messenger, refs, router: app.router, start: app.start, stop: app.stop };
+  return {
+    messenger,
+    refs,
+    auditFeed,
+    refreshHomes: () => home.refreshViewers(jobClient),
+    router: app.router,
+    start: app.start,
+    stop: app.stop,
+  };
 }

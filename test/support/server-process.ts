@@ -155,7 +155,7 @@ export async function startEnvironment(
   };
 }
 
-/** A second approver, in Slack only, so two approvers can race. */
+/** A second approver and the admin, in Slack only, so two approvers can race and roles differ. */
 export const CAROL: SlackUser = {
   id: 'U0CAROL',
   name: 'carol',
@@ -183,6 +183,7 @@ async function startSlackFor(mode: 'http' | 'socket', port: number) {
     SLACK_API_URL: standIn.apiUrl,
     SLACK_TEAM_ID: standIn.teamId,
     APPROVERS: `S0APPROVERS,${CAROL.id}`,
+    ADMINS: CAROL.id,
     APPROVALS_CHANNEL: 'C0APPROVALS',
     AUDIT_CHANNEL: 'C0GENERAL',
   };

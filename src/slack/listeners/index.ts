@@ -5,7 +5,9 @@ import type { AuditSink } from '../../audit/audit-log.js';
 import type { Config, SlackConfig } from '../../config.js';
 import type { GrantStore } from '../../grants/store-api.js';
 import type { Logger } from '../../lib/logger.js';
+import type { AuditQuery } from '../audit-query.js';
 import type { SlackDirectory } from '../directory.js';
+import type { HomePublisher } from '../home-publisher.js';
 import type { MessageRefs } from '../message-refs.js';
 import type { SlackMessenger } from '../messenger.js';
 import { register as registerActions } from './actions/index.js';
@@ -19,6 +21,8 @@ export interface SlackDeps {
   directory: SlackDirectory;
   refs: MessageRefs;
   messenger: SlackMessenger;
+  home: HomePublisher;
+  auditQuery: AuditQuery;
   audit: AuditSink;
   logger: Logger;
   /** Our workspace: clicks from any other team are refused. */

@@ -38,6 +38,7 @@ const ICON: Record<string, string> = {
   released: '👋',
   ended: '⏹️',
   consumed: '✔️',
+  extended: '⏩',
   refused: '🛑',
 };
 
@@ -115,6 +116,12 @@ function describe(event: string, p: Parts): string {
       return `${requester}'s access ran out (${usesText(grant.uses)})`;
     case 'consumed':
       return `${client} made the approved call for ${requester}`;
+    case 'extended': {
+      const who = isSlackUserId(ctx.clickedBy) ? `<@${ctx.clickedBy}>` : actor;
+      const until =
+        ctx.detail && !Number.isNaN(Date.parse(ctx.detail)) ? Date.parse(ctx.detail) : grant.expiresAt;
+      return `${who} extended ${requester}'s access (${client}) until ${when(until)}`;
+    }
     case 'refused': {
       const who = isSlackUserId(ctx.clickedBy) ? `<@${ctx.clickedBy}>` : 'someone';
       return `${who} was refused on ${requester}'s request for ${asked}${reason(ctx.detail)}`;

@@ -1,32 +1,30 @@
-// The App Home tab: requests waiting for the viewer and active grants, with Revoke for approvers.
-import type { Button, HomeView, KnownBlock, SectionBlock } from '@slack/types';
+// The App Home tab, by role: everyone sees their own requests and access (with End now); approvers what waits
+// for their decision (Approve as asked, Deny, or open the message); admins every active grant and the audit.
+import type { ActionsBlock, Button, HomeView, KnownBlock, SectionBlock } from '@slack/types';
 import type { Grant } from '../../grants/types.js';
 import { formatDuration } from '../../lib/duration.js';
 import { ACTION, blockId, type ViewContext } from '../ids.js';
-import { clientLabel, providerNames, requesterMrkdwn, usesText, when } from './grant-text.js';
+import { clientLabel, providerNames, requesterMrkdwn, usageText, when } from './grant-text.js';
 import { LIMITS } from './limits.js';
 import { escapeWithin, md, plain, truncate } from './mrkdwn.js';
 
 export interface HomeInput {
-  pending: Grant[];
-  active: Grant[];
+  /** The viewer's own requests and access. */
+  mine: { pending: Grant[]; active: Grant[] };
+  /** Approvers: other people's requests waiting for a decision (empty for everyone else). */
+  toDecide: Grant[];
+  /** Admins: every active grant; null for everyone else. */
+  allActive: Grant[] | null;
+  /** Admins: the latest audit lines (mrkdwn, already escaped); null for everyone else. */
+  recentAudit: string[] | null;
   ctxFor(grant: Grant): ViewContext;
-  isApprover: boolean;
 }
 
-/** Blocks outside the two lists: header, intro, two list headings, a divider, two "and N more" lines. */
-const FIXED_BLOCKS = 7;
+/** Each list gets at most this many blocks, so every section fits in a view's 100. */
+const PER_LIST = 14;
 
 /** A Home tab for views.publish (assignable to @slack/types' HomeView). */
 export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } {
-  const room = LIMITS.viewBlocks - FIXED_BLOCKS;
-  // Split the room fairly; a list that needs less leaves its share to the other.
-  const pendingShown = Math.min(
-    input.pending.length,
-    Math.max(Math.ceil(room / 2), room - input.active.length),
-  );
-  const activeShown = Math.min(input.active.length, room - pendingShown);
-
   const blocks: KnownBlock[] = [
     { type: 'header', block_id: 'cs_home_header', text: plain('Countersign', LIMITS.headerText) },
     {
@@ -34,38 +32,61 @@ export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } 
       block_id: 'cs_home_intro',
       elements: [md('AI assistants ask here for time-boxed access to your tools; a person decides.')],
     },
-    heading('cs_home_pending', `*Waiting for a decision* (${input.pending.length})`),
   ];
-  if (input.pending.length === 0) {
-    blocks.push(heading('cs_home_pending_empty', 'Nothing is waiting for you. 🎉'));
-  }
-  input.pending.slice(0, pendingShown).forEach((grant, i) => {
-    blocks.push(pendingItem(grant, input.ctxFor(grant), i));
-  });
-  moreLine(blocks, 'cs_home_pending_more', input.pending.length - pendingShown);
+  const list = (id: string, title: string, grants: Grant[], empty: string, item: Item) => {
+    blocks.push(heading(`cs_home_${id}`, `*${title}* (${grants.length})`));
+    if (grants.length === 0) blocks.push(note(`cs_home_${id}_empty`, empty));
+    grants.slice(0, PER_LIST).forEach((grant, i) => {
+      blocks.push(...item(grant, input.ctxFor(grant), `${id}_${i}`));
+    });
+    if (grants.length > PER_LIST)
+      blocks.push(note(`cs_home_${id}_more`, `…and ${grants.length - PER_LIST} more not shown here.`));
+  };
 
-  blocks.push({ type: 'divider', block_id: 'cs_home_divider' });
-  blocks.push(heading('cs_home_active', `*Active access* (${input.active.length})`));
-  if (input.active.length === 0)
-    blocks.push(heading('cs_home_active_empty', 'No assistant has access right now.'));
-  input.active.slice(0, activeShown).forEach((grant, i) => {
-    blocks.push(activeItem(grant, input.ctxFor(grant), i, input.isApprover));
-  });
-  moreLine(blocks, 'cs_home_active_more', input.active.length - activeShown);
+  list('mine_active', 'Your assistants’ access', input.mine.active, 'None right now.', (g, c, id) => [
+    activeItem(g, c, id, 'End now'),
+  ]);
+  list('mine_pending', 'Your requests waiting', input.mine.pending, 'Nothing is waiting.', (g, c, id) => [
+    pendingItem(g, c, id),
+  ]);
+  if (input.toDecide.length > 0 || input.allActive !== null) {
+    blocks.push({ type: 'divider', block_id: 'cs_home_divider_decide' });
+    list(
+      'decide',
+      'Waiting for your decision',
+      input.toDecide,
+      'Nothing is waiting for you. 🎉',
+      (g, c, id) => [pendingItem(g, c, id), decideButtons(g, id)],
+    );
+  }
+  if (input.allActive !== null) {
+    blocks.push({ type: 'divider', block_id: 'cs_home_divider_admin' });
+    list(
+      'all_active',
+      'All active access',
+      input.allActive,
+      'No assistant has access right now.',
+      (g, c, id) => [activeItem(g, c, id, 'Revoke')],
+    );
+    blocks.push(heading('cs_home_audit', '*Latest audit events*'));
+    const lines = input.recentAudit ?? [];
+    blocks.push(note('cs_home_audit_lines', lines.length > 0 ? lines.join('\n') : 'Nothing recorded yet.'));
+  }
   return { type: 'home', blocks };
 }
+
+type Item = (grant: Grant, ctx: ViewContext, id: string) => KnownBlock[];
 
 function heading(id: string, text: string): SectionBlock {
   return { type: 'section', block_id: id, text: md(text) };
 }
 
-function moreLine(blocks: KnownBlock[], id: string, hidden: number): void {
-  if (hidden <= 0) return;
-  blocks.push({ type: 'context', block_id: id, elements: [md(`…and ${hidden} more not shown here.`)] });
+function note(id: string, text: string): KnownBlock {
+  return { type: 'context', block_id: id, elements: [md(truncate(text, LIMITS.contextText))] };
 }
 
-/** A waiting request: who, which assistant, what; a link to decide it (the Slack message has the controls). */
-function pendingItem(grant: Grant, ctx: ViewContext, i: number): SectionBlock {
+/** A waiting request: who, which assistant, what, by when; a link to its consent page. */
+function pendingItem(grant: Grant, ctx: ViewContext, id: string): SectionBlock {
   const what =
     grant.kind === 'request' && grant.request
       ? `one ${grant.request.method} call to \`${escapeWithin(grant.request.url, 200)}\``
@@ -74,7 +95,7 @@ function pendingItem(grant: Grant, ctx: ViewContext, i: number): SectionBlock {
   const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} asks for ${what}\nDecide by ${when(grant.decideBy)}${reason}`;
   const section: SectionBlock = {
     type: 'section',
-    block_id: blockId(`home_pending_${i}`, grant.history.length),
+    block_id: blockId(`home_${id}`, grant.history.length),
     text: md(truncate(text, LIMITS.sectionText)),
   };
   if (ctx.approvalUrl && ctx.approvalUrl.length <= LIMITS.url) {
@@ -88,33 +109,63 @@ function pendingItem(grant: Grant, ctx: ViewContext, i: number): SectionBlock {
   return section;
 }
 
-/** An active grant: scope, expiry and use count, with Revoke (confirmed) for approvers. */
-function activeItem(grant: Grant, ctx: ViewContext, i: number, isApprover: boolean): SectionBlock {
+/** Approve as asked, or Deny: the same decision as on the message (narrowing needs the message's form). */
+function decideButtons(grant: Grant, id: string): ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: blockId(`home_${id}_decide`, grant.history.length),
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION.approve,
+        text: plain('Approve as asked'),
+        style: 'primary',
+        value: grant.id,
+      },
+      {
+        type: 'button',
+        action_id: ACTION.deny,
+        text: plain('Deny'),
+        style: 'danger',
+        value: grant.id,
+        confirm: {
+          title: plain('Deny this request?'),
+          text: plain('The assistant is told it was denied.'),
+          confirm: plain('Deny'),
+          deny: plain('Back'),
+          style: 'danger',
+        },
+      },
+    ],
+  };
+}
+
+/** An active grant: scope, expiry and usage, with a confirmed button that ends it. */
+function activeItem(grant: Grant, ctx: ViewContext, id: string, label: 'End now' | 'Revoke'): SectionBlock {
   const scope =
     grant.kind === 'request' && grant.request
       ? `one ${grant.request.method} call to \`${escapeWithin(grant.request.url, 200)}\``
       : `*${grant.level}* on ${escapeWithin(providerNames(grant.providers, ctx), 600)}`;
-  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} has ${scope}\nUntil ${when(grant.expiresAt)} · ${usesText(grant.uses)}`;
-  const section: SectionBlock = {
+  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} has ${scope}\nUntil ${when(grant.expiresAt)} · ${usageText(grant, ctx)}`;
+  return {
     type: 'section',
-    block_id: blockId(`home_active_${i}`, grant.history.length),
+    block_id: blockId(`home_${id}`, grant.history.length),
     text: md(truncate(text, LIMITS.sectionText)),
+    accessory: endButton(grant, label),
   };
-  if (isApprover) section.accessory = revokeButton(grant);
-  return section;
 }
 
-function revokeButton(grant: Grant): Button {
+function endButton(grant: Grant, label: 'End now' | 'Revoke'): Button {
   return {
     type: 'button',
     action_id: ACTION.revoke,
-    text: plain('Revoke'),
+    text: plain(label),
     style: 'danger',
     value: grant.id,
     confirm: {
-      title: plain('Revoke this access?'),
+      title: plain(label === 'End now' ? 'End this access now?' : 'Revoke this access?'),
       text: plain('The assistant loses access at once; its next call is refused.'),
-      confirm: plain('Revoke'),
+      confirm: plain(label),
       deny: plain('Keep'),
       style: 'danger',
     },

@@ -118,11 +118,13 @@ describe('agent text in notices, audit lines and the Home tab', () => {
   });
 
   it('is escaped on the Home tab', () => {
+    const active = [evilSteps(evilBroad, 'approved')];
     const view = homeView({
-      pending: [evilBroad, evilCall],
-      active: [evilSteps(evilBroad, 'approved')],
+      mine: { pending: [evilCall], active },
+      toDecide: [evilBroad, evilCall],
+      allActive: active,
+      recentAudit: [],
       ctxFor: () => ctx,
-      isApprover: true,
     });
     expect(unsafeMrkdwn(view.blocks)).toEqual([]);
   });

@@ -133,11 +133,13 @@ describe('extreme grants stay within every Block Kit limit', () => {
 
   it('keeps a Home tab with hundreds of grants within 100 blocks', () => {
     const many = (g: Grant, n: number) => Array.from({ length: n }, (_, i) => ({ ...g, id: `${g.id}_${i}` }));
+    const active = many(settle(extremeCall, 'approved'), 150);
     const view = homeView({
-      pending: many(extremeBroad, 150),
-      active: many(settle(extremeCall, 'approved'), 150),
+      mine: { pending: many(extremeBroad, 150), active },
+      toDecide: many(extremeBroad, 150),
+      allActive: active,
+      recentAudit: Array.from({ length: 10 }, () => 'x'.repeat(400)),
       ctxFor: () => ctx,
-      isApprover: true,
     });
     expect(validateBlocks(view)).toEqual([]);
     expect(allText(view.blocks)).toMatch(/…and \d+ more not shown here\./);

@@ -1,24 +1,121 @@
-// The /countersign slash command: what Countersign is, your role, and the requests waiting right now.
+// `/countersign`: help, list, revoke <id>, and (admins) audit [@user] [since]. Answers are ephemeral; unknown
+// input gets the help text.
 import type { App } from '@slack/bolt';
-import { isSlackApprover } from '../../click-policy.js';
+import type { Actor, Grant } from '../../../grants/types.js';
+import { parseDuration } from '../../../lib/duration.js';
+import { authorizeChange, isRequesterOf, roleOf } from '../../click-policy.js';
+import type { SlackUser } from '../../directory.js';
+import { commandHelp, grantListLine } from '../../views/command-text.js';
 import type { SlackDeps } from '../index.js';
 
 export const COMMAND = '/countersign';
+const LIST_MAX = 20;
+const AUDIT_LINES = 20;
 
 export function register(app: App, deps: SlackDeps): void {
   app.command(COMMAND, async ({ ack, command }) => {
     const user = await deps.directory.user(command.user_id).catch(() => null);
-    const approver = user ? await isSlackApprover(user, deps.slack, deps.policy, deps.directory) : false;
-    const waiting = await deps.refs.pending(deps.now(), 10);
-    const lines = [
-      '*Countersign* asks people before AI assistants get access to your tools (Linear, Notion, Snowflake…).',
-      approver
-        ? 'You are an *approver*: you may decide anyone’s request (not your own above the self-approval limit).'
-        : `You may decide your own assistant’s requests up to *${deps.policy.selfApprove}* access.`,
-      waiting.length > 0
-        ? `${waiting.length} request${waiting.length === 1 ? ' is' : 's are'} waiting for a decision. Open the app’s Home tab to see them.`
-        : 'No requests are waiting right now.',
-    ];
-    await ack({ response_type: 'ephemeral', text: lines.join('\n') });
+    const [verb = '', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+    const text = await answer(verb.toLowerCase(), args, user, command.user_id, deps);
+    await ack({ response_type: 'ephemeral', text });
   });
+}
+
+async function answer(verb: string, args: string[], user: SlackUser | null, userId: string, deps: SlackDeps) {
+  const role = await roleOf(user, deps);
+  switch (verb) {
+    case 'list':
+      return list(user, role, deps);
+    case 'revoke':
+      return revoke(args[0], user, userId, deps);
+    case 'audit':
+      if (!role.admin) return 'Only admins can read the audit from Slack.';
+      return audit(args, deps);
+    default:
+      return commandHelp({
+        ...role,
+        selfApprove: deps.policy.selfApprove,
+        unknown: verb === 'help' ? null : verb,
+      });
+  }
+}
+
+async function list(user: SlackUser | null, role: { approver: boolean; admin: boolean }, deps: SlackDeps) {
+  const now = deps.now();
+  const load = async (ids: string[]) =>
+    (await Promise.all(ids.map((id) => deps.store.get(id)))).filter((g): g is Grant => g !== null);
+  const [pending, active] = await Promise.all([
+    load(await deps.refs.pending(now, 200)),
+    load(await deps.refs.active(now, 200)),
+  ]);
+  const mine = (g: Grant) => user !== null && isRequesterOf(g, user);
+  const visible = (g: Grant) => mine(g) || role.admin || (role.approver && g.status === 'pending');
+  const shown = [
+    ...pending.filter((g) => g.status === 'pending'),
+    ...active.filter((g) => g.status === 'approved'),
+  ]
+    .filter(visible)
+    .slice(0, LIST_MAX);
+  if (shown.length === 0) return 'Nothing you can see is pending or active right now.';
+  const lines = await Promise.all(
+    shown.map(async (g) => grantListLine(g, await deps.messenger.viewContext(g), mine(g))),
+  );
+  return lines.join('\n');
+}
+
+async function revoke(id: string | undefined, user: SlackUser | null, userId: string, deps: SlackDeps) {
+  if (!id) return 'Usage: `/countersign revoke <grant id>` (ids are in each message’s footer).';
+  const grant = await deps.store.get(id);
+  if (!grant) return `No grant \`${id.slice(0, 80)}\` (it may have been removed after its retention).`;
+  const verdict = await authorizeChange(grant, user, 'revoke', deps);
+  if (!verdict.ok) {
+    deps.audit.record({
+      type: 'grant.decision_refused',
+      grantId: grant.id,
+      userId: grant.owner.userId,
+      actor: { type: 'user', id: userId, via: 'slack' },
+      detail: `revoke refused: ${verdict.reason}`,
+    });
+    return verdict.reason;
+  }
+  const by: Actor = {
+    type: 'user',
+    id: userId,
+    email: user?.email ?? undefined,
+    name: user?.name,
+    via: 'slack',
+  };
+  const result = await deps.store.finish(
+    grant.id,
+    'revoked',
+    by,
+    `revoked by ${user?.name ?? userId} with /countersign`,
+  );
+  if (!result.ok)
+    return result.code === 'conflict'
+      ? `That grant is ${result.grant.status}; nothing to revoke.`
+      : 'That grant cannot be revoked.';
+  deps.audit.record({
+    type: 'grant.revoked',
+    grantId: grant.id,
+    userId: grant.owner.userId,
+    actor: { type: 'user', id: userId, email: by.email, via: 'slack' },
+    level: result.grant.level,
+    providers: result.grant.providers,
+  });
+  return `Revoked \`${grant.id}\`: the assistant’s next call is refused.`;
+}
+
+async function audit(args: string[], deps: SlackDeps) {
+  const mention = args.map((a) => /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(a)).find(Boolean);
+  const sinceArg = args.find((a) => !a.startsWith('<@'));
+  const sinceMs = sinceArg ? parseDuration(sinceArg) : 24 * 3600_000;
+  if (sinceMs === undefined) return `Not a duration: \`${sinceArg!.slice(0, 40)}\` (try 24h, 7d).`;
+  const slackUserId = mention?.[1];
+  const email = slackUserId ? ((await deps.directory.user(slackUserId))?.email ?? null) : null;
+  const lines = await deps.auditQuery.lines(
+    { sinceMs: deps.now() - sinceMs, ...(slackUserId ? { slackUserId, email } : {}) },
+    AUDIT_LINES,
+  );
+  return lines.length > 0 ? lines.join('\n') : 'No audit events in that window.';
 }

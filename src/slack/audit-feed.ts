@@ -1,0 +1,129 @@
+// The audit channel as a feed of the audit stream: one parent message per grant, each later event a reply in
+// its thread. A job drains the stream in order from a cursor, one line at a time, within Slack's limits.
+import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import type { GrantStore } from '../grants/store-api.js';
+import type { Grant } from '../grants/types.js';
+import type { ViewContext } from './ids.js';
+import type { MessageRefs } from './message-refs.js';
+import { auditLine } from './views/audit-line.js';
+
+/** Audit event types that make a line, and the line's event name. */
+const LINES: Record<string, string> = {
+  'grant.requested': 'requested',
+  'grant.approved': 'approved',
+  'grant.denied': 'denied',
+  'grant.expired': 'expired',
+  'grant.ended': 'ended',
+  'grant.extended': 'extended',
+  'grant.superseded': 'superseded',
+  'grant.revoked': 'revoked',
+  'grant.released': 'released',
+  'grant.consumed': 'consumed',
+  'grant.decision_refused': 'refused',
+};
+
+const BATCH = 50;
+/** One drain at a time across instances; the lock outlives a slow batch but not a crashed process. */
+const LOCK_MS = 60_000;
+
+interface StreamEvent {
+  type?: string;
+  grantId?: string;
+  actor?: { id?: string; via?: string; slackUserId?: string };
+  detail?: string;
+}
+
+export interface AuditFeedDeps {
+  redis: Redis;
+  prefix: string;
+  streamKey: string;
+  channel: string;
+  client: WebClient;
+  store: GrantStore;
+  refs: MessageRefs;
+  viewContext(grant: Grant): Promise<ViewContext>;
+  retentionMs: number;
+}
+
+export class SlackAuditFeed {
+  private readonly cursorKey: string;
+  private readonly lockKey: string;
+
+  constructor(private readonly deps: AuditFeedDeps) {
+    this.cursorKey = `${deps.prefix}slack:audit-feed:cursor`;
+    this.lockKey = `${deps.prefix}slack:audit-feed:lock`;
+  }
+
+  /** Posts every event after the cursor, oldest first; the cursor moves after each line (a 429 resumes there). */
+  async drain(): Promise<number> {
+    const { redis } = this.deps;
+    const token = `${process.pid}-${Math.random()}`;
+    if ((await redis.set(this.lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return 0;
+    let posted = 0;
+    try {
+      let cursor = await redis.get(this.cursorKey);
+      if (!cursor) {
+        // First run: start from now rather than replaying history into the channel.
+        const [last] = await redis.xrevrange(this.deps.streamKey, '+', '-', 'COUNT', 1);
+        await redis.set(this.cursorKey, last?.[0] ?? '0-0');
+        return 0;
+      }
+      for (;;) {
+        const rows: Array<[string, string[]]> = await redis.xrange(
+          this.deps.streamKey,
+          `(${cursor}`,
+          '+',
+          'COUNT',
+          BATCH,
+        );
+        for (const [id, fields] of rows) {
+          const raw = fields[fields.indexOf('event') + 1];
+          if (raw) posted += await this.post(JSON.parse(raw) as StreamEvent);
+          cursor = id;
+          await redis.set(this.cursorKey, id);
+        }
+        if (rows.length < BATCH) return posted;
+      }
+    } finally {
+      if ((await redis.get(this.lockKey)) === token) await redis.del(this.lockKey);
+    }
+  }
+
+  private async post(event: StreamEvent): Promise<number> {
+    const name = event.type ? LINES[event.type] : undefined;
+    if (!name || !event.grantId) return 0;
+    const grant = await this.deps.store.get(event.grantId);
+    if (!grant) return 0;
+    const { redis, client, channel, refs } = this.deps;
+    const threadKey = `${this.deps.prefix}slack:audit-thread:${grant.id}`;
+    const [parentTs, knownLink] = await redis.hmget(threadKey, 'ts', 'permalink');
+    const permalink = knownLink ?? (await this.permalink(grant, refs));
+    const ctx = await this.deps.viewContext(grant);
+    const clickedBy = event.actor?.slackUserId ?? (event.actor?.via === 'slack' ? event.actor.id : null);
+    const line = auditLine(name, grant, { ...ctx, permalink, clickedBy, detail: event.detail ?? null });
+    const sent = await client.chat.postMessage({
+      channel,
+      text: line.text,
+      blocks: line.blocks as never,
+      unfurl_links: false,
+      ...(parentTs ? { thread_ts: parentTs } : {}),
+    });
+    const fields: Record<string, string> = {};
+    if (!parentTs && sent.ts) fields.ts = sent.ts;
+    if (!knownLink && permalink) fields.permalink = permalink;
+    if (Object.keys(fields).length > 0) {
+      await redis.multi().hset(threadKey, fields).pexpire(threadKey, this.deps.retentionMs).exec();
+    }
+    return 1;
+  }
+
+  private async permalink(grant: Grant, refs: MessageRefs): Promise<string | null> {
+    const ref = await refs.get(grant.id);
+    if (!ref) return null;
+    return this.deps.client.chat
+      .getPermalink({ channel: ref.channel, message_ts: ref.ts })
+      .then((r) => r.permalink ?? null)
+      .catch(() => null);
+  }
+}
