@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobId } from '../../src/jobs/names.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
+import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 
@@ -77,15 +78,7 @@ function rendered(message: SlackMessage, done: (m: SlackMessage) => boolean, tim
   );
 }
 
-async function auditTypes(grantId: string): Promise<string[]> {
-  const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
-  return rows
-    .map(
-      ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string },
-    )
-    .filter((event) => event.grantId === grantId)
-    .map((event) => event.type);
-}
+const auditTypes = (grantId: string) => auditTypesOf(redis, env.prefix, grantId);
 
 describe('a request nobody decides', () => {
   it('expires at its deadline: the message loses its buttons, the assistant is told, once', async () => {

@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
+import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, WebBrowser } from '../support/web-browser.js';
@@ -20,15 +21,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function auditTypes(grantId: string): Promise<string[]> {
-  const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
-  return rows
-    .map(
-      ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string },
-    )
-    .filter((event) => event.grantId === grantId)
-    .map((event) => event.type);
-}
+const auditTypes = (grantId: string) => auditTypesOf(redis, env.prefix, grantId);
 
 describe('--role', () => {
   it('web alone: access ends on the clock with no worker; a worker started later catches up', async () => {

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
+import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
@@ -95,16 +96,7 @@ async function grantStatus(requestId: string) {
   return (await callTool(assistant, 'check_access_request', { requestId })).structuredContent!;
 }
 
-/** Audit event types recorded for a grant, oldest first, from the server's audit stream. */
-async function auditTypes(grantId: string): Promise<string[]> {
-  const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
-  return rows
-    .map(
-      ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string },
-    )
-    .filter((event) => event.grantId === grantId)
-    .map((event) => event.type);
-}
+const auditTypes = (grantId: string) => auditTypesOf(redis, env.prefix, grantId);
 
 function clickApprove(
   as: string,

@@ -7,6 +7,7 @@ import { ACTION, blockId, type ViewContext } from '../ids.js';
 import { clientLabel, providerNames, requesterMrkdwn, usageText, when } from './grant-text.js';
 import { LIMITS } from './limits.js';
 import { escapeWithin, md, plain, truncate } from './mrkdwn.js';
+import { denyButton } from './request-inputs.js';
 
 export interface HomeInput {
   /** The viewer's own requests and access. */
@@ -122,20 +123,7 @@ function decideButtons(grant: Grant, id: string): ActionsBlock {
         style: 'primary',
         value: grant.id,
       },
-      {
-        type: 'button',
-        action_id: ACTION.deny,
-        text: plain('Deny'),
-        style: 'danger',
-        value: grant.id,
-        confirm: {
-          title: plain('Deny this request?'),
-          text: plain('The assistant is told it was denied.'),
-          confirm: plain('Deny'),
-          deny: plain('Back'),
-          style: 'danger',
-        },
-      },
+      denyButton(grant, 'The assistant is told it was denied.'),
     ],
   };
 }

@@ -139,6 +139,24 @@ export function notesInput(version: number): InputBlock {
   };
 }
 
+/** Deny, behind a confirm dialog that says what the assistant will be told. */
+export function denyButton(grant: Grant, consequence: string): Button {
+  return {
+    type: 'button',
+    action_id: ACTION.deny,
+    text: plain('Deny'),
+    style: 'danger',
+    value: grant.id,
+    confirm: {
+      title: plain('Deny this request?'),
+      text: plain(consequence),
+      confirm: plain('Deny'),
+      deny: plain('Back'),
+      style: 'danger',
+    },
+  };
+}
+
 /** Approve, Deny (with a confirm dialog) and, when there is a consent page, a link to it. */
 export function decisionButtons(grant: Grant, ctx: ViewContext, version: number): KnownBlock {
   const elements: Button[] = [
@@ -149,20 +167,7 @@ export function decisionButtons(grant: Grant, ctx: ViewContext, version: number)
       style: 'primary',
       value: grant.id,
     },
-    {
-      type: 'button',
-      action_id: ACTION.deny,
-      text: plain('Deny'),
-      style: 'danger',
-      value: grant.id,
-      confirm: {
-        title: plain('Deny this request?'),
-        text: plain('The assistant is told it was denied, with your notes as the reason.'),
-        confirm: plain('Deny'),
-        deny: plain('Back'),
-        style: 'danger',
-      },
-    },
+    denyButton(grant, 'The assistant is told it was denied, with your notes as the reason.'),
   ];
   // A URL Slack would reject would sink the whole message; the consent link is only a fallback.
   if (ctx.approvalUrl && ctx.approvalUrl.length <= LIMITS.url) {

@@ -1,0 +1,11 @@
+// Reading what the server under test wrote to its audit stream.
+import type { Redis } from 'ioredis';
+
+/** Audit event types recorded for a grant, oldest first. */
+export async function auditTypesOf(redis: Redis, prefix: string, grantId: string): Promise<string[]> {
+  const rows = await redis.xrange(`${prefix}audit`, '-', '+');
+  return rows
+    .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string })
+    .filter((event) => event.grantId === grantId)
+    .map((event) => event.type);
+}
