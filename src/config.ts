@@ -76,6 +76,7 @@ const envSchema = z.object({
   DEFAULT_ACCESS_DURATION: duration('5m'),
   MAX_ACCESS_DURATION: duration('60m'),
   GRANT_RETENTION: duration('24h'),
+  AUDIT_RETENTION: duration('30d'),
   SESSION_TTL: duration('7d'),
   USER_CACHE_TTL: duration('5m'),
 
@@ -138,6 +139,8 @@ export interface Config {
     defaultAccessMs: number;
     maxAccessMs: number;
     retentionMs: number;
+    /** Audit stream entries older than this are trimmed (loadConfig always sets it; AuditLog defaults to 30d). */
+    auditRetentionMs?: number;
     sessionTtlMs: number;
     userCacheMs: number;
   };
@@ -274,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
       defaultAccessMs: e.DEFAULT_ACCESS_DURATION,
       maxAccessMs: e.MAX_ACCESS_DURATION,
       retentionMs: e.GRANT_RETENTION,
+      auditRetentionMs: e.AUDIT_RETENTION,
       sessionTtlMs: e.SESSION_TTL,
       userCacheMs: e.USER_CACHE_TTL,
     },
@@ -302,6 +306,16 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Only what `npm run audit` needs (REDIS_URL, REDIS_PREFIX), so it runs without the server's settings. */
+export function redisConfig(env: Env = process.env): Config['redis'] {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.pick({ REDIS_URL: true, REDIS_PREFIX: true }).safeParse(blankless);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  }
+  return { url: parsed.data.REDIS_URL, prefix: parsed.data.REDIS_PREFIX };
 }
 
 function slackConfig(e: z.infer<typeof envSchema>, problems: string[]): SlackConfig {

@@ -1,5 +1,6 @@
 // A posted decision, checked step by step (form check, policy, state, fields) before one atomic store call.
-import type { AuditEvent, AuditSink } from '../audit/audit-log.js';
+import type { AuditSink } from '../audit/audit-log.js';
+import { grantFields, ownerFields, workosActor } from '../audit/fields.js';
 import type { Config } from '../config.js';
 import { mayDecide } from '../grants/policy.js';
 import type { GrantStore, TransitionResult } from '../grants/store-api.js';
@@ -49,19 +50,13 @@ export async function decide(
 ): Promise<Decided> {
   const { config, store, audit, names } = deps;
   const actor = actorOf(session);
-  const auditActor: AuditEvent['actor'] = {
-    type: 'user',
-    id: session.userId,
-    email: session.email,
-    via: 'web',
+  // The owner's identity and the grant, plus the approver by WorkOS user id and email.
+  const about = {
+    ...ownerFields(grant.owner),
+    ...grantFields(grant),
+    actor: workosActor('user', 'web', { id: session.userId, email: session.email }),
   };
-  const owner = {
-    userId: grant.owner.userId,
-    sid: grant.owner.sid,
-    organizationId: grant.owner.organizationId,
-  };
-  const refused = (detail: string) =>
-    audit.record({ type: 'grant.decision_refused', grantId: grant.id, ...owner, actor: auditActor, detail });
+  const refused = (detail: string) => audit.record({ type: 'grant.decision_refused', ...about, detail });
   const notAllowed = (reason: string): Decided => {
     refused(`not allowed: ${reason}`);
     return { status: 403, page: notAllowedPage(ctx, reason, grant.owner.userEmail) };
@@ -132,14 +127,13 @@ export async function decide(
     g.status === 'approved'
       ? {
           type: 'grant.approved',
-          grantId: g.id,
-          ...owner,
-          actor: auditActor,
+          ...about,
           level: g.level,
           providers: g.providers,
           durationMs: g.durationMs,
+          ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
         }
-      : { type: 'grant.denied', grantId: g.id, ...owner, actor: auditActor },
+      : { type: 'grant.denied', ...about },
   );
   return { status: 200, page: grantStatePage(g, ctx, names) };
 }

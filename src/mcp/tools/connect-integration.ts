@@ -1,5 +1,6 @@
 // connect_integration: a WorkOS Pipes authorization link for one supported provider.
 import { z } from 'zod';
+import { newCallId, ownerFields, workosActor } from '../../audit/fields.js';
 import { connectUrl } from '../../pipes/integrations.js';
 import { callerFrom } from '../identity.js';
 import { guarded, type RegisterTool, ToolError, textResult } from '../tool-kit.js';
@@ -24,7 +25,13 @@ export const registerConnectIntegration: RegisterTool = (server, deps) => {
         );
       }
       const url = await connectUrl(deps.workos, slug, caller.userId, caller.organizationId);
-      deps.audit.record({ type: 'integration.connect_requested', userId: caller.userId, provider: slug });
+      deps.audit.record({
+        type: 'integration.connect_requested',
+        ...ownerFields(caller),
+        callId: newCallId(),
+        actor: workosActor('assistant', 'mcp', { id: caller.userId, email: caller.userEmail }),
+        provider: slug,
+      });
       return textResult(
         `## Connect ${slug}\nAsk the user to open this link to connect ${slug}:\n\n${url}\n\nThen check with list_integrations.`,
         { slug, url },

@@ -1,5 +1,6 @@
 // release_access: the assistant gives back its access early, or withdraws a request still waiting.
 import { z } from 'zod';
+import { grantFields, newCallId, ownerFields, workosActor } from '../../audit/fields.js';
 import type { Actor } from '../../grants/types.js';
 import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
@@ -46,9 +47,10 @@ export const registerReleaseAccess: RegisterTool = (server, deps) => {
       if (result.ok) {
         deps.audit.record({
           type: 'grant.released',
-          grantId: grant.id,
-          userId: caller.userId,
-          actor: { type: by.type, id: by.id, via: by.via },
+          ...ownerFields(grant.owner),
+          ...grantFields(grant),
+          callId: newCallId(),
+          actor: workosActor('assistant', 'mcp', { id: caller.userId, email: caller.userEmail }),
           detail: current.status,
         });
       }

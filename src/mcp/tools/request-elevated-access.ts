@@ -1,5 +1,6 @@
 // request_elevated_access: ask a person for broad session access or for one exact API call.
 import { z } from 'zod';
+import { grantFields, newCallId, ownerFields, upstreamTarget, workosActor } from '../../audit/fields.js';
 import type { Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { formatDuration } from '../../lib/duration.js';
@@ -70,21 +71,26 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
           : { grant: await requestCall(deps, caller, session.clientName, reason, args), superseded: null };
       const { grant, superseded } = created;
 
+      const audit = {
+        ...ownerFields(caller),
+        callId: newCallId(),
+        actor: workosActor('assistant', 'mcp', { id: caller.userId, email: caller.userEmail }),
+      };
       deps.audit.record({
         type: 'grant.requested',
-        grantId: grant.id,
-        userId: caller.userId,
-        sid: caller.sid,
-        organizationId: caller.organizationId,
+        ...audit,
+        ...grantFields(grant),
         level: grant.level,
         providers: grant.providers,
-        method: grant.request?.method,
+        ...(grant.request
+          ? { upstream: upstreamTarget(grant.request.method, grant.request.url) }
+          : { durationMs: grant.durationMs }),
       });
       if (superseded) {
         deps.audit.record({
           type: 'grant.superseded',
-          grantId: superseded.id,
-          userId: caller.userId,
+          ...audit,
+          ...grantFields(superseded),
           detail: grant.id,
         });
       }

@@ -1,0 +1,60 @@
+// Correlation fields shared by the call sites: the grant owner's identity, the grant, the person acting.
+import { randomBytes } from 'node:crypto';
+import type { AuditActor, AuditEvent } from './schema.js';
+
+interface Owner {
+  sid: string;
+  organizationId: string | null;
+  userId: string;
+  userEmail: string;
+}
+
+/** The owner's (or MCP caller's) WorkOS user id and email, AuthKit session id and organization. */
+export function ownerFields(
+  owner: Owner,
+): Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId'> {
+  return {
+    userId: owner.userId,
+    userEmail: owner.userEmail,
+    sid: owner.sid,
+    organizationId: owner.organizationId,
+  };
+}
+
+/** The grant's id and kind (`broad` session access or a per-call `request`). */
+export function grantFields(grant: {
+  id: string;
+  kind: 'broad' | 'request';
+}): Pick<AuditEvent, 'grantId' | 'kind'> {
+  return { grantId: grant.id, kind: grant.kind };
+}
+
+/** A person (web) or their assistant (mcp), both known by their WorkOS user id. */
+export function workosActor(
+  type: 'user' | 'assistant',
+  via: 'web' | 'mcp',
+  user: { id: string; email?: string | undefined },
+): AuditActor {
+  return { type, id: user.id, email: user.email, via, workosUserId: user.id };
+}
+
+/** One id per MCP tool call, carried by every event the call causes. */
+export function newCallId(): string {
+  return `call_${randomBytes(8).toString('hex')}`;
+}
+
+/** Method, host and path of a URL: never the query string, which may carry secrets or personal data. */
+export function upstreamTarget(
+  method: string,
+  url: string | URL,
+): { method: string; host: string; path: string } {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return { method, host: u.host, path: u.pathname };
+}
+
+/** The code of our own modules' safe errors (`timeout`, `not_connected`, …); anything else is `internal_error`. */
+export function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const safe = error instanceof Error && (error as { safe?: boolean }).safe === true;
+  return safe && typeof code === 'string' ? code : 'internal_error';
+}

@@ -1,0 +1,78 @@
+// Retention on real Redis: entries older than AUDIT_RETENTION go (approximately on every write, exactly on the
+// periodic trim), newer ones stay, and the length cap still holds as a safety net.
+import { afterEach, describe, expect, it } from 'vitest';
+import { auditWorld, DAY } from './world.js';
+
+let world = auditWorld();
+afterEach(async () => {
+  await world.close();
+  world = auditWorld();
+});
+
+/** Entry times (ms part of the id) of everything in the stream, oldest first. */
+async function times(): Promise<number[]> {
+  const rows = await world.redis.xrange(world.key, '-', '+');
+  return rows.map(([id]) => Number(id.split('-')[0]));
+}
+
+/** `count` entries with ids at `ms`, as if written then. */
+async function addOld(ms: number, count: number) {
+  for (let seq = 0; seq < count; seq++) {
+    await world.addAt(ms, seq, { type: 'api.call', grantId: `g_${seq}`, detail: 'x'.repeat(40) });
+  }
+}
+
+describe('audit retention', () => {
+  it('trims entries past the retention on each write, keeping the younger ones', async () => {
+    const start = Date.now();
+    let clock = start;
+    const audit = world.log(30 * DAY, { now: () => clock });
+    await addOld(start - 40 * DAY, 500);
+    await addOld(start - 10 * DAY, 3);
+    clock = start + 1000; // well within a minute: only the write's own approximate trim runs
+    audit.record({ type: 'grant.requested', grantId: 'g_new' });
+    await world.settled();
+    const left = await times();
+    const old = left.filter((t) => t < start - 30 * DAY);
+    // Approximate trimming removes whole stream nodes only: at most the node holding the boundary survives.
+    expect(old.length).toBeLessThan(150);
+    expect(left.filter((t) => t === start - 10 * DAY)).toHaveLength(3);
+    expect(left.at(-1)).toBeGreaterThanOrEqual(start - 5000);
+  });
+
+  it('trims exactly once a minute has passed since the last exact trim', async () => {
+    const start = Date.now();
+    let clock = start;
+    const audit = world.log(30 * DAY, { now: () => clock });
+    await addOld(start - 31 * DAY, 20);
+    await addOld(start - 29 * DAY, 2);
+    clock = start + 61_000;
+    audit.record({ type: 'grant.requested', grantId: 'g_new' });
+    await world.settled();
+    const left = await times();
+    expect(left.filter((t) => t < clock - 30 * DAY)).toEqual([]);
+    expect(left.filter((t) => t === start - 29 * DAY)).toHaveLength(2);
+    expect(left).toHaveLength(3);
+  });
+
+  it('trim() removes everything older than the retention and reports how many', async () => {
+    const now = Date.now();
+    const audit = world.log(7 * DAY);
+    await addOld(now - 8 * DAY, 5);
+    await addOld(now - 6 * DAY, 4);
+    expect(await audit.trim()).toEqual({ byAge: 5, byLength: 0 });
+    expect(await times()).toEqual(Array(4).fill(now - 6 * DAY));
+  });
+
+  it('keeps the length cap as a safety net', async () => {
+    const audit = world.log(30 * DAY, { maxLength: 50 });
+    await addOld(Date.now() - DAY, 600);
+    const { byAge, byLength } = await audit.trim();
+    expect(byAge).toBe(0);
+    expect(byLength).toBeGreaterThan(0);
+    const left = await world.redis.xlen(world.key);
+    expect(left).toBeGreaterThanOrEqual(50);
+    expect(left).toBeLessThan(600);
+    expect(left + byLength).toBe(600);
+  });
+});
