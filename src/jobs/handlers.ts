@@ -1,6 +1,7 @@
 // What the grant jobs do. Jobs only keep messages, audit and schedules tidy: access itself is always decided
 // by the grant record and the clock at call time, never by whether a job has run.
 import type { AuditSink } from '../audit/audit-log.js';
+import { grantFields, ownerFields } from '../audit/fields.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { SlackMessenger } from '../slack/messenger.js';
@@ -101,10 +102,8 @@ function auditSystemTransition(audit: AuditSink, grant: Grant) {
   const last = grant.history.at(-1);
   audit.record({
     type: SYSTEM_EVENTS[grant.status as keyof typeof SYSTEM_EVENTS],
-    grantId: grant.id,
-    userId: grant.owner.userId,
-    sid: grant.owner.sid,
-    organizationId: grant.owner.organizationId,
+    ...grantFields(grant),
+    ...ownerFields(grant.owner),
     actor: last ? { type: last.by.type, id: last.by.id, via: last.by.via } : undefined,
     level: grant.level,
     providers: grant.providers,

@@ -2,6 +2,7 @@
 // the maximum; App Home by role; the audit channel's thread per grant. Alice requests, Bob approves (group),
 // Carol approves and is the admin, Mallory is a stranger.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
@@ -11,6 +12,7 @@ import { CAROL, type Environment, startEnvironment } from '../support/server-pro
 const MAX_MS = 30 * 60_000;
 let env: Environment;
 let assistant: Client;
+let redis: Redis;
 
 beforeAll(async () => {
   env = await startEnvironment(
@@ -22,8 +24,10 @@ beforeAll(async () => {
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_admin' }),
     'claude-code',
   );
+  redis = new Redis('redis://127.0.0.1:6379');
 }, 40_000);
 afterAll(async () => {
+  redis?.disconnect();
   await assistant?.close();
   await env?.stop();
 });
@@ -290,6 +294,17 @@ describe('the audit channel', () => {
       .poll(events, { timeout: 15_000 })
       .toEqual(['requested', 'approved', 'refused', 'extended', 'revoked']);
     expect(JSON.stringify(thread()[1]!.blocks)).toContain('open message');
+    // The stream ties the Slack decision to the session, the message and both of the approver's ids.
+    const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
+    const approved = rows
+      .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!))
+      .find((e) => e.type === 'grant.approved' && e.grantId === requestId);
+    expect(approved).toMatchObject({
+      sid: 'session_e2e_admin',
+      userEmail: ALICE.email,
+      slack: { channel: message.channel, ts: message.ts },
+      actor: { id: BOB_ID, slackUserId: BOB_ID, via: 'slack' },
+    });
   }, 40_000);
 });
 

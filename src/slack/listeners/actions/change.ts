@@ -8,9 +8,10 @@ import type {
   SlackActionMiddlewareArgs,
   StaticSelectAction,
 } from '@slack/bolt';
-import type { Actor, Grant } from '../../../grants/types.js';
+import type { Grant } from '../../../grants/types.js';
 import { authorizeChange } from '../../click-policy.js';
 import { ACTION } from '../../ids.js';
+import { slackActor, slackGrantAudit } from '../../slack-audit.js';
 import { parseExtensionValue } from '../../views/grant-controls.js';
 import { invalidActionNotice, refusedNotice } from '../../views/notices.js';
 import { publishHome } from '../home/index.js';
@@ -61,13 +62,7 @@ async function change(
     refuseAudit(deps, grant, body.user.id, `${kind} refused: ${verdict.reason}`);
     return tell(refusedNotice(verdict.reason));
   }
-  const by: Actor = {
-    type: 'user',
-    id: body.user.id,
-    email: clicker?.email ?? undefined,
-    name: clicker?.name,
-    via: 'slack',
-  };
+  const by = slackActor(body.user.id, clicker);
   const result =
     kind === 'revoke'
       ? await deps.store.finish(
@@ -86,18 +81,26 @@ async function change(
           : 'This grant can no longer be changed.';
     return tell(invalidActionNotice(message));
   }
-  deps.audit.record({
-    type: kind === 'revoke' ? 'grant.revoked' : 'grant.extended',
-    grantId: grant.id,
-    userId: grant.owner.userId,
-    actor: { type: 'user', id: by.id, email: by.email, via: 'slack' },
-    level: result.grant.level,
-    providers: result.grant.providers,
-    detail:
-      kind === 'extend' && result.grant.expiresAt
-        ? new Date(result.grant.expiresAt).toISOString()
-        : undefined,
-  });
+  const changed = result.grant;
+  deps.audit.record(
+    await slackGrantAudit(
+      deps.refs,
+      changed,
+      { userId: body.user.id, user: clicker },
+      {
+        type: kind === 'revoke' ? 'grant.revoked' : 'grant.extended',
+        level: changed.level,
+        providers: changed.providers,
+        ...(kind === 'extend' && changed.expiresAt
+          ? {
+              durationMs: changed.durationMs,
+              expiresAt: changed.expiresAt,
+              detail: new Date(changed.expiresAt).toISOString(),
+            }
+          : {}),
+      },
+    ),
+  );
   if (!inMessage) await publishHome(client, body.user.id, deps).catch(() => undefined);
 }
 

@@ -6,10 +6,11 @@ import type {
   ButtonAction,
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
-import type { Actor, Grant } from '../../../grants/types.js';
+import type { Grant } from '../../../grants/types.js';
 import { readChoice, type StateValues } from '../../click-choice.js';
 import { authorizeClick } from '../../click-policy.js';
 import { ACTION } from '../../ids.js';
+import { slackActor, slackAuditActor, slackGrantAudit } from '../../slack-audit.js';
 import { invalidActionNotice, lostRaceNotice, refusedNotice } from '../../views/notices.js';
 import type { SlackDeps } from '../index.js';
 import { registerChanges } from './change.js';
@@ -58,13 +59,7 @@ async function decide(args: ClickArgs, deps: SlackDeps, decision: 'approve' | 'd
     refuseAudit(deps, grant, body.user.id, verdict.reason);
     return tell(refusedNotice(verdict.reason));
   }
-  const by: Actor = {
-    type: 'user',
-    id: body.user.id,
-    email: clicker?.email ?? undefined,
-    name: clicker?.name,
-    via: 'slack',
-  };
+  const by = slackActor(body.user.id, clicker);
   const { notes, ...narrowing } = parsed.choice;
   const result =
     decision === 'approve'
@@ -76,15 +71,23 @@ async function decide(args: ClickArgs, deps: SlackDeps, decision: 'approve' | 'd
     if (result.code === 'invalid') return tell(invalidActionNotice(result.message));
     return tell(invalidActionNotice('This request no longer exists.'));
   }
-  deps.audit.record({
-    type: decision === 'approve' ? 'grant.approved' : 'grant.denied',
-    grantId: grant.id,
-    userId: grant.owner.userId,
-    actor: { type: 'user', id: by.id, email: by.email, via: 'slack' },
-    level: result.grant.level,
-    providers: result.grant.providers,
-    detail: verdict.as,
-  });
+  const decided = result.grant;
+  deps.audit.record(
+    await slackGrantAudit(
+      deps.refs,
+      decided,
+      { userId: body.user.id, user: clicker },
+      {
+        type: decision === 'approve' ? 'grant.approved' : 'grant.denied',
+        level: decided.level,
+        providers: decided.providers,
+        ...(decision === 'approve' && decided.expiresAt
+          ? { durationMs: decided.durationMs, expiresAt: decided.expiresAt }
+          : {}),
+        detail: verdict.as,
+      },
+    ),
+  );
 }
 
 /** The grant named by the button, only if the click comes from our workspace and from that grant's own message. */
@@ -98,7 +101,7 @@ async function clickedGrant(
   if (ours && team !== ours) {
     deps.audit.record({
       type: 'grant.decision_refused',
-      actor: { type: 'user', id: body.user.id, via: 'slack' },
+      actor: slackAuditActor(body.user.id, null),
       detail: `foreign team ${team}`,
     });
     await tell(refusedNotice('This request belongs to another workspace.'));
@@ -108,7 +111,7 @@ async function clickedGrant(
   if (!grant) {
     deps.audit.record({
       type: 'grant.decision_refused',
-      actor: { type: 'user', id: body.user.id, via: 'slack' },
+      actor: slackAuditActor(body.user.id, null),
       detail: 'unknown grant',
     });
     await tell(invalidActionNotice('This request no longer exists.'));
@@ -129,11 +132,15 @@ async function clickedGrant(
 }
 
 export function refuseAudit(deps: SlackDeps, grant: Grant, slackUserId: string, reason: string) {
-  deps.audit.record({
-    type: 'grant.decision_refused',
-    grantId: grant.id,
-    userId: grant.owner.userId,
-    actor: { type: 'user', id: slackUserId, via: 'slack' },
-    detail: reason,
-  });
+  void slackGrantAudit(
+    deps.refs,
+    grant,
+    { userId: slackUserId, user: null },
+    {
+      type: 'grant.decision_refused',
+      detail: reason,
+    },
+  )
+    .then((event) => deps.audit.record(event))
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'audit of a refused click failed'));
 }

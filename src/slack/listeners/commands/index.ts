@@ -1,10 +1,11 @@
 // `/countersign`: help, list, revoke <id>, and (admins) audit [@user] [since]. Answers are ephemeral; unknown
 // input gets the help text.
 import type { App } from '@slack/bolt';
-import type { Actor, Grant } from '../../../grants/types.js';
+import type { Grant } from '../../../grants/types.js';
 import { parseDuration } from '../../../lib/duration.js';
 import { authorizeChange, isRequesterOf, roleOf } from '../../click-policy.js';
 import type { SlackUser } from '../../directory.js';
+import { slackActor, slackGrantAudit } from '../../slack-audit.js';
 import { commandHelp, grantListLine } from '../../views/command-text.js';
 import type { SlackDeps } from '../index.js';
 
@@ -69,22 +70,20 @@ async function revoke(id: string | undefined, user: SlackUser | null, userId: st
   if (!grant) return `No grant \`${id.slice(0, 80)}\` (it may have been removed after its retention).`;
   const verdict = await authorizeChange(grant, user, 'revoke', deps);
   if (!verdict.ok) {
-    deps.audit.record({
-      type: 'grant.decision_refused',
-      grantId: grant.id,
-      userId: grant.owner.userId,
-      actor: { type: 'user', id: userId, via: 'slack' },
-      detail: `revoke refused: ${verdict.reason}`,
-    });
+    deps.audit.record(
+      await slackGrantAudit(
+        deps.refs,
+        grant,
+        { userId, user },
+        {
+          type: 'grant.decision_refused',
+          detail: `revoke refused: ${verdict.reason}`,
+        },
+      ),
+    );
     return verdict.reason;
   }
-  const by: Actor = {
-    type: 'user',
-    id: userId,
-    email: user?.email ?? undefined,
-    name: user?.name,
-    via: 'slack',
-  };
+  const by = slackActor(userId, user);
   const result = await deps.store.finish(
     grant.id,
     'revoked',
@@ -95,14 +94,19 @@ async function revoke(id: string | undefined, user: SlackUser | null, userId: st
     return result.code === 'conflict'
       ? `That grant is ${result.grant.status}; nothing to revoke.`
       : 'That grant cannot be revoked.';
-  deps.audit.record({
-    type: 'grant.revoked',
-    grantId: grant.id,
-    userId: grant.owner.userId,
-    actor: { type: 'user', id: userId, email: by.email, via: 'slack' },
-    level: result.grant.level,
-    providers: result.grant.providers,
-  });
+  deps.audit.record(
+    await slackGrantAudit(
+      deps.refs,
+      result.grant,
+      { userId, user },
+      {
+        type: 'grant.revoked',
+        level: result.grant.level,
+        providers: result.grant.providers,
+        detail: 'via /countersign',
+      },
+    ),
+  );
   return `Revoked \`${grant.id}\`: the assistant’s next call is refused.`;
 }
 
