@@ -131,3 +131,15 @@ describe('durations', () => {
     expect(formatDuration(3_600_000)).toBe('1 hour');
   });
 });
+
+describe('.env.example', () => {
+  it('lists every variable the server reads, and nothing it does not read', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { envSchema } = await import('../../src/config.js');
+    const lines = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').split('\n');
+    const documented = new Set(lines.map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1]).filter(Boolean));
+    const read = Object.keys(envSchema.shape).filter((name) => !['NODE_ENV'].includes(name));
+    expect(read.filter((name) => !documented.has(name))).toEqual([]);
+    expect([...documented.keys()].filter((name) => !read.includes(name) && name !== 'NODE_ENV')).toEqual([]);
+  });
+});
