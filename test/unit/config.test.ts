@@ -137,9 +137,14 @@ describe('.env.example', () => {
     const { readFileSync } = await import('node:fs');
     const { envSchema } = await import('../../src/config.js');
     const lines = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').split('\n');
-    const documented = new Set(lines.map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1]).filter(Boolean));
+    const documented = new Set(
+      lines.flatMap((line) => {
+        const name = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
+        return name ? [name] : [];
+      }),
+    );
     const read = Object.keys(envSchema.shape).filter((name) => !['NODE_ENV'].includes(name));
     expect(read.filter((name) => !documented.has(name))).toEqual([]);
-    expect([...documented.keys()].filter((name) => !read.includes(name) && name !== 'NODE_ENV')).toEqual([]);
+    expect([...documented].filter((name) => !read.includes(name) && name !== 'NODE_ENV')).toEqual([]);
   });
 });
