@@ -4,8 +4,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import type { Logger } from '../lib/logger.js';
+import { platformError } from './directory.js';
 import type { ViewContext } from './ids.js';
 import type { MessageRefs } from './message-refs.js';
+import { PERMANENT_SLACK_ERRORS } from './messenger.js';
 import { auditLine } from './views/audit-line.js';
 
 /** Audit event types that make a line, and the line's event name. */
@@ -24,6 +27,8 @@ const LINES: Record<string, string> = {
 };
 
 const BATCH = 50;
+const EXTEND_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const DELETE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** One drain at a time across instances; the lock outlives a slow batch but not a crashed process. */
 const LOCK_MS = 60_000;
 
@@ -44,6 +49,7 @@ export interface AuditFeedDeps {
   refs: MessageRefs;
   viewContext(grant: Grant): Promise<ViewContext>;
   retentionMs: number;
+  logger: Logger;
 }
 
 export class SlackAuditFeed {
@@ -79,14 +85,31 @@ export class SlackAuditFeed {
         );
         for (const [id, fields] of rows) {
           const raw = fields[fields.indexOf('event') + 1];
-          if (raw) posted += await this.post(JSON.parse(raw) as StreamEvent);
+          if (raw) posted += await this.postOrSkip(JSON.parse(raw) as StreamEvent);
           cursor = id;
           await redis.set(this.cursorKey, id);
         }
         if (rows.length < BATCH) return posted;
+        // A long backlog: keep the lock for the next batch rather than let another instance start over.
+        await redis.eval(EXTEND_IF_OWNER, 1, this.lockKey, token, String(LOCK_MS));
       }
     } finally {
-      if ((await redis.get(this.lockKey)) === token) await redis.del(this.lockKey);
+      await redis.eval(DELETE_IF_OWNER, 1, this.lockKey, token);
+    }
+  }
+
+  /** A line Slack will never take (archived channel, bot removed, …) is logged and skipped, not retried forever. */
+  private async postOrSkip(event: StreamEvent): Promise<number> {
+    try {
+      return await this.post(event);
+    } catch (error) {
+      const code = platformError(error);
+      if (!code || !PERMANENT_SLACK_ERRORS.has(code)) throw error;
+      this.deps.logger.warn(
+        { code, grantId: event.grantId, type: event.type },
+        'audit line refused by Slack; skipped',
+      );
+      return 0;
     }
   }
 
@@ -101,7 +124,9 @@ export class SlackAuditFeed {
     const permalink = knownLink ?? (await this.permalink(grant, refs));
     const ctx = await this.deps.viewContext(grant);
     const clickedBy = event.actor?.slackUserId ?? (event.actor?.via === 'slack' ? event.actor.id : null);
-    const line = auditLine(name, grant, { ...ctx, permalink, clickedBy, detail: event.detail ?? null });
+    // release_access on a request still pending withdraws it: the line says so, not "released access".
+    const shownAs = name === 'released' && grant.status === 'cancelled' ? 'cancelled' : name;
+    const line = auditLine(shownAs, grant, { ...ctx, permalink, clickedBy, detail: event.detail ?? null });
     const sent = await client.chat.postMessage({
       channel,
       text: line.text,

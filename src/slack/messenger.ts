@@ -28,7 +28,7 @@ export interface MessengerDeps {
 }
 
 /** Slack errors that retrying cannot fix: give up on this surface, keep the grant as it is. */
-const PERMANENT = new Set([
+export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'channel_not_found',
   'not_in_channel',
   'is_archived',
@@ -189,7 +189,7 @@ export class SlackMessenger {
       const e = error as { code?: string; retryAfter?: number };
       if (e.code === 'slack_webapi_rate_limited_error') throw new RetryLater((e.retryAfter ?? 1) * 1000);
       const code = platformError(error);
-      if (code && PERMANENT.has(code)) {
+      if (code && PERMANENT_SLACK_ERRORS.has(code)) {
         this.deps.logger.warn({ code }, 'Slack refused an update; giving up on it');
         return undefined;
       }

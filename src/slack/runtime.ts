@@ -95,6 +95,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
         refs,
         viewContext: (grant) => messenger.viewContext(grant),
         retentionMs: config.durations.retentionMs,
+        logger,
       })
     : null;
   const app = createSlackApp(

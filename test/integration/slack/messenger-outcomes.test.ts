@@ -1,5 +1,6 @@
-// SlackMessenger after the request: the requester's outcome DM, the audit channel, and what Slack errors do to
-// the sync job (permanent ones are dropped, 429 pauses the queue). Real WebClient, Slack stand-in, real Redis.
+// SlackMessenger after the request: the requester's outcome DM (once per status), nothing in the audit channel
+// (SlackAuditFeed writes it, see audit-feed.test.ts), and what Slack errors do to the sync job (permanent ones
+// are dropped, 429 pauses the queue). Real WebClient, Slack stand-in, real Redis.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../src/grants/types.js';
 import { RetryLater } from '../../../src/jobs/grant-jobs.js';
@@ -28,8 +29,6 @@ const start = async (options: WorldOptions) => {
   world = await startWorld(options);
   return world;
 };
-const permalinkOf = (ref: { channel: string; ts: string } | null) =>
-  ref ? `https://sandbox.slack.com/archives/${ref.channel}/p${ref.ts.replace('.', '')}` : 'no ref';
 
 afterEach(async () => {
   await world?.close();
@@ -69,15 +68,10 @@ describe('outcome DM to the requester', () => {
     expect(standIn.dmOf(ALICE).map((m) => m.edits)).toEqual([1, 1]);
   });
 
-  it('a stale event (status passed ≠ grant.status) re-renders the message but sends no DM and no audit line', async () => {
-    const { standIn, messenger } = await start({
-      selfApprove: 'read',
-      approvalsChannel: APPROVALS,
-      auditChannel: AUDIT,
-    });
+  it('a stale event (status passed ≠ grant.status) re-renders the message but sends no DM', async () => {
+    const { standIn, messenger } = await start({ selfApprove: 'read', approvalsChannel: APPROVALS });
     const grant = grantFor();
     await messenger.sync(grant, 'pending');
-    expect(standIn.messages(AUDIT)).toHaveLength(1);
     const approved = approvedBy(grant, BOB_IN_SLACK);
 
     // The 'pending' job ran late, after the approval: the message must still show the current state.
@@ -86,45 +80,40 @@ describe('outcome DM to the requester', () => {
     expect(message!.edits).toBe(1);
     expect(actionIds(message!.blocks)).not.toContain('cs_approve');
     expect(standIn.dmOf(ALICE)).toEqual([]);
-    expect(standIn.messages(AUDIT)).toHaveLength(1);
 
-    // The 'approved' job then tells Alice and the audit channel, once.
+    // The 'approved' job then tells Alice, once, however often it runs.
     await messenger.sync(approved, 'approved');
-    expect(standIn.dmOf(ALICE)).toHaveLength(1);
-    expect(standIn.messages(AUDIT).map((m) => m.text)).toEqual([
-      expect.stringMatching(/^requested: /),
-      expect.stringMatching(/^approved: /),
-    ]);
+    await messenger.sync(approved, 'approved');
+    expect(standIn.dmOf(ALICE).map((m) => m.text)).toEqual([expect.stringContaining('<@U0BOB> approved')]);
+    expect(standIn.messages(APPROVALS)).toHaveLength(1);
   });
 });
 
-describe('audit channel', () => {
-  it('with AUDIT_CHANNEL, writes a requested and an approved line linking to the request message', async () => {
-    const { standIn, messenger, refs } = await start({ selfApprove: 'write', auditChannel: AUDIT });
-    const grant = grantFor();
-    await messenger.sync(grant, 'pending');
-    await messenger.sync(approvedBy(grant, ALICE_ON_WEB), 'approved');
+describe('audit channel (written by SlackAuditFeed, never by the messenger)', () => {
+  it('with AUDIT_CHANNEL set, posts nothing to it and asks for no permalink', async () => {
+    const { standIn, messenger } = await start({
+      selfApprove: 'read',
+      approvalsChannel: APPROVALS,
+      auditChannel: AUDIT,
+    });
+    const approved = grantFor();
+    await messenger.sync(approved, 'pending');
+    await messenger.sync(approvedBy(approved, BOB_IN_SLACK), 'approved');
+    const denied = grantFor();
+    await messenger.sync(denied, 'pending');
+    await messenger.sync(advance(denied, 'denied', { by: BOB_IN_SLACK }), 'denied');
+    const noSlack = grantFor({}, 'nobody@elsewhere.test');
+    await messenger.sync(noSlack, 'pending');
 
-    const lines = standIn.messages(AUDIT);
-    expect(lines.map((m) => m.text)).toEqual([
-      `requested: ${grant.id} (the assistant (Claude Code))`,
-      `approved: ${grant.id} (${ALICE_EMAIL})`,
+    // Three request messages and two outcome DMs: every post went to the approvals channel or Alice.
+    expect(standIn.calls('chat.postMessage').map((c) => c.args.channel)).toEqual([
+      APPROVALS,
+      ALICE,
+      APPROVALS,
+      ALICE,
+      APPROVALS,
     ]);
-    const link = permalinkOf(await refs.get(grant.id));
-    expect(textOf(lines[0]!.blocks)).toContain(`<${link}|open message>`);
-    expect(textOf(lines[1]!.blocks)).toContain(`<${link}|open message>`);
-    expect(lines.flatMap((m) => actionIds(m.blocks))).toEqual([]);
-  });
-
-  it('writes the line without a link when the request has no Slack message', async () => {
-    const { standIn, messenger } = await start({ selfApprove: 'write', auditChannel: AUDIT });
-    const grant = grantFor({}, 'nobody@elsewhere.test');
-    await messenger.sync(grant, 'pending');
-
-    const lines = standIn.messages(AUDIT);
-    expect(lines.map((m) => m.text)).toEqual([expect.stringMatching(/^requested: /)]);
-    expect(textOf(lines[0]!.blocks)).toContain('nobody@elsewhere.test');
-    expect(textOf(lines[0]!.blocks)).not.toContain('open message');
+    expect(standIn.messages(AUDIT)).toEqual([]);
     expect(standIn.calls('chat.getPermalink')).toEqual([]);
   });
 
@@ -182,37 +171,46 @@ describe('Slack errors', () => {
 });
 
 describe('one-off effects happen once', () => {
-  it('racing workers write one "requested" audit line (the loser deletes its message and stops)', async () => {
-    const { standIn, messenger } = await start({
-      selfApprove: 'write',
+  it('racing workers post one request message (the loser deletes its own), then one outcome DM', async () => {
+    const { standIn, messenger, refs } = await start({
+      selfApprove: 'read',
+      approvalsChannel: APPROVALS,
       auditChannel: AUDIT,
       refs: (redis, prefix, retentionMs) => new RefsReadTogether(redis, prefix, retentionMs, 2),
     });
     const grant = grantFor();
     await Promise.all([messenger.sync(grant, 'pending'), messenger.sync(grant, 'pending')]);
 
-    expect(standIn.dmOf(ALICE)).toHaveLength(1);
-    expect(standIn.messages(AUDIT)).toHaveLength(1);
+    const requests = standIn.messages(APPROVALS);
+    expect(requests).toHaveLength(1);
+    expect(standIn.calls('chat.delete')).toHaveLength(1);
+    expect(await refs.get(grant.id)).toEqual({ channel: APPROVALS, ts: requests[0]!.ts });
+
+    const approved = approvedBy(grant, BOB_IN_SLACK);
+    await Promise.all([messenger.sync(approved, 'approved'), messenger.sync(approved, 'approved')]);
+    expect(standIn.dmOf(ALICE).map((m) => m.text)).toEqual([expect.stringContaining('<@U0BOB> approved')]);
+    expect(standIn.messages(APPROVALS)).toHaveLength(1);
+    expect(actionIds(standIn.messages(APPROVALS)[0]!.blocks)).not.toContain('cs_approve');
+    expect(standIn.messages(AUDIT)).toEqual([]);
   });
 
-  it('a 429 on the audit line does not DM the outcome twice when the job is retried', async () => {
-    const { standIn, messenger } = await start({
-      selfApprove: 'read',
-      approvalsChannel: APPROVALS,
-      auditChannel: AUDIT,
-    });
+  it('a 429 on the outcome DM hands it back to the retry, which DMs once; a later rerun DMs no more', async () => {
+    const { standIn, messenger } = await start({ selfApprove: 'read', approvalsChannel: APPROVALS });
     const grant = grantFor();
     await messenger.sync(grant, 'pending');
     const approved = approvedBy(grant, BOB_IN_SLACK);
-    // Slack says 429 to the post right after the outcome DM: the audit line.
-    const dmPosted = standIn.waitForMessage((m) => m.channel === standIn.channelFor(ALICE));
-    void dmPosted
-      .then(() => standIn.rateLimit('chat.postMessage', { retryAfterSeconds: 1, times: 1 }))
-      .catch(() => undefined);
-    await expect(messenger.sync(approved, 'approved')).rejects.toBeInstanceOf(RetryLater);
-    await messenger.sync(approved, 'approved');
+    // The re-render is a chat.update: the next chat.postMessage is the outcome DM.
+    standIn.rateLimit('chat.postMessage', { retryAfterSeconds: 1, times: 1 });
 
-    expect(standIn.messages(AUDIT).map((m) => m.text)).toHaveLength(2);
-    expect(standIn.dmOf(ALICE)).toHaveLength(1);
+    await expect(messenger.sync(approved, 'approved')).rejects.toBeInstanceOf(RetryLater);
+    expect(standIn.calls('chat.postMessage').map((c) => [c.args.channel, c.status])).toEqual([
+      [APPROVALS, 200],
+      [ALICE, 429],
+    ]);
+    expect(standIn.dmOf(ALICE)).toEqual([]);
+
+    await messenger.sync(approved, 'approved');
+    await messenger.sync(approved, 'approved');
+    expect(standIn.dmOf(ALICE).map((m) => m.text)).toEqual([expect.stringContaining('<@U0BOB> approved')]);
   });
 });
