@@ -13,17 +13,15 @@ const MAX_MS = 30 * 60_000;
 let env: Environment;
 let assistant: Client;
 let redis: Redis;
+let bearer: string;
 
 beforeAll(async () => {
   env = await startEnvironment(
     { SELF_APPROVE: 'read', MAX_ACCESS_DURATION: '30m', DEFAULT_ACCESS_DURATION: '5m', REMINDER_AT: '0' },
     { slack: 'http' },
   );
-  assistant = await connectClient(
-    env.server.url,
-    await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_admin' }),
-    'claude-code',
-  );
+  bearer = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_admin' });
+  assistant = await connectClient(env.server.url, bearer, 'claude-code');
   redis = new Redis('redis://127.0.0.1:6379');
 }, 40_000);
 afterAll(async () => {
@@ -138,6 +136,12 @@ describe('revoke ends access at once, from every surface', () => {
 
   it('not by a stranger, from the message or the command', async () => {
     const { requestId, message } = await approvedAccess();
+    expect((await callLinear()).isError).toBeFalsy();
+    const pipesToken = env.demo
+      .calls()
+      .at(-1)!
+      .headers.authorization!.replace(/^Bearer /, '');
+    expect(env.workos.issuedProviderTokens(pipesToken)).not.toBeNull();
     const told = notices(MALLORY_ID);
     await slack().click({ as: MALLORY_ID, channel: message.channel, ts: message.ts, actionId: 'cs_revoke' });
     await told(/Only the requester, an approver or an admin/);
@@ -264,6 +268,12 @@ describe('App Home by role', () => {
 describe('the audit channel', () => {
   it('keeps one thread per grant with every lifecycle event in order, refused clicks included', async () => {
     const { requestId, message } = await approvedAccess();
+    expect((await callLinear()).isError).toBeFalsy();
+    const pipesToken = env.demo
+      .calls()
+      .at(-1)!
+      .headers.authorization!.replace(/^Bearer /, '');
+    expect(env.workos.issuedProviderTokens(pipesToken)).not.toBeNull();
     const told = notices(MALLORY_ID);
     await slack().click({ as: MALLORY_ID, channel: message.channel, ts: message.ts, actionId: 'cs_revoke' });
     await told(/Only the requester/);
@@ -294,6 +304,10 @@ describe('the audit channel', () => {
       .poll(events, { timeout: 15_000 })
       .toEqual(['requested', 'approved', 'refused', 'extended', 'revoked']);
     expect(JSON.stringify(thread()[1]!.blocks)).toContain('open message');
+    // No secret reaches Slack: not the assistant's bearer token, not the Pipes token it called with.
+    const everything = JSON.stringify(['C0GENERAL', 'C0APPROVALS'].map((c) => slack().messages(c)));
+    for (const secret of [bearer, bearer.split('.')[2]!, pipesToken])
+      expect(everything).not.toContain(secret);
     // The stream ties the Slack decision to the session, the message and both of the approver's ids.
     const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
     const approved = rows
