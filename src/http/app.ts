@@ -1,4 +1,4 @@
-// The express app: MCP, OAuth metadata, the consent pages, health, and (in sandbox mode) the stand-ins' helpers.
+// The express app: MCP, OAuth metadata, the consent pages, health/metrics, and (in sandbox mode) the stand-ins' helpers.
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -7,6 +7,7 @@ import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
+import { createOpsRouter } from '../ops/router.js';
 import { hostGuard } from './host-guard.js';
 
 export interface AppParts {
@@ -23,21 +24,16 @@ export function createApp(parts: AppParts): express.Express {
   const { config, logger, redis } = parts;
   const app = express();
   app.disable('x-powered-by');
+  // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
+  app.use(
+    createOpsRouter({ allowedHosts: config.allowedHosts, redis, slackConfigured: config.slack !== null }),
+  );
   app.use(hostGuard(config.allowedHosts));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
 
-  app.get('/healthz', async (_req, res) => {
-    const redisOk = await redis
-      .ping()
-      .then(() => true)
-      .catch(() => false);
-    res
-      .status(redisOk ? 200 : 503)
-      .json({ ok: redisOk, redis: redisOk ? 'up' : 'down', sandbox: config.sandbox });
-  });
   app.use(createMetadataRouter(config));
 
   const redisReady: express.RequestHandler = (_req, res, next) => {

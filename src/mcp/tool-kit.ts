@@ -8,6 +8,7 @@ import type { GrantStore } from '../grants/store-api.js';
 import { GrantInputError } from '../grants/transitions.js';
 import type { Grant } from '../grants/types.js';
 import type { Logger } from '../lib/logger.js';
+import { countToolCall, type ToolOutcome } from '../ops/metrics.js';
 import type { UpstreamProxy } from '../pipes/proxy.js';
 import type { PipesTokens } from '../pipes/tokens.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -74,20 +75,27 @@ export function guarded<A extends unknown[]>(
   handler: (...args: A) => Promise<CallToolResult>,
 ): (...args: A) => Promise<CallToolResult> {
   return async (...args: A) => {
+    const started = performance.now();
+    let outcome: ToolOutcome = 'error';
     try {
-      return await handler(...args);
+      const result = await handler(...args);
+      if (!result.isError) outcome = 'ok';
+      return result;
     } catch (error) {
       if (error instanceof ToolError) return errorResult(error.code, error.message, error.structured);
       if (error instanceof GrantInputError) return errorResult(error.code, error.message);
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && isSafeCodedError(error))
         return errorResult(code, (error as Error).message);
+      outcome = 'internal_error';
       const reference = Math.random().toString(36).slice(2, 10);
       deps.logger.error({ err: error, tool, reference }, 'tool failed');
       return errorResult(
         'internal_error',
         `The server could not complete ${tool} (reference ${reference}). Try again shortly.`,
       );
+    } finally {
+      countToolCall(tool, outcome, (performance.now() - started) / 1000);
     }
   };
 }

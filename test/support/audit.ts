@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis';
 export async function auditTypesOf(redis: Redis, prefix: string, grantId: string): Promise<string[]> {
   const rows = await redis.xrange(`${prefix}audit`, '-', '+');
   return rows
-    .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string })
+    .map(
+      ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string },
+    )
     .filter((event) => event.grantId === grantId)
     .map((event) => event.type);
 }

@@ -1,7 +1,17 @@
 // call_integration_api: one call to a provider API under an approved grant, with the provider token injected.
 import { z } from 'zod';
+import type { AuditEvent } from '../../audit/audit-log.js';
+import {
+  errorCode,
+  grantFields,
+  newCallId,
+  ownerFields,
+  upstreamTarget,
+  workosActor,
+} from '../../audit/fields.js';
 import type { Actor, Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
+import { timeUpstream } from '../../ops/metrics.js';
 import type { Provider } from '../../providers/types.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import {
@@ -14,6 +24,9 @@ import {
 } from '../tool-kit.js';
 import { ownedBy } from './check-access-request.js';
 import { HTTP_METHODS, resolveProviderUrl } from './request-elevated-access.js';
+
+/** Fields every audit event of one tool call carries: the caller's identity and the call's id. */
+type CallAudit = Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>;
 
 const outputShape = {
   ok: z.boolean().describe('True for a 2xx answer'),
@@ -57,17 +70,26 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       const caller = callerFrom(extra.authInfo);
       const { provider, url } = resolveProviderUrl(deps, args.url);
       const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
+      const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };
       let grant: Grant;
       let method: HttpMethod;
       let body: unknown;
       if (args.requestId) {
-        ({ grant, method, body } = await usePerCallApproval(deps, caller, by, args.requestId, url, args));
+        ({ grant, method, body } = await usePerCallApproval(
+          deps,
+          caller,
+          by,
+          audit,
+          args.requestId,
+          url,
+          args,
+        ));
       } else {
         method = args.method ?? 'POST';
         body = args.body;
-        grant = await authorizeBroad(deps, caller, provider, method, url, body);
+        grant = await authorizeBroad(deps, caller, audit, provider, method, url, body);
       }
-      return forward(deps, caller, grant, provider, method, url, body, args.headers);
+      return forward(deps, caller, audit, grant, provider, method, url, body, args.headers);
     }),
   );
 };
@@ -75,23 +97,26 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
 async function authorizeBroad(
   deps: ToolDeps,
   caller: CallerIdentity,
+  audit: CallAudit,
   provider: Provider,
   method: HttpMethod,
   url: string,
   body: unknown,
 ): Promise<Grant> {
   const needed = provider.requiredLevel({ method, url: new URL(url), body });
+  let grant: Grant | null = null;
   const refuse = (code: string, message: string): never => {
     deps.audit.record({
       type: 'api.refused',
-      userId: caller.userId,
+      ...audit,
+      ...(grant ? grantFields(grant) : {}),
       provider: provider.id,
-      method,
+      upstream: upstreamTarget(method, url),
       detail: code,
     });
     throw new ToolError(code, message);
   };
-  const grant = await deps.store.activeBroad(caller);
+  grant = await deps.store.activeBroad(caller);
   if (!grant) {
     return refuse(
       'no_access',
@@ -118,12 +143,25 @@ async function usePerCallApproval(
   deps: ToolDeps,
   caller: CallerIdentity,
   by: Actor,
+  audit: CallAudit,
   requestId: string,
   url: string,
   args: { method?: HttpMethod; body?: unknown },
 ): Promise<{ grant: Grant; method: HttpMethod; body: unknown }> {
   const grant = await deps.store.get(requestId);
+  // Refusals name the approval asked for: using someone else's, or a spent one, is worth a trace.
+  const refused = (code: string, method: string) =>
+    deps.audit.record({
+      type: 'api.refused',
+      ...audit,
+      grantId: requestId,
+      kind: grant?.kind,
+      provider: grant?.providers[0],
+      upstream: upstreamTarget(method, url),
+      detail: code,
+    });
   if (!ownedBy(grant, caller) || grant.kind !== 'request' || !grant.request) {
+    refused('approval_not_found', args.method ?? 'POST');
     throw new ToolError('approval_not_found', `No per-call approval ${requestId} for this session.`);
   }
   if (grant.status !== 'approved') {
@@ -131,6 +169,7 @@ async function usePerCallApproval(
       grant.status === 'pending'
         ? 'It is still pending: call check_access_request with waitSeconds.'
         : `It is ${grant.status}.`;
+    refused('approval_not_usable', args.method ?? grant.request.method);
     throw new ToolError('approval_not_usable', `Per-call approval ${requestId} cannot be used. ${hint}`);
   }
   const approved = grant.request;
@@ -148,6 +187,7 @@ async function usePerCallApproval(
     );
   }
   if (mismatches.length > 0) {
+    refused('call_mismatch', method);
     throw new ToolError(
       'call_mismatch',
       `This call does not match approval ${requestId}: ${mismatches.join('; ')}. The approval was not used; call again with exactly the approved request.`,
@@ -155,6 +195,7 @@ async function usePerCallApproval(
   }
   const consumed = await deps.store.consume(requestId, caller, by);
   if (!consumed.ok) {
+    refused('approval_not_usable', method);
     throw new ToolError(
       'approval_not_usable',
       `Per-call approval ${requestId} was already used or is no longer valid.`,
@@ -162,8 +203,9 @@ async function usePerCallApproval(
   }
   deps.audit.record({
     type: 'grant.consumed',
-    grantId: requestId,
-    userId: caller.userId,
+    ...audit,
+    ...grantFields(grant),
+    actor: workosActor('assistant', 'mcp', { id: caller.userId, email: caller.userEmail }),
     provider: grant.providers[0],
   });
   return { grant: consumed.grant, method, body };
@@ -172,6 +214,7 @@ async function usePerCallApproval(
 async function forward(
   deps: ToolDeps,
   caller: CallerIdentity,
+  audit: CallAudit,
   grant: Grant,
   provider: Provider,
   method: HttpMethod,
@@ -180,14 +223,30 @@ async function forward(
   headers: Record<string, string> | undefined,
 ) {
   const target = new URL(url);
-  const token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId);
-  const response = await deps.proxy.call({
-    provider,
-    method,
-    url: target,
-    body,
-    callerHeaders: headers,
-    token,
+  const event = { ...audit, ...grantFields(grant), provider: provider.id };
+  const failed = (type: 'api.refused' | 'api.call', error: unknown) => {
+    const code = errorCode(error);
+    deps.audit.record(
+      type === 'api.call'
+        ? { type, ...event, upstream: { ...upstreamTarget(method, target), error: code } }
+        : { type, ...event, upstream: upstreamTarget(method, target), detail: code },
+    );
+    return error;
+  };
+  const token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId).catch((error) => {
+    throw failed('api.refused', error);
+  });
+  const response = await timeUpstream(provider.id, () =>
+    deps.proxy.call({
+      provider,
+      method,
+      url: target,
+      body,
+      callerHeaders: headers,
+      token,
+    }),
+  ).catch((error) => {
+    throw failed('api.call', error);
   });
   if (response.status === 401)
     deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
@@ -197,14 +256,12 @@ async function forward(
     .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
   deps.audit.record({
     type: 'api.call',
-    grantId: grant.id,
-    userId: caller.userId,
-    provider: provider.id,
-    method,
-    host: target.host,
-    path: target.pathname,
-    status: response.status,
-    durationMs: Math.round(response.durationMs * 100) / 100,
+    ...event,
+    upstream: {
+      ...upstreamTarget(method, target),
+      status: response.status,
+      durationMs: Math.round(response.durationMs * 100) / 100,
+    },
   });
   const ok = response.status >= 200 && response.status < 300;
   const structured = {

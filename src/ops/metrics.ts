@@ -1,0 +1,156 @@
+// Prometheus metrics: one registry for the process, the metric families, and the small helpers the wiring
+// points call. Process-wide on purpose: Slack clients, tool wrappers and the proxy are built in many places,
+// and a scrape describes the process anyway. Label values come from our own code (tool names, error codes,
+// Slack method names, provider ids), never from request input, so their number stays small.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const registers = [registry];
+
+export type ToolOutcome = 'ok' | 'error' | 'internal_error';
+
+export const toolCalls = new Counter({
+  name: 'countersign_mcp_tool_calls_total',
+  help: 'MCP tool calls by tool and outcome (error: a coded error result; internal_error: unexpected failure)',
+  labelNames: ['tool', 'outcome'] as const,
+  registers,
+});
+
+export const toolSeconds = new Histogram({
+  name: 'countersign_mcp_tool_duration_seconds',
+  help: 'MCP tool call duration (check_access_request includes its long poll)',
+  labelNames: ['tool'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers,
+});
+
+export const accessRequests = new Counter({
+  name: 'countersign_access_requests_total',
+  help: 'Access requests made (kind: session or call)',
+  labelNames: ['kind'] as const,
+  registers,
+});
+
+export const grantEvents = new Counter({
+  name: 'countersign_grant_events_total',
+  help: 'Grant lifecycle audit events by type (requested, approved, denied, expired, ended, revoked, …)',
+  labelNames: ['event'] as const,
+  registers,
+});
+
+export const decisions = new Counter({
+  name: 'countersign_decisions_total',
+  help: 'Decisions on access requests by outcome (approved, denied, expired) and where they were made',
+  labelNames: ['outcome', 'via'] as const,
+  registers,
+});
+
+export const decisionSeconds = new Histogram({
+  name: 'countersign_decision_seconds',
+  help: 'Time from an access request to its approval or denial',
+  labelNames: ['outcome'] as const,
+  buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+  registers,
+});
+
+export const slackAckSeconds = new Histogram({
+  name: 'countersign_slack_ack_seconds',
+  help: 'Time from receiving a Slack interaction to acknowledging it (Slack gives up after 3 s)',
+  labelNames: ['type'] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+  registers,
+});
+
+export const upstreamSeconds = new Histogram({
+  name: 'countersign_upstream_request_seconds',
+  help: 'Provider API calls through the proxy by provider and status (an HTTP status, or an error code)',
+  labelNames: ['provider', 'status'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers,
+});
+
+export const slackApiCalls = new Counter({
+  name: 'countersign_slack_api_calls_total',
+  help: 'Slack Web API calls (jobs, and the bot identity check) by method and outcome (ok, rate_limited, platform_error, http_error, request_error, deferred, error)',
+  labelNames: ['method', 'outcome'] as const,
+  registers,
+});
+
+export function countToolCall(tool: string, outcome: ToolOutcome, seconds: number): void {
+  toolCalls.inc({ tool, outcome });
+  toolSeconds.observe({ tool }, seconds);
+}
+
+/** Runs one upstream call and records its latency under its status, or under the error's code when it throws. */
+export async function timeUpstream<T extends { status: number }>(
+  provider: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const response = await call();
+    upstreamSeconds.observe({ provider, status: String(response.status) }, seconds());
+    return response;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    upstreamSeconds.observe({ provider, status: typeof code === 'string' ? code : 'error' }, seconds());
+    throw error;
+  }
+}
+
+/** Slack interaction types as labels: signed payloads only reach us, but keep the label tidy anyway. */
+export function interactionType(body: Record<string, unknown>): string {
+  const type = typeof body.type === 'string' ? body.type : typeof body.command === 'string' ? 'command' : '';
+  return /^[a-z_]{1,40}$/.test(type) ? type : 'other';
+}
+
+/** Anything with BullMQ's job counts; the queue depth is read at scrape time. */
+export interface CountableQueue {
+  getJobCounts(...types: QueueState[]): Promise<Partial<Record<string, number>>>;
+}
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+type QueueState = (typeof QUEUE_STATES)[number];
+/** Each watched queue, with whether its Redis connection is up (a scrape then does not queue commands). */
+const queues = new Map<CountableQueue, () => boolean>();
+/** A scrape must answer even when Redis hangs: past this the depth is left out of that scrape. */
+const QUEUE_SCRAPE_TIMEOUT_MS = 1000;
+
+new Gauge({
+  name: 'countersign_queue_jobs',
+  help: 'Grant jobs in the queue by state (read at scrape time; absent while Redis is unavailable)',
+  labelNames: ['state'] as const,
+  registers,
+  async collect() {
+    this.reset();
+    for (const [queue, connected] of queues) {
+      const counts = connected() ? await queueCounts(queue) : null;
+      if (!counts) continue;
+      for (const state of QUEUE_STATES) this.inc({ state }, counts[state] ?? 0);
+    }
+  },
+});
+
+async function queueCounts(queue: CountableQueue): Promise<Partial<Record<string, number>> | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), QUEUE_SCRAPE_TIMEOUT_MS);
+  });
+  const read = queue.getJobCounts(...QUEUE_STATES).catch(() => null);
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reports this queue's depth on every scrape until the returned function is called. */
+export function watchQueueDepth(queue: CountableQueue, connected: () => boolean): () => void {
+  queues.set(queue, connected);
+  return () => {
+    queues.delete(queue);
+  };
+}
