@@ -9,12 +9,17 @@ import { startBenchEnvironment } from './lib/gateway-env.js';
 import { summarizeProfile } from './lib/profile.js';
 import { startSlackBenchEnvironment } from './lib/slack-env.js';
 import { ms, round } from './lib/stats.js';
+import { runBurst } from './lifecycle/burst.js';
+import { runExpiryLag } from './lifecycle/expiry-lag.js';
+import { type FamilyUsage, runMemory } from './lifecycle/memory.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 /** BENCH_PROFILE=1 samples each server child's CPU, writes .cpuprofile files next to the results and prints the hot spots. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** BENCH_BURST_REAL=1 runs the expiry burst against Slack's real 60 s window (over 20 minutes) instead of 3 s. */
+const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -22,6 +27,25 @@ const SETTINGS = {
   decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
   slackClick: { iterations: 40, settleMs: 80, maxMs: 20_000 },
   slackAck: { ratePerSecond: 100, warmupMs: 1_000, durationMs: 6_000, requesters: 8, setupMaxMs: 30_000 },
+  expiryLag: {
+    perKind: 40,
+    staggerMs: 100,
+    decisionWindowMs: 2_000,
+    accessMs: 2_000,
+    sessions: 4,
+    settleMs: 10_000,
+  },
+  burst: {
+    grants: 1_000,
+    perWindow: 50,
+    // 3 s for Slack's 60 s: 20× compressed, about a minute instead of twenty.
+    windowSeconds: BURST_REAL ? 60 : 3,
+    decisionWindowMs: 12_000,
+    sessions: 32,
+    setupMaxMs: 30_000,
+    drainMaxMs: BURST_REAL ? 40 * 60_000 : 150_000,
+  },
+  memory: { grants: 1_000, sessions: 32, settleMaxMs: 60_000 },
 };
 
 /** workos/pipes-mcp on this machine (shared/reference/stack-notes.md §G). */
@@ -40,6 +64,12 @@ const TARGETS = {
   clickToAssistantP50Ms: 150,
   /** Ours; Slack itself shows the person an error when the answer takes over 3 s. */
   slackAckP99Ms: 50,
+  /** From a deadline (decideBy, expiresAt) to the message re-rendered without buttons. */
+  expiryLagP99Ms: 1_000,
+  /** Every message of the burst correct in the end, and no call inside an announced Retry-After window. */
+  burstCorrect: 'all',
+  burstRetryAfterViolations: 0,
+  memoryPerPendingGrantBytes: 2_048,
 };
 
 async function main(): Promise<void> {
@@ -71,6 +101,8 @@ async function main(): Promise<void> {
     await slackBench.stop();
   }
   const { click, ack } = slackResults;
+  // Each on a server of its own, with the windows and Slack settings it needs.
+  const { lag, burst, memory } = await runLifecycle(PROFILE ? profileDir : undefined);
 
   const pass = {
     addedP50: overhead.addedP50 <= TARGETS.addedP50Ms,
@@ -79,6 +111,12 @@ async function main(): Promise<void> {
     decisionP50: decision.afterApprove.p50 <= TARGETS.decisionP50Ms,
     clickToAssistantP50: click.fromClick.p50 <= TARGETS.clickToAssistantP50Ms,
     slackAckP99: ack.answer.p99 <= TARGETS.slackAckP99Ms && ack.failed === 0,
+    expiryLagP99: lag.all.p99 <= TARGETS.expiryLagP99Ms && lag.notRerendered === 0 && lag.setupFailures === 0,
+    burstCorrect: burst.correct === burst.grants && burst.grants === SETTINGS.burst.grants,
+    burstRetryAfter: burst.retryAfterViolations === TARGETS.burstRetryAfterViolations,
+    /** Not a target of the product: whether the run was the scenario asked for (all deadlines in one window). */
+    burstDeadlinesInOneWindow: burst.deadlineSpreadWindows <= 1 && burst.setup.postedBeforeFirstDeadline,
+    memoryPerPendingGrant: memory.perGrantBytes <= TARGETS.memoryPerPendingGrantBytes,
   };
   const o = overhead;
   const t = throughput;
@@ -227,6 +265,7 @@ async function main(): Promise<void> {
       '',
       '',
     ],
+    ...lifecycleRows(lag, burst, memory, pass, mark),
   ];
   console.log(`\n${table(rows)}\n`);
   console.log(
@@ -237,6 +276,14 @@ async function main(): Promise<void> {
   );
   if (t.firstError) console.log(`first error: ${t.firstError}`);
   if (ack.firstFailure) console.log(`first failed click: ${ack.firstFailure}`);
+  console.log(
+    `lifecycle: expiry lag ${lag.expired.n} expired + ${lag.ended.n} ended, one every ${SETTINGS.expiryLag.staggerMs} ms (DECISION_WINDOW ${SETTINGS.expiryLag.decisionWindowMs} ms, DEFAULT_ACCESS_DURATION ${SETTINGS.expiryLag.accessMs} ms, expire jobs run 50 ms after the deadline by design); burst ${burst.compression === 1 ? 'in real time' : `time-compressed ${burst.compression}× (chat.update ${burst.limit.perWindow} per ${burst.limit.windowSeconds} s instead of per 60 s; BENCH_BURST_REAL=1 for the real window)`}, ${burst.grants} requests in ${burst.setup.requestMs} ms, posted ${burst.setup.postedMs} ms later; memory on ${memory.sessions} sessions, ${memory.jobs.completed} completed and ${memory.jobs.delayed} delayed jobs`,
+  );
+  if (lag.firstFailure) console.log(`first expiry-lag setup failure: ${lag.firstFailure}`);
+  for (const v of burst.violations)
+    console.log(
+      `Retry-After violation: chat.update at ${v.at} (${v.status}), ${v.earlyMs} ms before the end of the window ${v.windowFrom} – ${v.windowUntil}`,
+    );
 
   const document = {
     startedAt: startedAt.toISOString(),
@@ -253,6 +300,11 @@ async function main(): Promise<void> {
     settings: SETTINGS,
     redisPrefix: bench.env.prefix,
     slackRedisPrefix: slackBench.env.prefix,
+    lifecycleRedisPrefixes: {
+      expiryLag: lag.redisPrefix,
+      burst: burst.redisPrefix,
+      memory: memory.redisPrefix,
+    },
     targets: TARGETS,
     pass,
     results: {
@@ -273,6 +325,9 @@ async function main(): Promise<void> {
       decision: d,
       clickToAssistant: click,
       slackAck: ack,
+      expiryLag: lag,
+      burst,
+      memory,
     },
     reference: REFERENCE,
     units: 'milliseconds unless the name says otherwise',
@@ -283,6 +338,9 @@ async function main(): Promise<void> {
     const servers: Record<string, string> = {
       [`server-${bench.serverPid}.cpuprofile`]: 'gateway benchmarks',
       [`server-${slackBench.serverPid}.cpuprofile`]: 'Slack benchmarks',
+      [`server-${lag.serverPid}.cpuprofile`]: 'expiry lag',
+      [`server-${burst.serverPid}.cpuprofile`]: 'expiry burst',
+      [`server-${memory.serverPid}.cpuprofile`]: 'memory per pending grant',
     };
     for (const file of files) {
       console.log(`\nserver CPU profile (${servers[file] ?? 'unknown'}) ${profileDir}/${file}`);
@@ -299,22 +357,215 @@ async function main(): Promise<void> {
 const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
 
 async function runGateway(bench: Awaited<ReturnType<typeof startBenchEnvironment>>) {
-  step('1/5 call_integration_api overhead');
+  step('1/8 call_integration_api overhead');
   const overhead = await runOverhead(bench, SETTINGS.overhead);
-  step(`2/5 throughput, ${SETTINGS.throughput.clients} clients`);
+  step(`2/8 throughput, ${SETTINGS.throughput.clients} clients`);
   const throughput = await runThroughput(bench, SETTINGS.throughput);
-  step('3/5 decision-to-assistant latency');
+  step('3/8 decision-to-assistant latency');
   const decision = await runDecisionLatency(bench, SETTINGS.decision);
   return { overhead, throughput, decision };
 }
 
 /** Click-to-assistant first, on a quiet server; then the click flood, whose sync jobs outlast it. */
 async function runSlack(bench: Awaited<ReturnType<typeof startSlackBenchEnvironment>>) {
-  step('4/5 Slack click-to-assistant latency');
+  step('4/8 Slack click-to-assistant latency');
   const click = await runClickToAssistant(bench, SETTINGS.slackClick);
-  step(`5/5 Slack click answers at ${SETTINGS.slackAck.ratePerSecond}/s`);
+  step(`5/8 Slack click answers at ${SETTINGS.slackAck.ratePerSecond}/s`);
   const ack = await runAckLatency(bench, SETTINGS.slackAck);
   return { click, ack };
+}
+
+/** Expiry lag, the burst and memory: each starts and stops its own server. */
+async function runLifecycle(serverProfileDir: string | undefined) {
+  const envOptions = { serverProfileDir };
+  step(`6/8 Slack expiry lag, ${SETTINGS.expiryLag.perKind * 2} single grants`);
+  const lag = await runExpiryLag(SETTINGS.expiryLag, envOptions);
+  const b = SETTINGS.burst;
+  step(
+    `7/8 Slack expiry burst, ${b.grants} grants, chat.update ${b.perWindow} per ${b.windowSeconds} s${BURST_REAL ? ' (real time: over 20 minutes)' : ` (${60 / b.windowSeconds}× time-compressed)`}`,
+  );
+  const burst = await runBurst(b, envOptions);
+  step(`8/8 Redis memory per pending grant, ${SETTINGS.memory.grants} grants`);
+  const memory = await runMemory(SETTINGS.memory, envOptions);
+  return { lag, burst, memory };
+}
+
+type Lifecycle = Awaited<ReturnType<typeof runLifecycle>>;
+
+function lifecycleRows(
+  lag: Lifecycle['lag'],
+  burst: Lifecycle['burst'],
+  memory: Lifecycle['memory'],
+  pass: Record<string, boolean>,
+  mark: (ok: boolean) => string,
+): string[][] {
+  const three = (s: { p95: number; p99: number; max: number }) =>
+    `${ms(s.p95)} / ${ms(s.p99)} / ${ms(s.max)}`;
+  const seconds = (x: number | null) => (x === null ? 'never' : `${(x / 1000).toFixed(1)} s`);
+  const minutes = (x: number | null) => (x === null ? '–' : `${(x / 60).toFixed(1)} min`);
+  const bytes = (x: number) => `${Math.round(x).toLocaleString('en-US')} B`;
+  const share = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const compressed = burst.compression === 1 ? 'real time' : `${burst.compression}× time-compressed`;
+  const c = burst.compression;
+  // Families of memory.ts grouped for the table; the JSON has every one.
+  const group = (test: (f: FamilyUsage) => boolean) => {
+    const picked = memory.families.filter(test);
+    const sum = picked.reduce((n, f) => n + f.bytes, 0);
+    return `${bytes(sum / memory.grants)} (${share(sum / memory.totalBytes)})`;
+  };
+  const jobs = (state: string) => (f: FamilyUsage) =>
+    f.family.startsWith('BullMQ job') && f.family.endsWith(`(${state})`);
+  return [
+    [
+      '6. deadline → Slack message re-rendered',
+      `expired at decideBy (n=${lag.expired.n}) p50`,
+      ms(lag.expired.lag.p50),
+      '',
+      '',
+      '',
+      '',
+    ],
+    ['', 'expired p95 / p99 / max', three(lag.expired.lag), '', '', '', ''],
+    ['', `ended at expiresAt (n=${lag.ended.n}) p50`, ms(lag.ended.lag.p50), '', '', '', ''],
+    ['', 'ended p95 / p99 / max', three(lag.ended.lag), '', '', '', ''],
+    ['', `all ${lag.all.n} p99`, ms(lag.all.p99), '', '≤ 1 s', mark(pass.expiryLagP99!), ''],
+    [
+      '',
+      'not re-rendered / setup failures',
+      `${lag.notRerendered} / ${lag.setupFailures}`,
+      '',
+      '0',
+      mark(lag.notRerendered === 0 && lag.setupFailures === 0),
+      '',
+    ],
+    [
+      `7. ${burst.grants.toLocaleString('en-US')} expiries, chat.update ${burst.limit.perWindow}/${burst.limit.windowSeconds} s (${compressed})`,
+      'messages correct at the end',
+      `${burst.correct} / ${burst.grants}`,
+      '',
+      'all',
+      mark(pass.burstCorrect!),
+      '',
+    ],
+    [
+      '',
+      'Retry-After violations',
+      String(burst.retryAfterViolations),
+      '',
+      '0',
+      mark(pass.burstRetryAfter!),
+      '',
+    ],
+    ['', '429s answered', String(burst.updates.rateLimited), '', '', '', ''],
+    [
+      '',
+      'per 429: Retry-After past window end / resumed, mean',
+      `${ms(burst.pacing.retryAfterPastWindowEndMs.mean)} / ${ms(burst.pacing.nextCallAfterRetryAfterMs.mean)}`,
+      '',
+      '',
+      '',
+      '',
+    ],
+    ['', 'last deadline → all correct', seconds(burst.allCorrectAfterLastDeadlineMs), '', '', '', ''],
+    [
+      '',
+      'first → last re-render (least possible)',
+      `${seconds(burst.fromFirstUpdateMs)} (${seconds(burst.idealFromFirstUpdateMs)})`,
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      'estimated at Slack’s 60 s window (least possible)',
+      `${minutes(burst.atSlackScaleEstimateSeconds)} (${minutes((burst.idealFromFirstUpdateMs * c) / 1000)})`,
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      'deadlines spread over',
+      `${seconds(burst.deadlineSpreadMs)} = ${burst.deadlineSpreadWindows} windows`,
+      '',
+      '≤ 1 window',
+      mark(burst.deadlineSpreadWindows <= 1),
+      '',
+    ],
+    [
+      '',
+      'all posted before first deadline',
+      burst.setup.postedBeforeFirstDeadline
+        ? 'yes'
+        : `no${burst.neverPosted ? ` (${burst.neverPosted} never posted)` : ''}`,
+      '',
+      'yes',
+      mark(burst.setup.postedBeforeFirstDeadline),
+      '',
+    ],
+    [
+      `8. Redis per pending grant (N=${memory.grants.toLocaleString('en-US')})${memory.settled ? '' : ' NOT SETTLED'}`,
+      'all run keys / N (MEMORY USAGE)',
+      bytes(memory.perGrantBytes),
+      '',
+      '≤ 2,048 B',
+      mark(pass.memoryPerPendingGrant!),
+      '',
+    ],
+    ['', `marginal, N/2 → N`, bytes(memory.marginalPerGrantBytes), '', '', '', ''],
+    ['', 'grant records', group((f) => f.family === 'grant records'), '', '', '', ''],
+    [
+      '',
+      `session hashes (${memory.sessions} sessions)`,
+      group((f) => f.family === 'session hashes'),
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      'Slack refs, markers, audit threads, index',
+      group((f) => f.family.startsWith('Slack')),
+      '',
+      '',
+      '',
+      '',
+    ],
+    ['', 'audit stream', group((f) => f.family === 'audit stream'), '', '', '', ''],
+    ['', 'job hashes, completed (deliver, refresh, …)', group(jobs('completed')), '', '', '', ''],
+    ['', 'job hashes, delayed (expire, remind)', group(jobs('delayed')), '', '', '', ''],
+    [
+      '',
+      'BullMQ completed + delayed sets',
+      group((f) => f.family === 'BullMQ completed set' || f.family === 'BullMQ delayed set'),
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      'BullMQ events stream (≤ ~10k entries)',
+      group((f) => f.family === 'BullMQ events stream'),
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      '',
+      `completed jobs in the queue (${memory.jobs.completed}), share`,
+      `${bytes(memory.completedJobs.perGrant)} (${share(memory.completedJobs.share)})`,
+      '',
+      '',
+      '',
+      '',
+    ],
+    ['', 'INFO used_memory delta / N', bytes(memory.usedMemoryDeltaPerGrant), '', '', '', ''],
+  ];
 }
 
 function two(x: number | null): string {

@@ -14,6 +14,8 @@ import { DURATIONS, serverSettings } from './server-settings.js';
 export const SLACK_APPROVER = 'U0BOB';
 /** Team approvals land here; with SELF_APPROVE=read, Alice's write requests always do. */
 export const APPROVALS_CHANNEL = 'C0APPROVALS';
+/** The audit channel test/support/server-process.ts configures (unless a bench sets AUDIT_CHANNEL ''). */
+export const AUDIT_CHANNEL = 'C0GENERAL';
 
 export interface SlackBenchEnvironment {
   env: Environment;
@@ -21,6 +23,8 @@ export interface SlackBenchEnvironment {
   store: RedisGrantStore;
   /** The bench's own connection to the server's Redis. */
   redis: Redis;
+  /** The BullMQ prefix the server derives from its Redis prefix (src/start.ts): `{<prefix>-jobs}`. */
+  jobsPrefix: string;
   /** The server child's process id, for CPU accounting. */
   serverPid: number | undefined;
   /** A new SDK client for ALICE on its own session `bench_<name>`. */
@@ -30,6 +34,8 @@ export interface SlackBenchEnvironment {
    * id. Per-call grants never supersede each other, so any number can be pending at once.
    */
   requestCall(client: Client, note: string): Promise<string>;
+  /** The same request; returns the tool's structured result (requestId, decideBy as an ISO string, …). */
+  requestCallView(client: Client, note: string): Promise<RequestView>;
   /** The request message for a grant once the sync job has posted it (a wait on the stand-in, no polling). */
   messageOf(grantId: string, timeoutMs?: number): Promise<SlackMessage>;
   /** Request messages in the approvals channel that still have an Approve button, by grant id (one copy). */
@@ -42,6 +48,17 @@ export interface SlackBenchEnvironment {
 export interface SlackBenchOptions {
   /** Write a CPU profile of the server child into this (existing) directory when it exits. */
   serverProfileDir?: string;
+  /** Server environment on top of the bench defaults, e.g. `{ DECISION_WINDOW: '2s' }`; '' unsets a value. */
+  settings?: Record<string, string>;
+}
+
+/** What request_elevated_access answers (its structured content), as far as the bench reads it. */
+export interface RequestView {
+  requestId: string;
+  status: string;
+  /** ISO time the pending request expires undecided. */
+  decideBy: string | null;
+  expiresAt: string | null;
 }
 
 export async function startSlackBenchEnvironment(
@@ -49,7 +66,7 @@ export async function startSlackBenchEnvironment(
 ): Promise<SlackBenchEnvironment> {
   const env = await startEnvironment(
     // read: the requester may approve her reads in her DM, but every write goes to the approvals channel.
-    { ...serverSettings(options.serverProfileDir), SELF_APPROVE: 'read' },
+    { ...serverSettings(options.serverProfileDir), SELF_APPROVE: 'read', ...options.settings },
     { slack: 'http' },
   );
   const slack = env.slack!;
@@ -57,12 +74,25 @@ export async function startSlackBenchEnvironment(
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
   const clients: Client[] = [];
   const linearGraphqlUrl = `${env.demo.linearUrl}/graphql`;
+  const requestCallView = async (client: Client, note: string): Promise<RequestView> => {
+    const requested = await callTool(client, 'request_elevated_access', {
+      kind: 'call',
+      method: 'POST',
+      url: linearGraphqlUrl,
+      body: { query: `mutation { issueUpdate(id: "${note}", input: { title: "bench" }) { success } }` },
+      reason: `benchmark ${note}`,
+    });
+    const requestId = requested.structuredContent?.requestId as string | undefined;
+    if (requested.isError || !requestId) throw new Error(`request failed: ${textOf(requested)}`);
+    return requested.structuredContent as unknown as RequestView;
+  };
 
   return {
     env,
     slack,
     store,
     redis,
+    jobsPrefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,
     serverPid: env.server.child.pid,
     async connect(name) {
       const token = await env.workos.mintAccessToken(ALICE.id, { sid: `bench_${name}` });
@@ -71,17 +101,9 @@ export async function startSlackBenchEnvironment(
       return client;
     },
     async requestCall(client, note) {
-      const requested = await callTool(client, 'request_elevated_access', {
-        kind: 'call',
-        method: 'POST',
-        url: linearGraphqlUrl,
-        body: { query: `mutation { issueUpdate(id: "${note}", input: { title: "bench" }) { success } }` },
-        reason: `benchmark ${note}`,
-      });
-      const requestId = requested.structuredContent?.requestId as string | undefined;
-      if (requested.isError || !requestId) throw new Error(`request failed: ${textOf(requested)}`);
-      return requestId;
+      return (await requestCallView(client, note)).requestId;
     },
+    requestCallView,
     messageOf(grantId, timeoutMs = 10_000) {
       return slack.waitForMessage((m) => approveValue(m) === grantId, timeoutMs, { includeExisting: true });
     },
@@ -115,7 +137,7 @@ export async function startSlackBenchEnvironment(
 }
 
 /** The grant id on a message's Approve button; undefined once decided (the buttons are gone). */
-function approveValue(message: SlackMessage): string | undefined {
+export function approveValue(message: SlackMessage): string | undefined {
   for (const block of message.blocks) {
     for (const element of (block.elements ?? []) as Array<{ action_id?: string; value?: string }>) {
       if (element.action_id === 'cs_approve') return element.value;
