@@ -36,6 +36,9 @@ export interface GrantJobsOptions {
 export const retryDelayMs = (attemptsMade: number) =>
   Math.min(30_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
 
+/** How long a job id stays taken after it was first added (duplicate relays arrive within milliseconds). */
+const DEDUPE_MS = 15 * 60_000;
+
 /** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
 const DELIVERY_ATTEMPTS = 10_000;
 
@@ -50,10 +53,13 @@ export class GrantJobs {
       defaultJobOptions: {
         attempts: 8,
         backoff: { type: 'capped' },
-        // Completed ids are kept a day so a second instance relaying the same event is a no-op.
-        removeOnComplete: { age: 86_400, count: 50_000 },
+        // A finished job leaves nothing behind: duplicates are stopped by a small dedupe key instead (add()),
+        // which costs a tenth of a completed job's hash.
+        removeOnComplete: true,
         removeOnFail: { age: 7 * 86_400 },
       },
+      // Nothing reads the queue's event stream; keep it short instead of BullMQ's 10,000 entries.
+      streams: { events: { maxLen: 100 } },
     });
   }
 
@@ -97,7 +103,7 @@ export class GrantJobs {
       {
         name: JOB.auditFeed,
         data: {},
-        opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+        opts: { removeOnComplete: true, removeOnFail: { age: 86_400 } },
       },
     );
   }
@@ -155,8 +161,19 @@ export class GrantJobs {
     return Math.max(0, at - Date.now()) + 50;
   }
 
+  /**
+   * Adds a job once per id: every instance relays every event, so the same id arrives several times within
+   * milliseconds. The dedupe key outlives that by far; a job removed on completion cannot be re-added meanwhile.
+   */
   private async add(name: JobName, data: GrantJob | RefreshJob, id: string, options: object = {}) {
-    await this.queue.add(name, data, { jobId: id, ...options });
+    const key = `${this.options.prefix}:dedupe:${id}`;
+    if ((await this.options.connection.set(key, '1', 'PX', DEDUPE_MS, 'NX')) !== 'OK') return;
+    try {
+      await this.queue.add(name, data, { jobId: id, ...options });
+    } catch (error) {
+      await this.options.connection.del(key);
+      throw error;
+    }
   }
 }
 

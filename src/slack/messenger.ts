@@ -70,7 +70,9 @@ export class SlackMessenger {
     if (rendered === 'lost') return;
     await this.index(grant);
     if (status !== grant.status) return;
-    await this.guard(() => this.once(grant, `dm-${status}`, () => this.notifyRequester(grant, ctx)));
+    // Only a decision has an outcome to tell; taking a mark for any other status would only cost memory.
+    if (status === 'approved' || status === 'denied')
+      await this.guard(() => this.once(grant, `dm-${status}`, () => this.notifyRequester(grant, ctx)));
   }
 
   private async render(grant: Grant, ctx: ViewContext): Promise<'updated' | 'posted' | 'lost' | 'none'> {

@@ -110,8 +110,25 @@ export async function pendingGrant(world: World): Promise<Grant> {
 
 export const stateOf = (world: World, id: string) => world.jobs.queue.getJobState(id);
 
+/** True once a job with this id has been added (its dedupe key is taken), even if it has since been removed. */
+export async function wasAdded(world: World, id: string): Promise<boolean> {
+  return (await redis.exists(`${world.jobs.queue.opts.prefix}:dedupe:${id}`)) === 1;
+}
+
+/**
+ * Waits for a job to reach `state`. 'completed' means added and finished: jobs are removed on completion, so
+ * a job that was added and is no longer waiting, delayed or running has completed.
+ */
 export async function settled(world: World, id: string, state = 'completed', timeout = 5000) {
-  await vi.waitFor(async () => expect(await stateOf(world, id)).toBe(state), { timeout, interval: 20 });
+  await vi.waitFor(
+    async () => {
+      const current = await stateOf(world, id);
+      if (state !== 'completed') return expect(current).toBe(state);
+      expect(await wasAdded(world, id)).toBe(true);
+      expect(['completed', 'unknown']).toContain(current);
+    },
+    { timeout, interval: 20 },
+  );
 }
 
 /** The id of a grant's expiry job for its current deadline (decideBy when pending, expiresAt once approved). */
