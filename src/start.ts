@@ -193,7 +193,10 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       await slack?.stop();
       unwatchQueue();
       // BullMQ's close can hang when Redis has just come back; running jobs get the grace period, no more.
-      await Promise.race([jobs.close(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+      await Promise.race([
+        jobs.close(),
+        new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+      ]);
       await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
       await jobConnection.quit().catch(() => jobConnection.disconnect());
       await proxy.close();
