@@ -122,6 +122,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         now: Date.now,
       }),
     );
+    await jobs.sweepEvery(SWEEP_EVERY_MS);
     if (slack?.auditFeed) await jobs.feedAuditEvery(AUDIT_FEED_EVERY_MS);
   }
   // Every role relays: the deterministic job ids make duplicates from several instances a no-op.
@@ -205,6 +206,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     },
   };
 }
+
+/** How often passed deadlines are swept: an expiry is applied (and its message re-rendered) within this. */
+const SWEEP_EVERY_MS = 250;
 
 /** How often new audit events are drained into the audit channel's threads. */
 const AUDIT_FEED_EVERY_MS = 2000;

@@ -3,6 +3,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { Deadlines } from './deadlines.js';
 import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 
 const QUEUE = 'grants';
@@ -10,8 +11,7 @@ const QUEUE = 'grants';
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob) => Promise<void>;
   [JOB.refresh]: (job: RefreshJob) => Promise<void>;
-  [JOB.expire]: (job: GrantJob) => Promise<void>;
-  [JOB.remind]: (job: GrantJob) => Promise<void>;
+  [JOB.sweep]: () => Promise<void>;
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
   [JOB.homes]: () => Promise<void>;
@@ -44,6 +44,7 @@ const DELIVERY_ATTEMPTS = 10_000;
 
 export class GrantJobs {
   readonly queue: Queue;
+  readonly deadlines: Deadlines;
   private worker: Worker | null = null;
 
   constructor(private readonly options: GrantJobsOptions) {
@@ -61,6 +62,7 @@ export class GrantJobs {
       // Nothing reads the queue's event stream; keep it short instead of BullMQ's 10,000 entries.
       streams: { events: { maxLen: 100 } },
     });
+    this.deadlines = new Deadlines(options.connection, `${options.prefix}:deadlines`);
   }
 
   /**
@@ -75,15 +77,27 @@ export class GrantJobs {
     await this.add(JOB.deliver, { grantId }, jobId.deliver(grantId), { attempts: DELIVERY_ATTEMPTS });
   }
 
-  /** Applies the clock for the grant at `at` (epoch ms), once per grant and status. */
-  async expireAt(grantId: string, status: string, at: number): Promise<void> {
-    await this.add(JOB.expire, { grantId }, jobId.expire(grantId, status, at), {
-      delay: this.delayUntil(at),
-    });
+  /** Applies the clock for the grant at `at` (epoch ms); a later call moves it (an extension). */
+  async expireAt(grantId: string, at: number): Promise<void> {
+    await this.deadlines.schedule('expire', grantId, at);
   }
 
   async remindAt(grantId: string, at: number): Promise<void> {
-    await this.add(JOB.remind, { grantId }, jobId.remind(grantId), { delay: this.delayUntil(at) });
+    await this.deadlines.schedule('remind', grantId, at);
+  }
+
+  /** The grant has no deadline left worth waking for (decided, ended, revoked, …). */
+  async dropDeadlines(grantId: string, kinds?: Array<'expire' | 'remind'>): Promise<void> {
+    await this.deadlines.cancel(grantId, kinds);
+  }
+
+  /** Sweeps for passed deadlines every `everyMs` (one scheduler, whatever the instance count). */
+  async sweepEvery(everyMs: number): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      'deadlines',
+      { every: everyMs },
+      { name: JOB.sweep, data: {}, opts: { removeOnComplete: true, removeOnFail: { age: 86_400 } } },
+    );
   }
 
   /** One usage re-render per grant per window: calls within a window share it. */
@@ -113,11 +127,6 @@ export class GrantJobs {
     const now = Date.now();
     const window = Math.floor(now / windowMs);
     await this.add(JOB.homes, {} as GrantJob, jobId.homes(window), { delay: (window + 1) * windowMs - now });
-  }
-
-  /** Drops scheduled jobs that no longer matter (a revoked grant's expiry); running ones finish harmlessly. */
-  async cancel(ids: string[]): Promise<void> {
-    await Promise.all(ids.map((id) => this.queue.remove(id)));
   }
 
   start(handlers: JobHandlers): void {
@@ -154,11 +163,6 @@ export class GrantJobs {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
-  }
-
-  private delayUntil(at: number) {
-    // A little after the deadline, so the clock has certainly passed it when the job reads the grant.
-    return Math.max(0, at - Date.now()) + 50;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import type { GrantJobs, JobHandlers } from './grant-jobs.js';
-import { JOB, jobId } from './names.js';
+import { JOB } from './names.js';
 
 export interface JobDeps {
   store: GrantStore;
@@ -22,6 +22,11 @@ export interface JobDeps {
   reminderAt: number | null;
   now(): number;
 }
+
+/** Deadlines taken per round of a sweep; a sweep runs rounds until nothing more is due. */
+const SWEEP_BATCH = 200;
+/** A deadline whose handling failed is retried this much later. */
+const SWEEP_RETRY_MS = 1000;
 
 /** App Homes follow changes within this window (one re-publish per window, however many changes). */
 const HOMES_EVERY_MS = 2000;
@@ -52,20 +57,20 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const latest = await store.get(grantId);
       if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
     },
-    [JOB.expire]: async ({ grantId }) => {
-      // Reading applies the clock and persists the transition, which publishes the event that refreshes.
-      const grant = await store.get(grantId);
-      if (!grant) return;
-      // Backstop for an event the relay missed (its subscriber was reconnecting): the refresh for the
-      // current status is a no-op if it already ran, and otherwise takes the buttons off a dead request.
-      await jobs.changed(grant.id, grant.status);
-      // The job of an end that an extension moved: make sure the new end has its own (a no-op if it does).
-      if (grant.status === 'approved' && grant.expiresAt)
-        await jobs.expireAt(grant.id, 'approved', grant.expiresAt);
-    },
-    [JOB.remind]: async ({ grantId }) => {
-      const grant = await store.get(grantId);
-      if (grant?.status === 'pending') await messenger?.remind(grant);
+    [JOB.sweep]: async () => {
+      for (;;) {
+        const due = await jobs.deadlines.claimDue(deps.now(), SWEEP_BATCH);
+        for (const { kind, grantId } of due) {
+          try {
+            await (kind === 'expire' ? expire(deps, grantId) : remind(deps, grantId));
+          } catch (error) {
+            // Put it back so nothing is lost; a Slack 429 (RetryLater) also pauses the queue.
+            await jobs.deadlines.schedule(kind, grantId, deps.now() + SWEEP_RETRY_MS);
+            throw error;
+          }
+        }
+        if (due.length < SWEEP_BATCH) return;
+      }
     },
     [JOB.auditFeed]: async () => {
       await deps.auditFeed?.drain();
@@ -81,21 +86,39 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
   };
 }
 
+/** At a grant's deadline: reading applies the clock and persists the transition, whose event refreshes. */
+async function expire(deps: JobDeps, grantId: string) {
+  const grant = await deps.store.get(grantId);
+  if (!grant) return;
+  // Backstop for an event the relay missed (its subscriber was reconnecting): the refresh for the current
+  // status is a no-op if it already ran, and otherwise takes the buttons off a dead request.
+  await deps.jobs.changed(grant.id, grant.status);
+  // Still running (an extension moved the end and its event was missed too): wake again at the new end.
+  if (grant.status === 'approved' && grant.expiresAt) await deps.jobs.expireAt(grant.id, grant.expiresAt);
+}
+
+async function remind(deps: JobDeps, grantId: string) {
+  const grant = await deps.store.get(grantId);
+  if (grant?.status === 'pending') await deps.messenger?.remind(grant);
+}
+
 async function scheduleDeadlines(deps: JobDeps, grant: Grant) {
   const { jobs } = deps;
   if (grant.status === 'pending') {
-    await jobs.expireAt(grant.id, 'pending', grant.decideBy);
+    await jobs.expireAt(grant.id, grant.decideBy);
     if (deps.reminderAt !== null && deps.messenger) {
       const at = grant.createdAt + (grant.decideBy - grant.createdAt) * deps.reminderAt;
       if (at > deps.now()) await jobs.remindAt(grant.id, at);
     }
     return;
   }
-  await jobs.cancel([jobId.expire(grant.id, 'pending', grant.decideBy), jobId.remind(grant.id)]);
-  // An extension adds a job for the new end; the old end's job then wakes, finds time left and does nothing.
-  if (grant.status === 'approved' && grant.expiresAt)
-    await jobs.expireAt(grant.id, 'approved', grant.expiresAt);
-  else if (grant.expiresAt) await jobs.cancel([jobId.expire(grant.id, 'approved', grant.expiresAt)]);
+  // One expire deadline per grant: approval (or an extension) moves it to the end of access.
+  if (grant.status === 'approved' && grant.expiresAt) {
+    await jobs.dropDeadlines(grant.id, ['remind']);
+    await jobs.expireAt(grant.id, grant.expiresAt);
+  } else {
+    await jobs.dropDeadlines(grant.id);
+  }
 }
 
 function auditSystemTransition(audit: AuditSink, grant: Grant) {

@@ -5,10 +5,11 @@ export const JOB = {
   deliver: 'deliver',
   /** After a change: schedule deadlines, re-render the message, send the once-per-status DM and audit line. */
   refresh: 'refresh',
-  /** Apply the clock at a deadline (decision window or access end); the resulting change refreshes. */
-  expire: 'expire',
-  /** Ping the approvers in the request's thread once, part way through the decision window. */
-  remind: 'remind',
+  /**
+   * Every few hundred ms: take the deadlines that have passed (src/jobs/deadlines.ts) and act on them: apply
+   * the clock at decideBy / expiresAt, or ping the approvers once part way through the decision window.
+   */
+  sweep: 'sweep',
   /** Re-render an approved grant's message with its usage, at most once per usage window. */
   usage: 'usage',
   /** Post new audit events to the audit channel's threads, in order (every few seconds, one drain at a time). */
@@ -34,9 +35,6 @@ export const jobId = {
   /** `version` marks a change that kept the status (an extension), so each gets its own refresh. */
   refresh: (grantId: string, status: string, version?: number) =>
     `refresh_${grantId}_${status}${version === undefined ? '' : `_v${version}`}`,
-  /** One per deadline: an extension schedules a new one, and the old one finds nothing to do. */
-  expire: (grantId: string, status: string, at: number) => `expire_${grantId}_${status}_${at}`,
-  remind: (grantId: string) => `remind_${grantId}`,
   usage: (grantId: string, window: number) => `usage_${grantId}_${window}`,
   homes: (window: number) => `homes_${window}`,
 };

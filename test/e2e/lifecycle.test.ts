@@ -4,7 +4,6 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobId } from '../../src/jobs/names.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
@@ -152,18 +151,16 @@ describe('approved access', () => {
     await expect.poll(() => auditTypes(requested.requestId)).toContain('grant.ended');
   }, 30_000);
 
-  it('drops the expiry job when access is released early', async () => {
+  it('moves the expiry to the end of access on approval, and drops it when access is released early', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
     const message = await messageOf(requested.requestId);
     await slack().click({ as: 'U0BOB', channel: message.channel, ts: message.ts, actionId: 'cs_approve' });
     await expect.poll(async () => (await status(requested.requestId)).status).toBe('approved');
     const { expiresAt } = await status(requested.requestId);
-    const expiry = jobId.expire(requested.requestId, 'approved', Date.parse(expiresAt));
-    const pendingExpiry = jobId.expire(requested.requestId, 'pending', Date.parse(requested.decideBy));
-    await expect.poll(async () => queue.getJobState(expiry)).toBe('delayed');
+    const deadline = () => redis.zscore(`${queue.opts.prefix}:deadlines`, `expire:${requested.requestId}`);
+    await expect.poll(deadline).toBe(String(Date.parse(expiresAt)));
     await callTool(assistant, 'release_access');
     await rendered(message, (m) => /released/i.test(m.text));
-    await expect.poll(async () => queue.getJobState(expiry)).toBe('unknown');
-    expect(await queue.getJobState(pendingExpiry)).toBe('unknown');
+    await expect.poll(deadline).toBeNull();
   }, 30_000);
 });

@@ -4,12 +4,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobId } from '../../../src/jobs/names.js';
 import {
-  AFTER_DEADLINE_MS,
   approvedBy,
   assistant,
   closeWorlds,
-  dueAt,
-  expiryOf,
+  deadlineOf,
   openWorld,
   pendingGrant,
   refreshed,
@@ -33,16 +31,9 @@ describe('refresh of a pending grant', () => {
     const grant = await scheduledGrant(withSlack);
     const { id } = grant;
 
-    expect(await stateOf(withSlack, await expiryOf(withSlack, id, 'pending'))).toBe('delayed');
-    const expiry = await dueAt(withSlack, await expiryOf(withSlack, id, 'pending'));
-    expect(expiry).toBeGreaterThanOrEqual(grant.decideBy + AFTER_DEADLINE_MS);
-    expect(expiry).toBeLessThan(grant.decideBy + AFTER_DEADLINE_MS + 500);
-
-    expect(await stateOf(withSlack, jobId.remind(id))).toBe('delayed');
+    expect(await deadlineOf(withSlack, id, 'expire')).toBe(grant.decideBy);
     const halfWay = grant.createdAt + (grant.decideBy - grant.createdAt) / 2;
-    const remind = await dueAt(withSlack, jobId.remind(id));
-    expect(remind).toBeGreaterThanOrEqual(halfWay + AFTER_DEADLINE_MS);
-    expect(remind).toBeLessThan(halfWay + AFTER_DEADLINE_MS + 500);
+    expect(await deadlineOf(withSlack, id, 'remind')).toBe(halfWay);
 
     // The pending refresh hands the post to the deliver job, which renders it once.
     expect(withSlack.slack.filter((s) => s.startsWith(id))).toEqual([`${id} pending`]);
@@ -50,31 +41,28 @@ describe('refresh of a pending grant', () => {
 
   it('schedules no reminder when reminderAt is null', async () => {
     const { id } = await scheduledGrant(noReminders);
-    expect(await stateOf(noReminders, await expiryOf(noReminders, id, 'pending'))).toBe('delayed');
-    expect(await stateOf(noReminders, jobId.remind(id))).toBe('unknown');
+    expect(await deadlineOf(noReminders, id, 'expire')).not.toBeNull();
+    expect(await deadlineOf(noReminders, id, 'remind')).toBeNull();
   });
 
   it('schedules no reminder without a messenger (reminders are Slack pings), but still the expiry', async () => {
     const { id } = await scheduledGrant(noSlack);
-    expect(await stateOf(noSlack, await expiryOf(noSlack, id, 'pending'))).toBe('delayed');
-    expect(await stateOf(noSlack, jobId.remind(id))).toBe('unknown');
+    expect(await deadlineOf(noSlack, id, 'expire')).not.toBeNull();
+    expect(await deadlineOf(noSlack, id, 'remind')).toBeNull();
   });
 });
 
 describe('refresh after a decision', () => {
   it('approved: drops the pending expiry and the reminder, schedules the approved expiry at expiresAt', async () => {
     const { id } = await scheduledGrant(withSlack);
-    expect(await stateOf(withSlack, jobId.remind(id))).toBe('delayed');
+    expect(await deadlineOf(withSlack, id, 'remind')).not.toBeNull();
     const approved = await approvedBy(withSlack, id);
     expect(approved.expiresAt).not.toBeNull();
 
     await refreshed(withSlack, id, 'approved');
-    expect(await stateOf(withSlack, await expiryOf(withSlack, id, 'pending'))).toBe('unknown');
-    expect(await stateOf(withSlack, jobId.remind(id))).toBe('unknown');
-    expect(await stateOf(withSlack, await expiryOf(withSlack, id, 'approved'))).toBe('delayed');
-    const expiry = await dueAt(withSlack, await expiryOf(withSlack, id, 'approved'));
-    expect(expiry).toBeGreaterThanOrEqual(approved.expiresAt! + AFTER_DEADLINE_MS);
-    expect(expiry).toBeLessThan(approved.expiresAt! + AFTER_DEADLINE_MS + 500);
+    expect(await deadlineOf(withSlack, id, 'remind')).toBeNull();
+    // The one expire deadline moved from decideBy to the end of access.
+    expect(await deadlineOf(withSlack, id, 'expire')).toBe(approved.expiresAt);
     expect(withSlack.slack).toContain(`${id} approved`);
   });
 
@@ -82,12 +70,12 @@ describe('refresh after a decision', () => {
     const { id } = await scheduledGrant(withSlack);
     await approvedBy(withSlack, id);
     await refreshed(withSlack, id, 'approved');
-    expect(await stateOf(withSlack, await expiryOf(withSlack, id, 'approved'))).toBe('delayed');
+    expect(await deadlineOf(withSlack, id, 'expire')).not.toBeNull();
 
     const released = await withSlack.store.finish(id, 'released', assistant, 'done');
     expect(released.ok).toBe(true);
     await refreshed(withSlack, id, 'released');
-    expect(await stateOf(withSlack, await expiryOf(withSlack, id, 'approved'))).toBe('unknown');
+    expect(await deadlineOf(withSlack, id, 'expire')).toBeNull();
     expect(withSlack.slack.filter((s) => s.startsWith(id))).toEqual([
       `${id} pending`,
       `${id} approved`,
@@ -148,10 +136,7 @@ describe('the expire job', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(grant.decideBy);
     expect((await fast.store.get(id))?.status).toBe('approved');
     expect(fast.slack).toContain(`${id} approved`);
-    expect(await stateOf(fast, await expiryOf(fast, id, 'approved'))).toBe('delayed');
-    expect(await dueAt(fast, await expiryOf(fast, id, 'approved'))).toBeGreaterThanOrEqual(
-      approved.expiresAt! + AFTER_DEADLINE_MS,
-    );
+    expect(await deadlineOf(fast, id, 'expire')).toBe(approved.expiresAt);
     // An approval is not a system transition: nothing audited by the job.
     expect(fast.audit.filter((e) => e.grantId === id)).toEqual([]);
   });
@@ -167,10 +152,12 @@ describe('duplicates', () => {
     await settled(withSlack, jobId.refresh(id, 'pending'));
     await settled(withSlack, jobId.deliver(id));
 
-    // What is left is what is scheduled; the one refresh and the one delivery ran and were removed.
+    // Nothing of it is left in the queue: the one refresh and the one delivery ran and were removed; what
+    // remains is its two deadlines.
     const all = await withSlack.jobs.queue.getJobs(['failed', 'active', 'waiting', 'delayed', 'prioritized']);
-    const mine = all.filter((job) => job.data.grantId === id).map((job) => job.id);
-    expect(mine.sort()).toEqual([await expiryOf(withSlack, id, 'pending'), jobId.remind(id)].sort());
+    expect(all.filter((job) => job.data?.grantId === id)).toEqual([]);
+    expect(await deadlineOf(withSlack, id, 'expire')).not.toBeNull();
+    expect(await deadlineOf(withSlack, id, 'remind')).not.toBeNull();
     expect(withSlack.slack.filter((s) => s.startsWith(id))).toEqual([`${id} pending`]);
   });
 });

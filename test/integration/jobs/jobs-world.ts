@@ -16,8 +16,6 @@ import { deleteKeys } from '../../support/server-process.js';
 const RUN = `cs-it-jobs-${randomBytes(6).toString('hex')}`;
 export const SECOND = 1000;
 export const HOUR = 3600 * SECOND;
-/** delayUntil() schedules a deadline this long after it, so the clock has surely passed it. */
-export const AFTER_DEADLINE_MS = 50;
 
 const logger = createLogger('silent');
 const redis = new Redis({ host: '127.0.0.1', port: 6379 });
@@ -70,6 +68,7 @@ export function openWorld(options: {
       now: Date.now,
     }),
   );
+  void jobs.sweepEvery(100);
   worlds.push(world);
   return world;
 }
@@ -131,18 +130,9 @@ export async function settled(world: World, id: string, state = 'completed', tim
   );
 }
 
-/** The id of a grant's expiry job for its current deadline (decideBy when pending, expiresAt once approved). */
-export async function expiryOf(world: World, id: string, status: 'pending' | 'approved'): Promise<string> {
-  const grant = await world.store.get(id);
-  if (!grant) throw new Error(`no grant ${id}`);
-  return jobId.expire(id, status, status === 'pending' ? grant.decideBy : grant.expiresAt!);
-}
-
-/** When a delayed job becomes due (epoch ms). */
-export async function dueAt(world: World, id: string): Promise<number> {
-  const job = await world.jobs.queue.getJob(id);
-  if (!job) throw new Error(`no job ${id}`);
-  return job.timestamp + job.delay;
+/** When the grant's deadline of this kind falls (epoch ms), or null when none is scheduled. */
+export function deadlineOf(world: World, id: string, kind: 'expire' | 'remind'): Promise<number | null> {
+  return world.jobs.deadlines.at(kind, id);
 }
 
 /** `changed(id, status)` as the relay would call it, waiting until that refresh has run. */
