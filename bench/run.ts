@@ -536,7 +536,17 @@ function lifecycleRows(
     ],
     ['', 'audit stream', group((f) => f.family === 'audit stream'), '', '', '', ''],
     ['', 'job hashes, completed (deliver, refresh, …)', group(jobs('completed')), '', '', '', ''],
-    ['', 'job hashes, delayed (expire, remind)', group(jobs('delayed')), '', '', '', ''],
+    ['', 'job hashes, delayed', group(jobs('delayed')), '', '', '', ''],
+    [
+      '',
+      'grant deadlines (one sorted set)',
+      group((f) => f.family === 'grant deadlines (sorted set)'),
+      '',
+      '',
+      '',
+      '',
+    ],
+    ['', 'job dedupe keys', group((f) => f.family === 'job dedupe keys'), '', '', '', ''],
     [
       '',
       'BullMQ completed + delayed sets',

@@ -173,7 +173,9 @@ const FAMILY = {
   events: 'BullMQ events stream',
   completedSet: 'BullMQ completed set',
   delayedSet: 'BullMQ delayed set',
-  scheduler: 'BullMQ job scheduler (audit feed)',
+  scheduler: 'BullMQ job schedulers (sweep, audit feed)',
+  deadlines: 'grant deadlines (sorted set)',
+  dedupe: 'job dedupe keys',
   otherQueue: 'BullMQ other queue keys',
 } as const;
 
@@ -193,9 +195,13 @@ async function snapshot(bench: SlackBenchEnvironment): Promise<Snapshot> {
       keys.forEach((key, i) => {
         const bytes = Number(answers[i]?.[1] ?? 0);
         const family =
-          prefix === jobsPrefix
-            ? queueFamily(key.slice(queue.length), completed, delayed)
-            : prefixFamily(key.slice(prefix.length));
+          key === `${jobsPrefix}:deadlines`
+            ? FAMILY.deadlines
+            : key.startsWith(`${jobsPrefix}:dedupe:`)
+              ? FAMILY.dedupe
+              : prefix === jobsPrefix
+                ? queueFamily(key.slice(queue.length), completed, delayed)
+                : prefixFamily(key.slice(prefix.length));
         const entry = families.get(family) ?? { keys: 0, bytes: 0 };
         entry.keys += 1;
         entry.bytes += bytes;
@@ -298,8 +304,8 @@ async function jobCounts(bench: SlackBenchEnvironment): Promise<Record<string, n
 const QUIET_MS = 2_500;
 
 /**
- * Until `count` request messages are posted, no job is waiting or running, every grant has its delayed
- * expire job, and nothing (messages, keys, job counts) has changed for QUIET_MS: the audit feed and any
+ * Until `count` request messages are posted, no job but the sweep is waiting or running, every grant has its
+ * expire deadline, and nothing (messages, keys, job counts) has changed for QUIET_MS: the audit feed and any
  * trimming of finished jobs have had their turn, so what is measured is what stays.
  */
 async function settle(bench: SlackBenchEnvironment, count: number, maxMs: number): Promise<boolean> {
@@ -310,16 +316,13 @@ async function settle(bench: SlackBenchEnvironment, count: number, maxMs: number
     const jobs = await jobCounts(bench);
     const posted = bench.slack.messages(APPROVALS_CHANNEL).length;
     const audit = bench.slack.messages(AUDIT_CHANNEL).length;
+    // The sweep's scheduler keeps one job coming and going; it is not the grants' state.
     let keys = 0;
-    for (const prefix of [bench.env.prefix, bench.jobsPrefix])
-      for await (const batch of scanKeys(bench.redis, prefix)) keys += batch.length;
-    const ready =
-      posted >= count &&
-      jobs.wait === 0 &&
-      jobs.active === 0 &&
-      jobs.prioritized === 0 &&
-      jobs.delayed! >= count;
-    const now = JSON.stringify([posted, audit, keys, jobs.delayed, jobs.completed, jobs.failed]);
+    for await (const batch of scanKeys(bench.redis, bench.env.prefix)) keys += batch.length;
+    const deadlines = await bench.redis.zcard(`${bench.jobsPrefix}:deadlines`);
+    const busy = (jobs.wait ?? 0) + (jobs.active ?? 0) + (jobs.prioritized ?? 0);
+    const ready = posted >= count && busy <= 1 && deadlines >= count;
+    const now = JSON.stringify([posted, audit, keys, deadlines, jobs.completed, jobs.failed]);
     if (now !== state) {
       state = now;
       since = performance.now();
