@@ -14,6 +14,7 @@ import type {
 } from './store-api.js';
 import {
   decodeGrant,
+  encodeGrant,
   pairsToHash,
   parseReply,
   type ScriptReply,
@@ -139,9 +140,9 @@ export class RedisGrantStore implements GrantStore {
         [
           pendingId,
           id,
-          JSON.stringify(grant),
+          encodeGrant(grant),
           prevNext && prev ? grantVersion(prev) : '',
-          prevNext ? JSON.stringify(prevNext) : '',
+          prevNext ? encodeGrant(prevNext) : '',
           prevNext?.status ?? '',
           this.options.retentionMs,
           this.options.sessionTtlMs,
@@ -168,7 +169,7 @@ export class RedisGrantStore implements GrantStore {
     });
     const results = await this.redis
       .multi()
-      .set(this.keys.grant(id)!, JSON.stringify(grant), 'PX', this.options.retentionMs, 'NX')
+      .set(this.keys.grant(id)!, encodeGrant(grant), 'PX', this.options.retentionMs, 'NX')
       .publish(this.keys.events, `${id} pending`)
       .exec();
     if (results?.[0]?.[0] || results?.[0]?.[1] !== 'OK') {
@@ -240,7 +241,7 @@ export class RedisGrantStore implements GrantStore {
             owner.organizationId ?? '',
             owner.userId,
             grantVersion(current),
-            JSON.stringify(next),
+            encodeGrant(next),
             now,
             this.options.retentionMs,
             this.keys.events,
@@ -355,7 +356,7 @@ export class RedisGrantStore implements GrantStore {
       [
         current.status,
         grantVersion(current),
-        JSON.stringify(next),
+        encodeGrant(next),
         this.options.retentionMs,
         this.keys.events,
         current.id,
@@ -386,10 +387,10 @@ export class RedisGrantStore implements GrantStore {
       [
         grantVersion(current),
         current.id,
-        JSON.stringify(next),
+        encodeGrant(next),
         activeId,
         prevNext && prev ? grantVersion(prev) : '',
-        prevNext ? JSON.stringify(prevNext) : '',
+        prevNext ? encodeGrant(prevNext) : '',
         this.options.retentionMs,
         this.options.sessionTtlMs,
         this.keys.events,

@@ -22,9 +22,34 @@ export function unexpectedReply(reply: unknown): Error {
   return new Error(`grant store: unexpected script reply ${JSON.stringify(reply)?.slice(0, 200)}`);
 }
 
-/** Parses a stored record; the uses counter lives in its own key so recording a call never rewrites the JSON. */
+/** Fields a stored record leaves out while they are null (most of them, for a pending grant). */
+const NULL_WHEN_ABSENT = {
+  clientName: null,
+  reason: null,
+  request: null,
+  approvedAt: null,
+  expiresAt: null,
+  endedAt: null,
+  instructions: null,
+  statusReason: null,
+  decidedBy: null,
+  supersededBy: null,
+} satisfies Partial<Grant>;
+
+/**
+ * The stored form of a grant: null fields and the use count (which lives in its own key, so recording a call
+ * never rewrites the record) are left out; a pending grant is a few hundred bytes smaller for it.
+ */
+export function encodeGrant(grant: Grant): string {
+  const stored: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(grant))
+    if (value !== null && field !== 'uses') stored[field] = value;
+  return JSON.stringify(stored);
+}
+
+/** Parses a stored record (with or without its null fields); the use count comes from its own key. */
 export function decodeGrant(raw: string, uses: string | null): Grant {
-  const grant = JSON.parse(raw) as Grant;
+  const grant = { ...NULL_WHEN_ABSENT, uses: 0, ...(JSON.parse(raw) as Partial<Grant>) } as Grant;
   if (typeof grant?.id !== 'string' || typeof grant.status !== 'string' || !Array.isArray(grant.history)) {
     throw new Error('grant store: malformed grant record');
   }

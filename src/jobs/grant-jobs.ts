@@ -74,7 +74,12 @@ export class GrantJobs {
   }
 
   async deliver(grantId: string): Promise<void> {
-    await this.add(JOB.deliver, { grantId }, jobId.deliver(grantId), { attempts: DELIVERY_ATTEMPTS });
+    // Only the (deduplicated) pending refresh enqueues it, so BullMQ's own id check is enough: no dedupe key.
+    await this.queue.add(
+      JOB.deliver,
+      { grantId },
+      { jobId: jobId.deliver(grantId), attempts: DELIVERY_ATTEMPTS },
+    );
   }
 
   /** Applies the clock for the grant at `at` (epoch ms); a later call moves it (an extension). */
