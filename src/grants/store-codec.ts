@@ -1,6 +1,7 @@
 // How the Redis store's data looks on the wire: script replies, grant JSON and session hashes.
 import type { SessionRef } from './keys.js';
 import type { SessionRecord } from './store-api.js';
+import { UNDECIDED } from './transitions.js';
 import type { Grant } from './types.js';
 
 /** Every Lua script answers with an explicit status string first (never a bare nil/false). */
@@ -27,13 +28,7 @@ const NULL_WHEN_ABSENT = {
   clientName: null,
   reason: null,
   request: null,
-  approvedAt: null,
-  expiresAt: null,
-  endedAt: null,
-  instructions: null,
-  statusReason: null,
-  decidedBy: null,
-  supersededBy: null,
+  ...UNDECIDED,
 } satisfies Partial<Grant>;
 
 /**

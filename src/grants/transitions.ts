@@ -38,6 +38,17 @@ export class GrantInputError extends Error {
 export const isTransitionError = (value: Grant | TransitionError): value is TransitionError =>
   'error' in value;
 
+/** What a grant holds before anyone decided on it: nothing yet. */
+export const UNDECIDED = {
+  approvedAt: null,
+  expiresAt: null,
+  endedAt: null,
+  instructions: null,
+  statusReason: null,
+  decidedBy: null,
+  supersededBy: null,
+} as const satisfies Partial<Grant>;
+
 /** Every transition appends one history entry, so the history length is the record's version for CAS. */
 export const grantVersion = (grant: Grant): number => grant.history.length;
 
@@ -115,13 +126,7 @@ function created(
     decideBy: ctx.now + ctx.decisionWindowMs,
     requestedDurationMs: what.durationMs,
     durationMs: proposedMs,
-    approvedAt: null,
-    expiresAt: null,
-    endedAt: null,
-    instructions: null,
-    statusReason: null,
-    decidedBy: null,
-    supersededBy: null,
+    ...UNDECIDED,
     uses: 0,
     history: [{ status: 'pending', at: ctx.now, by }],
   };

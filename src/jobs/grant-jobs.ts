@@ -39,6 +39,13 @@ export const retryDelayMs = (attemptsMade: number) =>
 /** How long a job id stays taken after it was first added (duplicate relays arrive within milliseconds). */
 const DEDUPE_MS = 15 * 60_000;
 
+/** The fixed window `now` falls in, and how long until it closes (when a windowed job runs). */
+function windowOf(windowMs: number): { window: number; delay: number } {
+  const now = Date.now();
+  const window = Math.floor(now / windowMs);
+  return { window, delay: (window + 1) * windowMs - now };
+}
+
 /** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
 const DELIVERY_ATTEMPTS = 10_000;
 
@@ -96,42 +103,26 @@ export class GrantJobs {
     await this.deadlines.cancel(grantId, kinds);
   }
 
-  /** Sweeps for passed deadlines every `everyMs` (one scheduler, whatever the instance count). */
+  /** Sweeps for passed deadlines every `everyMs`. */
   async sweepEvery(everyMs: number): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'deadlines',
-      { every: everyMs },
-      { name: JOB.sweep, data: {}, opts: { removeOnComplete: true, removeOnFail: { age: 86_400 } } },
-    );
+    await this.every('deadlines', JOB.sweep, everyMs);
+  }
+
+  /** Drains the audit stream into the audit channel every `everyMs`. */
+  async feedAuditEvery(everyMs: number): Promise<void> {
+    await this.every('audit-feed', JOB.auditFeed, everyMs);
   }
 
   /** One usage re-render per grant per window: calls within a window share it. */
   async usage(grantId: string, windowMs: number): Promise<void> {
-    const now = Date.now();
-    const window = Math.floor(now / windowMs);
-    await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), {
-      delay: (window + 1) * windowMs - now,
-    });
-  }
-
-  /** Drains the audit stream into the audit channel every `everyMs` (one scheduler, whatever the instance count). */
-  async feedAuditEvery(everyMs: number): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'audit-feed',
-      { every: everyMs },
-      {
-        name: JOB.auditFeed,
-        data: {},
-        opts: { removeOnComplete: true, removeOnFail: { age: 86_400 } },
-      },
-    );
+    const { window, delay } = windowOf(windowMs);
+    await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), { delay });
   }
 
   /** One App Home refresh per window, for every change within it. */
   async homes(windowMs: number): Promise<void> {
-    const now = Date.now();
-    const window = Math.floor(now / windowMs);
-    await this.add(JOB.homes, {} as GrantJob, jobId.homes(window), { delay: (window + 1) * windowMs - now });
+    const { window, delay } = windowOf(windowMs);
+    await this.add(JOB.homes, {} as GrantJob, jobId.homes(window), { delay });
   }
 
   start(handlers: JobHandlers): void {
@@ -168,6 +159,15 @@ export class GrantJobs {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+  }
+
+  /** A repeating job: one scheduler per id, however many instances upsert it. */
+  private async every(schedulerId: string, name: JobName, everyMs: number) {
+    await this.queue.upsertJobScheduler(
+      schedulerId,
+      { every: everyMs },
+      { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { age: 86_400 } } },
+    );
   }
 
   /**

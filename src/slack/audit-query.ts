@@ -24,12 +24,14 @@ export class AuditQuery {
   ) {}
 
   async lines(filter: AuditFilter, limit: number): Promise<string[]> {
+    // Unfiltered, the newest `limit` entries are the answer; a filter may have to look further back.
+    const filtered = Boolean(filter.slackUserId || filter.email);
     const rows: Array<[string, string[]]> = await this.redis.xrevrange(
       this.streamKey,
       '+',
       `${filter.sinceMs}-0`,
       'COUNT',
-      SCAN_LIMIT,
+      filtered ? SCAN_LIMIT : limit,
     );
     const lines: string[] = [];
     for (const [, fields] of rows) {

@@ -8,6 +8,7 @@ import type { Grant } from '../grants/types.js';
 import { isRequesterOf, roleOf } from './click-policy.js';
 import type { SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';
+import { liveGrants } from './live-grants.js';
 import type { MessageRefs } from './message-refs.js';
 import { homeView } from './views/home.js';
 
@@ -52,15 +53,10 @@ export class HomePublisher {
   async publish(client: WebClient, userId: string): Promise<void> {
     const { deps } = this;
     const now = deps.now();
-    const load = async (ids: string[]) =>
-      (await Promise.all(ids.map((id) => deps.store.get(id)))).filter((g): g is Grant => g !== null);
-    const [pendingAll, activeAll, viewer] = await Promise.all([
-      load(await deps.refs.pending(now, MAX_GRANTS)),
-      load(await deps.refs.active(now, MAX_GRANTS)),
+    const [{ pending, active }, viewer] = await Promise.all([
+      liveGrants(deps, now, MAX_GRANTS),
       deps.directory.user(userId),
     ]);
-    const pending = pendingAll.filter((g) => g.status === 'pending');
-    const active = activeAll.filter((g) => g.status === 'approved');
     const role = await roleOf(viewer, deps);
     const mine = (g: Grant) => viewer !== null && isRequesterOf(g, viewer);
     const input = {

@@ -1,6 +1,5 @@
 // Registers every Slack listener, each kind from its own folder.
 import type { App } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import type { AuditSink } from '../../audit/audit-log.js';
 import type { Config, SlackConfig } from '../../config.js';
 import type { GrantStore } from '../../grants/store-api.js';
@@ -27,8 +26,6 @@ export interface SlackDeps {
   logger: Logger;
   /** Our workspace: clicks from any other team are refused. */
   teamId(): Promise<string | undefined>;
-  /** Web client for reads outside a request (Home publishing uses the listener's own client). */
-  client?: WebClient;
   now(): number;
 }
 

@@ -14,7 +14,6 @@ import { ACTION } from '../../ids.js';
 import { slackActor, slackGrantAudit } from '../../slack-audit.js';
 import { parseExtensionValue } from '../../views/grant-controls.js';
 import { invalidActionNotice, refusedNotice } from '../../views/notices.js';
-import { publishHome } from '../home/index.js';
 import type { SlackDeps } from '../index.js';
 import { refuseAudit } from './index.js';
 
@@ -101,7 +100,7 @@ async function change(
       },
     ),
   );
-  if (!inMessage) await publishHome(client, body.user.id, deps).catch(() => undefined);
+  if (!inMessage) await deps.home.publish(client, body.user.id).catch(() => undefined);
 }
 
 /** A click from a grant's message must come from that very message (not a forwarded or edited copy). */

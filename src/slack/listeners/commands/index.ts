@@ -5,6 +5,7 @@ import type { Grant } from '../../../grants/types.js';
 import { parseDuration } from '../../../lib/duration.js';
 import { authorizeChange, isRequesterOf, roleOf } from '../../click-policy.js';
 import type { SlackUser } from '../../directory.js';
+import { liveGrants } from '../../live-grants.js';
 import { slackActor, slackGrantAudit } from '../../slack-audit.js';
 import { commandHelp, grantListLine } from '../../views/command-text.js';
 import type { SlackDeps } from '../index.js';
@@ -42,21 +43,10 @@ async function answer(verb: string, args: string[], user: SlackUser | null, user
 }
 
 async function list(user: SlackUser | null, role: { approver: boolean; admin: boolean }, deps: SlackDeps) {
-  const now = deps.now();
-  const load = async (ids: string[]) =>
-    (await Promise.all(ids.map((id) => deps.store.get(id)))).filter((g): g is Grant => g !== null);
-  const [pending, active] = await Promise.all([
-    load(await deps.refs.pending(now, 200)),
-    load(await deps.refs.active(now, 200)),
-  ]);
+  const { pending, active } = await liveGrants(deps, deps.now(), 200);
   const mine = (g: Grant) => user !== null && isRequesterOf(g, user);
   const visible = (g: Grant) => mine(g) || role.admin || (role.approver && g.status === 'pending');
-  const shown = [
-    ...pending.filter((g) => g.status === 'pending'),
-    ...active.filter((g) => g.status === 'approved'),
-  ]
-    .filter(visible)
-    .slice(0, LIST_MAX);
+  const shown = [...pending, ...active].filter(visible).slice(0, LIST_MAX);
   if (shown.length === 0) return 'Nothing you can see is pending or active right now.';
   const lines = await Promise.all(
     shown.map(async (g) => grantListLine(g, await deps.messenger.viewContext(g), mine(g))),
