@@ -19,6 +19,8 @@ interface CachedUser {
 }
 
 const MAX_CACHED_TOKENS = 10_000;
+/** A user WorkOS says is gone stays refused this long without asking again (a deleted user's tokens hammer us). */
+const MISSING_USER_TTL_MS = 60_000;
 
 export class BearerAuthenticator {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
@@ -26,6 +28,8 @@ export class BearerAuthenticator {
   private readonly verified = new Map<string, AuthInfo>();
   private readonly users = new Map<string, CachedUser>();
   private readonly userFetches = new Map<string, Promise<CachedUser>>();
+  /** userId → until when "no such user" is answered from memory. */
+  private readonly missingUsers = new Map<string, number>();
 
   constructor(
     private readonly config: Pick<Config, 'auth' | 'durations'>,
@@ -98,6 +102,11 @@ export class BearerAuthenticator {
   private async user(userId: string): Promise<CachedUser> {
     const hit = this.users.get(userId);
     if (hit && hit.until > this.now()) return hit;
+    const missingUntil = this.missingUsers.get(userId);
+    if (missingUntil !== undefined) {
+      if (missingUntil > this.now()) throw new InvalidTokenError(USER_GONE);
+      this.missingUsers.delete(userId);
+    }
     let pending = this.userFetches.get(userId);
     if (!pending) {
       pending = this.fetchUser(userId).finally(() => this.userFetches.delete(userId));
@@ -106,7 +115,8 @@ export class BearerAuthenticator {
     try {
       return await pending;
     } catch (error) {
-      if (hit) return hit; // a stale entry beats an outage
+      // A stale entry beats an outage, never a user WorkOS says is gone.
+      if (hit && error instanceof AuthUnavailableError) return hit;
       throw error;
     }
   }
@@ -120,10 +130,23 @@ export class BearerAuthenticator {
       return entry;
     } catch (error) {
       const status = (error as { status?: number }).status;
-      if (status === 404) throw new InvalidTokenError('the token’s user no longer exists');
+      if (status === 404) {
+        if (this.missingUsers.size >= MAX_CACHED_TOKENS)
+          this.missingUsers.delete(this.missingUsers.keys().next().value as string);
+        this.missingUsers.set(userId, this.now() + MISSING_USER_TTL_MS);
+        this.users.delete(userId);
+        throw new InvalidTokenError(USER_GONE);
+      }
       throw new AuthUnavailableError('WorkOS could not be reached to look up the user');
     }
   }
+}
+
+const USER_GONE = 'the user of this token no longer exists';
+
+/** Header values must be visible ASCII: anything else (a curly quote in a message) would make Node throw. */
+function headerSafe(text: string): string {
+  return text.replace(/"/g, "'").replace(/[^\x20-\x7e]/g, '?');
 }
 
 function isNetworkError(error: unknown): boolean {
@@ -138,7 +161,7 @@ export function requireBearer(
 ) {
   const challenge = (description?: string) =>
     description
-      ? `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}", resource_metadata="${resourceMetadataUrl}"`
+      ? `Bearer error="invalid_token", error_description="${headerSafe(description)}", resource_metadata="${resourceMetadataUrl}"`
       : `Bearer resource_metadata="${resourceMetadataUrl}"`;
 
   return async (req: Request & { auth?: AuthInfo }, res: Response, next: NextFunction) => {

@@ -97,6 +97,22 @@ describe('bearer authentication', () => {
     }
   });
 
+  it('answers 401 (not 500) for a valid token of a user WorkOS does not know, and remembers that briefly', async () => {
+    const token = await env.workos.mintAccessToken('user_deleted_e2e', { audience: CLIENT_ID, sid: 'sx' });
+    const lookups = () =>
+      env.workos.requestLog().filter((r) => r.path === '/user_management/users/user_deleted_e2e').length;
+    const first = await postMcp(token);
+    expect(first.status).toBe(401);
+    expect(first.headers.get('www-authenticate')).toMatch(/error="invalid_token".*no longer exists/);
+    expect(lookups()).toBe(1);
+    // A second token for the same user is refused from memory: WorkOS is not asked again.
+    const again = await postMcp(
+      await env.workos.mintAccessToken('user_deleted_e2e', { audience: CLIENT_ID, sid: 'sy' }),
+    );
+    expect(again.status).toBe(401);
+    expect(lookups()).toBe(1);
+  });
+
   it('accepts a good token through the MCP SDK client', async () => {
     const client = await connectClient(
       env.server.url,
