@@ -342,6 +342,36 @@ describe('bad input changes nothing', () => {
     expect(textOf(result)).toContain('unsupported_url');
   });
 
+  it('refuses a body nested 20,000 levels deep with a clear invalid_input, for a request and for a call', async () => {
+    // Sent as raw JSON-RPC text: no JSON.stringify on this side could build it either.
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const url = `${env.demo.linearUrl}/graphql`;
+    const token = await env.workos.mintAccessToken(ALICE.id, { sid: SID });
+    const rawCall = async (name: string, args: string) => {
+      const response = await fetch(`${env.server.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"${name}","arguments":${args}}}`,
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const before = await callTool(assistant, 'whoami');
+    const asked = await rawCall(
+      'request_elevated_access',
+      `{"kind":"call","method":"POST","url":"${url}","body":${deep}}`,
+    );
+    expect(asked.status).toBe(200);
+    expect(asked.text).toMatch(/invalid_input.*deeper than 64 levels/);
+    const called = await rawCall('call_integration_api', `{"method":"POST","url":"${url}","body":${deep}}`);
+    expect(called.text).toMatch(/invalid_input.*deeper than 64 levels/);
+    expect((await callTool(assistant, 'whoami')).structuredContent).toEqual(before.structuredContent);
+  });
+
   it('does not reveal another session’s request', async () => {
     const other = await connectClient(
       env.server.url,

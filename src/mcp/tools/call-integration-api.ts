@@ -13,6 +13,7 @@ import type { Actor, Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { timeUpstream } from '../../ops/metrics.js';
 import type { Provider } from '../../providers/types.js';
+import { checkBodyBounds } from '../body-bounds.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import {
   errorResult,
@@ -67,6 +68,7 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     guarded(deps, 'call_integration_api', async (args, extra) => {
+      checkBodyBounds(args.body);
       const caller = callerFrom(extra.authInfo);
       const { provider, url } = resolveProviderUrl(deps, args.url);
       const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };

@@ -6,6 +6,7 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { formatDuration } from '../../lib/duration.js';
 import { listIntegrations } from '../../pipes/integrations.js';
 import { normalizeUrl } from '../../providers/url.js';
+import { checkBodyBounds } from '../body-bounds.js';
 import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
@@ -193,6 +194,7 @@ async function requestCall(
     throw new ToolError('invalid_arguments', 'url and method are required for kind "call".');
   }
   const { provider, url } = resolveProviderUrl(deps, args.url);
+  checkBodyBounds(args.body);
   const body = args.body === undefined ? null : canonicalJson(args.body);
   if (body !== null && Buffer.byteLength(body) > MAX_BODY_BYTES) {
     throw new ToolError('body_too_large', `The body may be at most ${MAX_BODY_BYTES / 1024} KiB.`);
