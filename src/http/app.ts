@@ -26,9 +26,14 @@ export function createApp(parts: AppParts): express.Express {
   app.disable('x-powered-by');
   // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
   app.use(
-    createOpsRouter({ allowedHosts: config.allowedHosts, redis, slackConfigured: config.slack !== null }),
+    createOpsRouter({
+      allowedHosts: config.allowedHosts,
+      publicUrl: config.publicUrl,
+      redis,
+      slackConfigured: config.slack !== null,
+    }),
   );
-  app.use(hostGuard(config.allowedHosts));
+  app.use(hostGuard(config.allowedHosts, config.publicUrl));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();

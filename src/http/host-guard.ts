@@ -1,8 +1,37 @@
 // DNS-rebinding protection: only configured Host names are served, and browser Origins must be ours too.
 import type { NextFunction, Request, Response } from 'express';
 
-export function hostGuard(allowedHosts: string[]) {
+/**
+ * A browser Origin is ours when it is exactly PUBLIC_URL's origin, or the very origin the request was sent to
+ * (same scheme-less host and port as the Host header, on an allowed name). The port counts: another program on
+ * 127.0.0.1:9999 is not us.
+ */
+export function originAllowed(
+  origin: string,
+  hostHeader: string | undefined,
+  allowed: ReadonlySet<string>,
+  publicOrigin: string | null,
+): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (publicOrigin !== null && url.origin === publicOrigin) return true;
+  if (!hostHeader || !allowed.has(url.hostname.toLowerCase())) return false;
+  try {
+    // Normalised the same way (default port dropped, case folded) before comparing host and port.
+    return new URL(`${url.protocol}//${hostHeader}`).host === url.host;
+  } catch {
+    return false;
+  }
+}
+
+export function hostGuard(allowedHosts: string[], publicUrl: string | null = null) {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
   const hostnameOf = (hostHeader: string): string | null => {
     try {
       return new URL(`http://${hostHeader}`).hostname.toLowerCase();
@@ -20,17 +49,13 @@ export function hostGuard(allowedHosts: string[]) {
     const origin = req.headers.origin;
     // Browsers send "Origin: null" for our own form posts under Referrer-Policy: no-referrer; the Host check
     // above already stops rebinding, and the consent form checks Sec-Fetch-Site itself.
-    if (origin !== undefined && origin !== 'null') {
-      let originHost: string | null = null;
-      try {
-        originHost = new URL(origin).hostname.toLowerCase();
-      } catch {
-        originHost = null;
-      }
-      if (!originHost || !allowed.has(originHost)) {
-        res.status(403).json({ error: 'forbidden_origin', error_description: 'Origin not allowed' });
-        return;
-      }
+    if (
+      origin !== undefined &&
+      origin !== 'null' &&
+      !originAllowed(origin, req.headers.host, allowed, publicOrigin)
+    ) {
+      res.status(403).json({ error: 'forbidden_origin', error_description: 'Origin not allowed' });
+      return;
     }
     next();
   };

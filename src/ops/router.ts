@@ -3,12 +3,15 @@
 // by IP (127.0.0.1:PORT, a pod IP) are served; a rebinding page can only ever send its own host name.
 import { isIP } from 'node:net';
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import { originAllowed } from '../http/host-guard.js';
 import { registry } from './metrics.js';
 import { slackReachability } from './slack-health.js';
 
 export interface OpsDeps {
   /** The configured Host names (ALLOWED_HOSTS or its default). */
   allowedHosts: string[];
+  /** PUBLIC_URL: a browser Origin must be exactly this origin, or the origin the request was sent to. */
+  publicUrl?: string;
   redis: { ping(): Promise<unknown> };
   /** When Slack is set up, /readyz also needs it to have been reachable lately. */
   slackConfigured: boolean;
@@ -18,7 +21,7 @@ export interface OpsDeps {
 
 export function createOpsRouter(deps: OpsDeps): Router {
   const router = Router();
-  const guard = opsHostGuard(deps.allowedHosts);
+  const guard = opsHostGuard(deps.allowedHosts, deps.publicUrl);
   const noStore = (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -51,7 +54,18 @@ export function createOpsRouter(deps: OpsDeps): Router {
 }
 
 /** Headers a proxy adds: a proxied request comes from loopback but is not local, so it is refused. */
-const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+const FORWARDING_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'true-client-ip',
+  'fastly-client-ip',
+  'via',
+];
 
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
@@ -75,8 +89,9 @@ export function loopbackOnly(req: Request, res: Response, next: NextFunction): v
  * The host guard for these endpoints: the configured names, `localhost`, or any IP literal (a rebinding
  * attack always carries its own host name, never an IP). Browsers' cross-site requests are refused.
  */
-export function opsHostGuard(allowedHosts: string[]) {
+export function opsHostGuard(allowedHosts: string[], publicUrl?: string) {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
   const hostnameOf = (text: string): string | null => {
     try {
       return new URL(text.includes('://') ? text : `http://${text}`).hostname.toLowerCase();
@@ -95,7 +110,11 @@ export function opsHostGuard(allowedHosts: string[]) {
       return;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null' && !allowed.has(hostnameOf(origin) ?? '')) {
+    if (
+      origin !== undefined &&
+      origin !== 'null' &&
+      !originAllowed(origin, req.headers.host, allowed, publicOrigin)
+    ) {
       res.status(403).json({ error: 'forbidden_origin', error_description: 'Origin not allowed' });
       return;
     }

@@ -142,6 +142,15 @@ describe('DNS-rebinding protection', () => {
     expect(status).toBe(403);
   });
 
+  it('refuses an Origin on our host name but another port, and accepts our own origin', async () => {
+    const token = await env.workos.mintAccessToken(ALICE.id, { audience: CLIENT_ID });
+    const ours = new URL(env.server.url);
+    const otherPort = `http://${ours.hostname}:${Number(ours.port) === 9 ? 10 : 9}`;
+    expect((await postMcp(token, { origin: otherPort })).status).toBe(403);
+    expect((await fetch(`${env.server.url}/readyz`, { headers: { origin: otherPort } })).status).toBe(403);
+    expect((await postMcp(token, { origin: ours.origin })).status).toBe(200);
+  });
+
   it('refuses a foreign Origin header', async () => {
     const token = await env.workos.mintAccessToken(ALICE.id, { audience: CLIENT_ID });
     const response = await postMcp(token, { origin: 'http://attacker.example' });

@@ -21,6 +21,7 @@ beforeAll(async () => {
   app.use((req, res, next) =>
     createOpsRouter({
       allowedHosts: ['countersign.example.test'],
+      publicUrl: 'https://countersign.example.test',
       redis: { ping: () => ping() },
       slackConfigured,
       redisTimeoutMs: 300,
@@ -78,7 +79,18 @@ describe('/metrics', () => {
   });
 
   it('refuses a request a proxy forwarded, though it arrives from loopback', async () => {
-    for (const header of ['X-Forwarded-For', 'Forwarded', 'X-Real-IP']) {
+    for (const header of [
+      'X-Forwarded-For',
+      'Forwarded',
+      'X-Real-IP',
+      'CF-Connecting-IP',
+      'True-Client-IP',
+      'X-Forwarded-Host',
+      'X-Client-IP',
+      'Fastly-Client-IP',
+      'X-Cluster-Client-IP',
+      'Via',
+    ]) {
       const res = await get('/metrics', { [header]: '203.0.113.9' });
       expect(res.status, header).toBe(403);
       expect(res.body).not.toContain('countersign_');
@@ -117,6 +129,8 @@ describe('host and origin checks', () => {
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body).error).toBe('forbidden_origin');
     expect((await get('/metrics', { Origin: 'https://countersign.example.test' })).status).toBe(200);
+    // Our name on another port is another origin.
+    expect((await get('/metrics', { Origin: 'https://countersign.example.test:8443' })).status).toBe(403);
   });
 });
 
