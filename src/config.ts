@@ -197,6 +197,8 @@ type Env = Record<string, string | undefined>;
 
 /** True when no WorkOS credentials are given (or SANDBOX=true): run against local stand-ins. */
 export function wantsSandbox(env: Env): boolean {
+  // Production never gets stand-ins: without credentials loadConfig then refuses to start, saying what is missing.
+  if (env.NODE_ENV === 'production') return false;
   if (env.SANDBOX === 'true') return true;
   if (env.SANDBOX === 'false') return false;
   return !env.WORKOS_API_KEY?.trim();
@@ -211,7 +213,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
-  const sandbox = e.SANDBOX === 'true' || (e.SANDBOX === 'auto' && !e.WORKOS_API_KEY);
+  const sandbox =
+    e.NODE_ENV !== 'production' && (e.SANDBOX === 'true' || (e.SANDBOX === 'auto' && !e.WORKOS_API_KEY));
+  if (e.NODE_ENV === 'production' && e.SANDBOX === 'true') {
+    problems.push('SANDBOX: the sandbox never runs with NODE_ENV=production (its stand-ins hand out tokens)');
+  }
   const need = <T>(value: T | undefined, name: string, why: string): T => {
     if (value === undefined) problems.push(`${name}: required ${why}`);
     return value as T;

@@ -74,9 +74,14 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 /** /metrics only for scrapers on this host (or in this pod): never through a proxy, never from the network. */
-export function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
+/** From a process on this host, directly: a loopback peer and no proxy header (a tunnel's traffic is loopback too). */
+export function isDirectLoopbackRequest(req: Request): boolean {
   const proxied = FORWARDING_HEADERS.some((name) => req.headers[name] !== undefined);
-  if (isLoopbackAddress(req.socket.remoteAddress) && !proxied) {
+  return isLoopbackAddress(req.socket.remoteAddress) && !proxied;
+}
+
+export function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
+  if (isDirectLoopbackRequest(req)) {
     next();
     return;
   }

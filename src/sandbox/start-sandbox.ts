@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Request, Router } from 'express';
 import type { Config } from '../config.js';
+import { isDirectLoopbackRequest } from '../ops/router.js';
 import { isLoopbackHost } from '../providers/url.js';
 import { SLACK_EVENTS_PATH } from '../slack/app.js';
 import { startDemoProvider } from './demo-provider.js';
@@ -42,8 +43,13 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   const apiKey = `sk_sandbox_${randomBytes(12).toString('hex')}`;
   const workos = await startWorkosStandIn({ clientId, apiKey });
   const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
+  // Each token is a session of its own: two assistants (or a leaked token) never share one's grants.
   const mintToken = () =>
-    workos.mintAccessToken(ALICE.id, { sid: SANDBOX_SID, orgId: SANDBOX_ORGANIZATION.id, expiresIn: '12h' });
+    workos.mintAccessToken(ALICE.id, {
+      sid: `${SANDBOX_SID}_${randomBytes(6).toString('hex')}`,
+      orgId: SANDBOX_ORGANIZATION.id,
+      expiresIn: '12h',
+    });
 
   const overrides: Record<string, string> = {
     SANDBOX: 'true',
@@ -72,8 +78,10 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     },
     router(config) {
       const router = Router();
+      // Tokens only for someone at this machine's keyboard: a loopback peer, no proxy or tunnel header, and a
+      // loopback Host (a tunnel to PUBLIC_URL would otherwise hand anyone a working token).
       const loopbackOnly = (req: Request) =>
-        isLoopbackHost(req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '');
+        isDirectLoopbackRequest(req) && isLoopbackHost(hostnameOf(req.headers.host));
       router.get('/sandbox/token', async (req, res) => {
         if (!loopbackOnly(req)) {
           res.status(403).json({ error: 'loopback_only' });
@@ -146,4 +154,14 @@ async function startSandboxSlack(
     AUDIT_CHANNEL: 'C0GENERAL',
   });
   return slack;
+}
+
+/** The name in a Host header (no port, brackets kept for IPv6 as URL gives them); empty when there is none. */
+function hostnameOf(host: string | undefined): string {
+  if (!host) return '';
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return '';
+  }
 }

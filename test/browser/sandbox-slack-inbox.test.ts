@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,40 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await deleteKeys([`${PREFIX}*`, `{${PREFIX.replace(/[:{}]/g, '')}-jobs}*`]);
+});
+
+describe('the sandbox token', () => {
+  const rawGet = (path: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${server.url}${path}`, { headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('is refused through a proxy or tunnel, and to a non-loopback Host', async () => {
+    const port = new URL(server.url).port;
+    expect(await rawGet('/sandbox/token', { host: `127.0.0.1:${port}` })).toBe(200);
+    for (const header of ['x-forwarded-for', 'forwarded', 'cf-connecting-ip', 'x-forwarded-host']) {
+      expect(await rawGet('/sandbox/token', { host: `127.0.0.1:${port}`, [header]: '203.0.113.9' })).toBe(
+        403,
+      );
+      expect(await rawGet('/sandbox', { host: `127.0.0.1:${port}`, [header]: '203.0.113.9' })).toBe(403);
+    }
+    // A tunnel that keeps the public Host: still refused (the host guard or the token route says no).
+    expect(await rawGet('/sandbox/token', { host: 'abc.tunnel.example' })).toBe(403);
+  });
+
+  it('mints a distinct session for every token', async () => {
+    const sessionOf = async () => {
+      const { token } = (await (await fetch(`${server.url}/sandbox/token`)).json()) as { token: string };
+      return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
+    };
+    const [a, b] = [await sessionOf(), await sessionOf()];
+    expect(a).not.toBe(b);
+  });
 });
 
 describe('sandbox Slack inbox in a real browser', () => {

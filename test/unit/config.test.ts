@@ -114,6 +114,15 @@ describe('loadConfig', () => {
     expect(wantsSandbox({ WORKOS_API_KEY: 'sk' })).toBe(false);
     expect(wantsSandbox({ WORKOS_API_KEY: 'sk', SANDBOX: 'true' })).toBe(true);
   });
+
+  it('never runs the sandbox in production: no credentials is a refusal to start, not a sandbox', () => {
+    expect(wantsSandbox({ NODE_ENV: 'production' })).toBe(false);
+    expect(wantsSandbox({ NODE_ENV: 'production', SANDBOX: 'true' })).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WORKOS_API_KEY: required/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' })).toThrow(
+      /SANDBOX: the sandbox never runs with NODE_ENV=production/,
+    );
+  });
 });
 
 describe('durations', () => {
