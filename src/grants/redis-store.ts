@@ -182,12 +182,15 @@ export class RedisGrantStore implements GrantStore {
     return this.load(id);
   }
 
-  async activeBroad(identity: SessionRef): Promise<Grant | null> {
+  async activeBroad(identity: SessionRef & { userId: string }): Promise<Grant | null> {
     const sessionKey = this.keys.session(identity);
     const id = await this.redis.hget(sessionKey, 'activeBroadId');
     if (!id || this.keys.sessionOfGrant(id) !== sessionKey) return null;
     const grant = await this.load(id);
-    return grant?.kind === 'broad' && grant.status === 'approved' ? grant : null;
+    // The session id alone is not the owner: another user's token naming the same sid gets nothing.
+    return grant?.kind === 'broad' && grant.status === 'approved' && grant.owner.userId === identity.userId
+      ? grant
+      : null;
   }
 
   approve(id: string, by: Actor, choice: ApprovalChoice): Promise<TransitionResult> {

@@ -51,8 +51,8 @@ export interface GrantStore {
 
   /** Current record, with the clock applied (a pending grant past its window reads as expired, etc.). */
   get(id: string): Promise<Grant | null>;
-  /** The approved, unexpired broad grant of a session, if any. */
-  activeBroad(identity: Pick<SessionIdentity, 'sid' | 'organizationId'>): Promise<Grant | null>;
+  /** The approved, unexpired broad grant of a session, if any, and only when `identity.userId` owns it. */
+  activeBroad(identity: Pick<SessionIdentity, 'sid' | 'organizationId' | 'userId'>): Promise<Grant | null>;
 
   approve(id: string, by: Actor, choice: ApprovalChoice): Promise<TransitionResult>;
   deny(id: string, by: Actor, reason: string | null): Promise<TransitionResult>;

@@ -275,6 +275,12 @@ describe('re-requesting and replacing broad access', () => {
     expect((await store.activeBroad(me))?.id).toBe(fresh.id);
   });
 
+  it('gives a session’s active grant only to its owner, never to another user naming the same sid', async () => {
+    const { owner, grant } = await approvedBroad();
+    expect((await store.activeBroad(owner))?.id).toBe(grant.id);
+    expect(await store.activeBroad({ ...owner, userId: 'user_someone_else' })).toBeNull();
+  });
+
   it('ends the active broad grant when another one is approved ("replaced")', async () => {
     const { owner, grant: first } = await approvedBroad();
     clock += MINUTE;
