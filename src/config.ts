@@ -47,7 +47,13 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(5711),
+  PORT: z
+    .string()
+    .default('5711')
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65_535, {
+      error: (issue) => `"${String(issue.input)}" is not a port number (0-65535)`,
+    })
+    .transform(Number),
   PUBLIC_URL: url.optional(),
   ALLOWED_HOSTS: list,
 

@@ -1,22 +1,21 @@
 // Process entry: configuration (sandbox stand-ins when no credentials are set) → server; graceful shutdown.
+import { parseArguments, USAGE } from './cli-arguments.js';
 import { ConfigError, loadConfig, wantsSandbox } from './config.js';
 import { type Sandbox, startSandbox } from './sandbox/start-sandbox.js';
 import { StartupError, startServer } from './start.js';
 
-/** `--role=web|worker|all` (or `--role web`) overrides ROLE. */
-function roleArgument(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg.startsWith('--role=')) return arg.slice('--role='.length);
-    if (arg === '--role') return argv[i + 1];
-  }
-  return undefined;
-}
-
 async function main(): Promise<void> {
+  const args = parseArguments(process.argv.slice(2));
+  if (args.kind === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (args.kind === 'invalid') {
+    console.error(`countersign: ${args.problem}\n\n${USAGE}`);
+    process.exit(2);
+  }
   const env: Record<string, string | undefined> = { ...process.env };
-  const role = roleArgument(process.argv.slice(2));
-  if (role !== undefined) env.ROLE = role;
+  if (args.role !== undefined) env.ROLE = args.role;
   let sandbox: Sandbox | null = null;
   if (wantsSandbox(env)) {
     sandbox = await startSandbox(env);

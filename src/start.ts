@@ -218,12 +218,27 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
+    // Express 5 hands a failed listen to this callback (and the server never listens): say why in words.
+    const s = app.listen(config.port, config.host, (error?: Error) =>
+      error ? reject(listenError(error, config)) : resolve(s),
+    );
   });
   // Long polls hold requests up to 25 s; keep-alive must outlast a client's idle gap.
   server.keepAliveTimeout = 65_000;
   return server;
+}
+
+function listenError(error: Error, config: Config): Error {
+  const code = (error as { code?: string }).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return new StartupError(
+      `port ${config.port} is in use on ${config.host} (another countersign?); set PORT`,
+    );
+  if (code === 'EACCES') return new StartupError(`not allowed to listen on ${where}; pick a port above 1024`);
+  if (code === 'EADDRNOTAVAIL')
+    return new StartupError(`${config.host} is not an address of this machine; set HOST`);
+  return new StartupError(`cannot listen on ${where}: ${error.message}`);
 }
 
 function drain(server: Server, graceMs: number): Promise<void> {
