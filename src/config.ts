@@ -277,7 +277,15 @@ export function loadConfig(env: Env = process.env): Config {
     auth: {
       issuer: need(issuer, 'AUTHKIT_DOMAIN or AUTH_ISSUER', why),
       jwksUrl: need(jwksUrl, 'AUTH_JWKS_URL (or AUTHKIT_DOMAIN)', why),
-      audience: e.AUTH_AUDIENCE,
+      // Without an audience a token AuthKit minted for another app of the same environment would be accepted.
+      audience:
+        e.NODE_ENV === 'production' && !sandbox
+          ? need(
+              e.AUTH_AUDIENCE,
+              'AUTH_AUDIENCE',
+              'with NODE_ENV=production (the Resource Indicator set in WorkOS, usually PUBLIC_URL/mcp)',
+            )
+          : e.AUTH_AUDIENCE,
       authorizationServer: issuer ?? '',
     },
     secrets: {

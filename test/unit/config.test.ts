@@ -115,6 +115,15 @@ describe('loadConfig', () => {
     expect(wantsSandbox({ WORKOS_API_KEY: 'sk', SANDBOX: 'true' })).toBe(true);
   });
 
+  it('requires a token audience in production, and only there', () => {
+    expect(() => loadConfig({ ...production, NODE_ENV: 'production' })).toThrow(/AUTH_AUDIENCE: required/);
+    expect(
+      loadConfig({ ...production, NODE_ENV: 'production', AUTH_AUDIENCE: 'https://cs.example.com/mcp' }).auth
+        .audience,
+    ).toBe('https://cs.example.com/mcp');
+    expect(loadConfig(production).auth.audience).toBeUndefined();
+  });
+
   it('never runs the sandbox in production: no credentials is a refusal to start, not a sandbox', () => {
     expect(wantsSandbox({ NODE_ENV: 'production' })).toBe(false);
     expect(wantsSandbox({ NODE_ENV: 'production', SANDBOX: 'true' })).toBe(false);
