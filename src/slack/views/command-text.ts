@@ -21,7 +21,7 @@ export function commandHelp(who: {
         ? 'You are an *approver*: you may decide anyone’s request (not your own above the self-approval limit).'
         : `You may decide your own assistant’s requests up to *${who.selfApprove}* access, and end your own access.`,
     '`/countersign list`: requests and access you can see',
-    '`/countersign revoke <grant id>`: end access now',
+    '`/countersign revoke &lt;grant id&gt;`: end access now',
   ];
   if (who.admin) lines.push('`/countersign audit [@user] [24h]`: the latest audit events');
   lines.push('`/countersign help`: this text. The App Home tab shows the same, with buttons.');

@@ -127,7 +127,8 @@ export function notesInput(version: number): InputBlock {
     type: 'input',
     block_id: blockId('notes', version),
     optional: true,
-    label: plain('Notes (optional)'),
+    // Slack itself adds "(optional)" to an optional input's label.
+    label: plain('Notes'),
     hint: plain('Approve: sent to the assistant as instructions. Deny: sent as the reason.'),
     element: {
       type: 'plain_text_input',
