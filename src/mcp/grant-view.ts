@@ -7,7 +7,10 @@ import type { ProviderRegistry } from '../providers/registry.js';
 export const accessOutputShape = {
   status: z.enum([...GRANT_STATUSES, 'not_found']).describe('Where the request stands'),
   requestId: z.string().nullable(),
-  kind: z.enum(['broad', 'request']).nullable().describe('broad = session access; request = one exact call'),
+  kind: z
+    .enum(['session', 'call'])
+    .nullable()
+    .describe('As asked in request_elevated_access: session access, or one exact call'),
   level: z
     .enum(['read', 'write'])
     .nullable()
@@ -69,7 +72,8 @@ export function accessView(
   return {
     status: grant.status,
     requestId: grant.id,
-    kind: grant.kind,
+    // The assistant's words (request_elevated_access's kind), not the store's (broad / request).
+    kind: grant.kind === 'broad' ? 'session' : 'call',
     level: grant.level,
     providers: grant.providers,
     expiresAt: grant.expiresAt ? new Date(grant.expiresAt).toISOString() : null,
@@ -116,7 +120,7 @@ export function describeAccess(view: AccessView, grant: Grant | null, registry: 
       );
       break;
     case 'approved':
-      if (view.kind === 'request') {
+      if (view.kind === 'call') {
         lines.push(
           `Approved. Call call_integration_api with requestId "${view.requestId}" and exactly this method, URL and body. Single use.`,
         );

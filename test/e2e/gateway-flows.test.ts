@@ -61,6 +61,7 @@ describe('broad access', () => {
     expect(requested.isError).toBeFalsy();
     const { requestId, approvalUrl, status } = requested.structuredContent!;
     expect(status).toBe('pending');
+    expect(requested.structuredContent!.kind).toBe('session');
     expect(approvalUrl).toContain('/approve?token=');
 
     const pending = await callTool(assistant, 'check_access_request', { requestId });
@@ -197,7 +198,7 @@ describe('per-request approval', () => {
       url,
       body: page,
     });
-    expect(requested.structuredContent).toMatchObject({ status: 'pending', level: 'write', kind: 'request' });
+    expect(requested.structuredContent).toMatchObject({ status: 'pending', level: 'write', kind: 'call' });
     const requestId = requested.structuredContent!.requestId;
 
     const early = await callTool(assistant, 'call_integration_api', {
