@@ -62,6 +62,7 @@ describe('broad access', () => {
     const { requestId, approvalUrl, status } = requested.structuredContent!;
     expect(status).toBe('pending');
     expect(requested.structuredContent!.kind).toBe('session');
+    expect(textOf(requested).split(approvalUrl).length - 1).toBe(1);
     expect(approvalUrl).toContain('/approve?token=');
 
     const pending = await callTool(assistant, 'check_access_request', { requestId });

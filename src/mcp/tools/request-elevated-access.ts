@@ -113,7 +113,8 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
           ? `You keep your current ${active.level} access to ${active.providers.join(', ')} until this one is approved.`
           : '',
         '',
-        describeAccess(view, grant, deps.registry),
+        // The link is in the lines above already: once is clearer for the model and the user.
+        describeAccess({ ...view, approvalUrl: null }, grant, deps.registry),
       ]
         .filter((line) => line !== '')
         .join('\n');
