@@ -113,7 +113,9 @@ function describe(event: string, p: Parts): string {
     case 'released':
       return `${client} released ${requester}'s access early (${usesText(grant.uses)})`;
     case 'ended':
-      return `${requester}'s access ran out (${usesText(grant.uses)})`;
+      return grant.supersededBy
+        ? `${requester}'s access was replaced by a newer approved request (\`${escapeWithin(grant.supersededBy, 100)}\`, ${usesText(grant.uses)})`
+        : `${requester}'s access ran out (${usesText(grant.uses)})`;
     case 'consumed':
       return `${client} made the approved call for ${requester}`;
     case 'extended': {

@@ -189,7 +189,12 @@ function outcomeSections(grant: Grant, ctx: ViewContext, v: number): SectionBloc
       lines.push(`*Withdrawn* by the assistant · ${at('cancelled')}`);
       break;
     case 'ended':
-      lines.push(`*Ended* · ${at('ended')}: the access time ran out; ${usageText(grant, ctx)}`);
+      // An approval of a newer session request ends the older one early: say so, not that time ran out.
+      lines.push(
+        grant.supersededBy
+          ? `*Replaced* · ${at('ended')}: a newer approved request (\`${escapeWithin(grant.supersededBy, 100)}\`) took over; ${usageText(grant, ctx)}`
+          : `*Ended* · ${at('ended')}: the access time ran out; ${usageText(grant, ctx)}`,
+      );
       break;
     case 'revoked':
       lines.push(`*Revoked by* ${by('revoked')} · ${at('revoked')}; ${usageText(grant, ctx)}`);

@@ -102,7 +102,9 @@ function copyFor(grant: Grant, ctx: PageContext, names: ProviderNames): StateCop
         badge: grant.status === 'ended' ? 'Ended' : grant.status === 'revoked' ? 'Revoked' : 'Released',
         heading:
           grant.status === 'ended'
-            ? 'Access was approved and has ended: its time ran out'
+            ? grant.supersededBy
+              ? 'Access was approved, then replaced by a newer approved request'
+              : 'Access was approved and has ended: its time ran out'
             : grant.status === 'revoked'
               ? `Access was approved, then revoked by ${by}`
               : 'Access was approved, then the assistant gave it up',

@@ -34,6 +34,10 @@ describe('auditLine', () => {
     expect(allText(auditLine('revoked', revoked, ctx).blocks)).toContain(
       "bob@example.com revoked <@UREQ>'s access (used 3 times): “Enough for today”",
     );
+    const replaced = { ...inState('ended'), supersededBy: 'g_newer_approved' };
+    expect(allText(auditLine('ended', replaced, ctx).blocks)).toContain(
+      "<@UREQ>'s access was replaced by a newer approved request (`g_newer_approved`",
+    );
     expect(allText(auditLine('requested', pendingBroad(), ctx).blocks)).toContain(
       'Claude Code for <@UREQ> asks for write on Linear, Notion for 30 minutes, decide by <!date^',
     );

@@ -204,6 +204,10 @@ describe('what each decided state says', () => {
 
   it('ended, revoked, released, consumed: the approval, then how it finished and how often it was used', () => {
     expect(say(inState('ended'))).toContain('the access time ran out; used 7 times');
+    const replaced = say({ ...inState('ended'), supersededBy: 'g_newer_approved', statusReason: 'replaced' });
+    expect(replaced).toContain('*Replaced*');
+    expect(replaced).toContain('a newer approved request (`g_newer_approved`) took over; used 7 times');
+    expect(replaced).not.toContain('ran out');
     const revoked = say(inState('revoked'));
     expect(revoked).toContain('*Approved by* <@UALICE>');
     expect(revoked).toContain('*Revoked by* bob@example.com');
