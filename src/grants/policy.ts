@@ -55,7 +55,14 @@ export function mayDecide(
   if (email && policy.approverEmails.some((listed) => normalizeEmail(listed) === email)) {
     return { ok: true, as: 'approver' };
   }
-  return { ok: false, reason: 'only the requester or a configured approver may decide this request' };
+  // Name the requester only when they could take this decision themselves (not a write above SELF_APPROVE).
+  const requesterMay = decision === 'deny' || RANK[decision] <= RANK[policy.selfApprove];
+  return {
+    ok: false,
+    reason: requesterMay
+      ? 'only the requester or a configured approver may decide this request'
+      : `only a configured approver may approve ${decision} access on this request`,
+  };
 }
 
 function normalizeEmail(email: string | undefined): string {

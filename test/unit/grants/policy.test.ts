@@ -72,6 +72,17 @@ describe('anyone else', () => {
     expect(mayDecide(grant, { userId: 'user_x' }, policy('write', []), 'read')).toEqual(refusal);
   });
 
+  it('is not told the requester could approve what the requester may not (write above SELF_APPROVE)', () => {
+    expect(mayDecide(grant, { email: 'x@example.com' }, policy('read'), 'write')).toEqual({
+      ok: false,
+      reason: 'only a configured approver may approve write access on this request',
+    });
+    expect(mayDecide(grant, { email: 'x@example.com' }, policy('none'), 'read')).toEqual({
+      ok: false,
+      reason: 'only a configured approver may approve read access on this request',
+    });
+  });
+
   it('is refused when we cannot tell who is clicking', () => {
     expect(mayDecide(grant, {}, policy('write'), 'deny').ok).toBe(false);
     expect(mayDecide(grant, { email: '  ' }, policy('write', ['']), 'read').ok).toBe(false);
