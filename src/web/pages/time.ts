@@ -1,4 +1,5 @@
-// Times as people should see them on the consent pages: the exact ISO instant and how far away it is.
+// Times as people should see them on the consent pages: a readable UTC time, how far away it is, and the exact
+// ISO instant for machines.
 import { formatDuration } from '../../lib/duration.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -14,7 +15,23 @@ export function relative(ms: number, now: number): string {
   return diff > 0 ? `in ${formatDuration(diff)}` : `${formatDuration(-diff)} ago`;
 }
 
+const READABLE = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "Wed 2 Dec 2026, 09:41:07 UTC": what a person reads; the ISO instant stays in the datetime attribute. */
+export function readableUtc(ms: number): string {
+  return `${READABLE.format(new Date(ms)).replace(/^(\w+),? /, '$1 ')} UTC`;
+}
+
 export function when(ms: number, now: number): SafeHtml {
-  const iso = isoSeconds(ms);
-  return html`<time datetime="${iso}">${iso}</time> <span class="muted">(${relative(ms, now)})</span>`;
+  return html`<time datetime="${isoSeconds(ms)}">${readableUtc(ms)}</time> <span class="muted">(${relative(ms, now)})</span>`;
 }

@@ -1,7 +1,7 @@
 // Deciding on the consent page: what it shows, and what approving or denying records in the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../../src/sandbox/people.js';
-import { isoSeconds } from '../../../src/web/pages/time.js';
+import { readableUtc } from '../../../src/web/pages/time.js';
 import { hiddenField, pageText, type WebBrowser } from '../../support/web-browser.js';
 import { startWebHarness, type WebHarness } from '../../support/web-harness.js';
 
@@ -41,7 +41,10 @@ describe('broad consent form', () => {
     expect(page.body).toContain(`<option value="${15 * MINUTE}" selected>15 minutes (requested)</option>`);
     expect(page.body).toContain(`<option value="${60 * MINUTE}">1 hour</option>`);
     expect(page.body).not.toContain(`<option value="${120 * MINUTE}"`); // above MAX_ACCESS_DURATION
-    expect(text).toContain(`Decide by ${isoSeconds(grant.decideBy)} (in 5 minutes`);
+    expect(text).toContain(`Decide by ${readableUtc(grant.decideBy)} (in 5 minutes`);
+    // People read dates, not ISO instants (those stay in the <time> element's datetime attribute).
+    expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
+    expect(readableUtc(Date.UTC(2026, 11, 2, 9, 41, 7))).toBe('Wed 2 Dec 2026, 09:41:07 UTC');
     expect(text).toContain('Instructions to the assistant when approving, reason when denying.');
     expect(page.body).toContain('<meta name="viewport"');
 
@@ -89,7 +92,7 @@ describe('deciding a broad request', () => {
     });
     expect(stored.approvedAt).toBeGreaterThanOrEqual(before);
     expect(stored.expiresAt).toBe(stored.approvedAt! + 5 * MINUTE);
-    expect(text).toContain(`Access ends ${isoSeconds(stored.expiresAt!)} (in 5 minutes`);
+    expect(text).toContain(`Access ends ${readableUtc(stored.expiresAt!)} (in 5 minutes`);
     expect(h.audit.at(-1)).toMatchObject({
       type: 'grant.approved',
       grantId: grant.id,
@@ -141,7 +144,7 @@ describe('deciding a broad request', () => {
       statusReason: 'Not during the <freeze>',
       providers: ['linear', 'notion'],
     });
-    expect(pageText(page.body)).toContain(`Decided ${isoSeconds(stored.endedAt!)}`);
+    expect(pageText(page.body)).toContain(`Decided ${readableUtc(stored.endedAt!)}`);
     expect(h.audit.at(-1)).toMatchObject({
       type: 'grant.denied',
       grantId: grant.id,
@@ -245,7 +248,7 @@ describe('after a decision', () => {
       const text = pageText(page.body);
       expect(text).toContain('This link has expired; this is what became of the request.');
       expect(text).toContain('Nobody decided in time');
-      expect(text).toContain(`Decide by was ${isoSeconds(grant.decideBy)} (1 minute ago)`);
+      expect(text).toContain(`Decide by was ${readableUtc(grant.decideBy)} (1 minute ago)`);
       expect((await h.store.get(grant.id))!.status).toBe('expired');
     } finally {
       h.advance(-6 * MINUTE);
