@@ -1,25 +1,11 @@
 // The consent form's fields: parsing the post with zod, and turning it into a choice no wider than the request.
 import { z } from 'zod';
+import { defaultDuration, durationChoices } from '../grants/durations.js';
 import type { ApprovalChoice, Grant, Level } from '../grants/types.js';
 import { formatDuration } from '../lib/duration.js';
 import { NOTES_MAX_LENGTH } from './pages/consent-parts.js';
 
-const MINUTE = 60_000;
-/** Durations offered besides the requested one and the maximum; only those within the maximum are shown. */
-const DURATION_STEPS_MS = [1, 5, 10, 15, 30, 60, 120, 240, 480, 720, 1440].map((m) => m * MINUTE);
-
-/** Ascending durations an approver may pick: the steps up to `maxMs`, the requested one and `maxMs` itself. */
-export function durationChoices(requestedMs: number, maxMs: number): number[] {
-  const all = new Set(DURATION_STEPS_MS.filter((ms) => ms <= maxMs));
-  if (requestedMs > 0 && requestedMs <= maxMs) all.add(requestedMs);
-  all.add(maxMs);
-  return [...all].sort((a, b) => a - b);
-}
-
-/** Preselected: what was asked, held to the maximum should the maximum have been lowered since. */
-export function defaultDuration(requestedMs: number, maxMs: number): number {
-  return requestedMs > 0 ? Math.min(requestedMs, maxMs) : maxMs;
-}
+export { defaultDuration, durationChoices } from '../grants/durations.js';
 
 const oneOrMany = z
   .union([z.string(), z.array(z.string())])

@@ -1,32 +1,12 @@
 // The approver's controls on a pending request: providers, level, duration, notes, and the decision buttons.
 import type { ActionsBlock, Button, InputBlock, KnownBlock, PlainTextOption } from '@slack/types';
+import { durationChoices } from '../../grants/durations.js';
 import { MAX_TEXT_CHARS } from '../../grants/transitions.js';
 import type { Grant } from '../../grants/types.js';
 import { formatDuration } from '../../lib/duration.js';
 import { ACTION, blockId, type ViewContext } from '../ids.js';
 import { LIMITS } from './limits.js';
 import { plain } from './mrkdwn.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-/** Durations offered besides the asked, default and longest ones (all capped at ctx.maxAccessMs). */
-const DURATION_LADDER = [
-  MINUTE,
-  5 * MINUTE,
-  15 * MINUTE,
-  30 * MINUTE,
-  HOUR,
-  2 * HOUR,
-  4 * HOUR,
-  8 * HOUR,
-  12 * HOUR,
-  DAY,
-  2 * DAY,
-  7 * DAY,
-  14 * DAY,
-  30 * DAY,
-];
 
 /** Prefix of an option value that stands for a provider by its index (ids too long for an option value). */
 const INDEX_PREFIX = '#';
@@ -92,10 +72,8 @@ export function levelInput(version: number): InputBlock {
 export function durationInput(grant: Grant, ctx: ViewContext, version: number): InputBlock {
   const max = ctx.maxAccessMs;
   const asked = Math.min(grant.requestedDurationMs, max);
-  const choices = [...new Set([...DURATION_LADDER, asked, Math.min(ctx.defaultAccessMs, max), max])]
-    .filter((ms) => ms > 0 && ms <= max)
-    .sort((a, b) => a - b)
-    .slice(-LIMITS.selectOptions);
+  // The same choices as the consent page: an approver sees one set of options wherever they decide.
+  const choices = durationChoices(grant.requestedDurationMs, max).slice(-LIMITS.selectOptions);
   const options: PlainTextOption[] = choices.map((ms) => ({
     text: plain(ms === asked ? `${formatDuration(ms)} (asked)` : formatDuration(ms), LIMITS.optionText),
     value: String(ms),
