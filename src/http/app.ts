@@ -7,6 +7,7 @@ import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
+import type { ReadinessCheck } from '../ops/readiness.js';
 import { createOpsRouter } from '../ops/router.js';
 import { hostGuard } from './host-guard.js';
 
@@ -16,6 +17,8 @@ export interface AppParts {
   redis: Redis;
   authenticator: BearerAuthenticator;
   tools: ToolDeps;
+  /** What /readyz checks (src/ops/ready-checks.ts). */
+  readiness: ReadinessCheck[];
   /** Routers mounted at the root after ours: the consent pages, sandbox helpers. */
   routers: Router[];
 }
@@ -25,9 +28,7 @@ export function createApp(parts: AppParts): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
-  app.use(
-    createOpsRouter({ allowedHosts: config.allowedHosts, redis, slackConfigured: config.slack !== null }),
-  );
+  app.use(createOpsRouter({ allowedHosts: config.allowedHosts, checks: parts.readiness }));
   app.use(hostGuard(config.allowedHosts));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
