@@ -26,7 +26,8 @@ export async function redisAnswers(url: string): Promise<boolean> {
 
 export interface PrivateRedis {
   url: string;
-  stop(): void;
+  /** SIGTERM: Redis flushes its append-only file and exits; resolves once it has. */
+  stop(): Promise<void>;
 }
 
 /** Where the sandbox's private Redis keeps its append-only file (git-ignored), relative to the working folder. */
@@ -53,7 +54,7 @@ export async function startPrivateRedis(dataDir: string = SANDBOX_REDIS_DIR): Pr
   const url = `redis://127.0.0.1:${port}`;
   // Replaying a large append-only file takes a moment: allow longer than a fresh start needs.
   for (let attempt = 0; attempt < 150; attempt++) {
-    if (await redisAnswers(url)) return { url, stop: () => child.kill() };
+    if (await redisAnswers(url)) return { url, stop: () => stopped(child) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
@@ -68,5 +69,13 @@ function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill();
   });
 }
