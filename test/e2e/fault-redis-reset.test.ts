@@ -19,6 +19,8 @@ const RESET_NOTICE = /Redis lost its data/;
 let redis: PrivateRedis;
 let env: Environment;
 let assistant: Client;
+/** A second session of Alice's, for a grant that is approved before the reset. */
+let other: Client;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
@@ -35,20 +37,32 @@ beforeAll(async () => {
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_redis_reset' }),
   );
+  other = await connectClient(
+    env.server.url,
+    await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_redis_reset_other' }),
+  );
 }, 60_000);
 afterAll(async () => {
   await assistant?.close();
+  await other?.close();
   await env?.stop();
   await redis?.stop();
 });
 
 const slack = () => env.slack!;
-const hasButtons = (m: SlackMessage) => JSON.stringify(m.blocks).includes('"cs_approve"');
+const hasAction = (m: SlackMessage, actionId: string) => JSON.stringify(m.blocks).includes(`"${actionId}"`);
+const hasButtons = (m: SlackMessage) => hasAction(m, 'cs_approve');
 const buttonFor = (grantId: string) => (m: SlackMessage) =>
-  hasButtons(m) && JSON.stringify(m.blocks).includes(grantId);
+  m.channel === 'C0APPROVALS' && hasButtons(m) && JSON.stringify(m.blocks).includes(grantId);
+const markedGone = (message: SlackMessage) =>
+  slack().waitForMessage(
+    (m) => m.ts === message.ts && m.channel === message.channel && /no longer known/.test(m.text),
+    20_000,
+    { includeExisting: true },
+  );
 
-async function request(): Promise<{ requestId: string; message: SlackMessage }> {
-  const result = await callTool(assistant, 'request_elevated_access', {
+async function request(client = assistant): Promise<{ requestId: string; message: SlackMessage }> {
+  const result = await callTool(client, 'request_elevated_access', {
     kind: 'session',
     level: 'write',
     providers: ['linear'],
@@ -95,6 +109,18 @@ describe('Redis restarts empty under a running server', () => {
     expect(await resetsCounted()).toBe(0);
 
     const old = await request();
+    // And one approved: its message carries Revoke and Extend.
+    const granted = await request(other);
+    await slack().click({
+      as: BOB_ID,
+      channel: granted.message.channel,
+      ts: granted.message.ts,
+      actionId: 'cs_approve',
+      state: { cs_providers: ['linear'] },
+    });
+    await slack().waitForMessage((m) => m.ts === granted.message.ts && hasAction(m, 'cs_revoke'), 20_000, {
+      includeExisting: true,
+    });
 
     // SIGKILL and a fresh start on the same port: no persistence, so every key is gone.
     const exited = new Promise((resolve) => redis.process().once('exit', resolve));
@@ -140,11 +166,7 @@ describe('Redis restarts empty under a running server', () => {
       state: { cs_providers: ['linear'] },
     });
     expect(click.status).toBe(200);
-    const marked = await slack().waitForMessage(
-      (m) => m.ts === old.message.ts && m.channel === old.message.channel && /no longer known/.test(m.text),
-      20_000,
-      { includeExisting: true },
-    );
+    const marked = await markedGone(old.message);
     expect(hasButtons(marked)).toBe(false);
     expect(JSON.stringify(marked.blocks)).not.toContain('"actions"');
     await expect
@@ -156,6 +178,17 @@ describe('Redis restarts empty under a running server', () => {
         { timeout: 20_000 },
       )
       .toBe(true);
+
+    // Revoke on the approved grant's message: the same.
+    await slack().click({
+      as: CAROL.id,
+      channel: granted.message.channel,
+      ts: granted.message.ts,
+      actionId: 'cs_revoke',
+    });
+    const revokedGone = await markedGone(granted.message);
+    expect(hasAction(revokedGone, 'cs_revoke')).toBe(false);
+    expect(hasAction(revokedGone, 'cs_extend')).toBe(false);
 
     // A request made after the reset expires at its deadline: the sweep runs again, the message is re-rendered.
     const fresh = await request();

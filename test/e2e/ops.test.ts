@@ -64,7 +64,8 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     expect(requested.isError, textOf(requested)).toBeFalsy();
     const { requestId } = requested.structuredContent!;
     const message = await env.slack!.waitForMessage(
-      (m: SlackMessage) => JSON.stringify(m.blocks).includes(requestId),
+      // The request message, not the audit channel's line about it (which names the request too).
+      (m: SlackMessage) => m.channel === 'C0APPROVALS' && JSON.stringify(m.blocks).includes(requestId),
       10_000,
       { includeExisting: true },
     );
