@@ -1,8 +1,10 @@
 // Self-healing on real Redis under a random prefix: the data-epoch detector sees a reset once per process and
 // the fleet sends one notice per target; missing job schedulers are re-created by the upkeep (on its timer and
-// on a reconnect); worker heartbeats and the readiness checks built on them.
+// on a reconnect); worker heartbeats and the readiness checks built on them; a Redis that answers PING but
+// cannot take a write is not ready.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GrantJobs, SCHEDULER } from '../../../src/jobs/grant-jobs.js';
 import { createLogger } from '../../../src/lib/logger.js';
@@ -13,6 +15,7 @@ import { epochCheck, redisCheck, schedulersCheck, workersCheck } from '../../../
 import { RedisEpoch, type ResetSeen } from '../../../src/ops/redis-epoch.js';
 import { reportResets } from '../../../src/ops/reset-report.js';
 import { startUpkeep } from '../../../src/ops/upkeep.js';
+import { startPrivateRedis } from '../../support/private-redis.js';
 import { testRedis } from '../../support/redis.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
@@ -234,4 +237,24 @@ describe('worker heartbeats and readiness', () => {
     const hung = { name: 'hung', run: () => new Promise<never>(() => undefined) };
     expect(await runReadiness([hung], 100)).toMatchObject({ down: ['hung'], checks: { hung: 'down' } });
   });
+});
+
+describe('the redis readiness check', () => {
+  it('is down on a Redis that answers PING but refuses writes (out of memory under noeviction)', async () => {
+    const server = await startPrivateRedis();
+    const client = new Redis(server.url);
+    try {
+      const check = redisCheck(client, `${PREFIX}readyz:oom`);
+      expect(await check.run()).toEqual({ state: 'up', ok: true });
+      await client.config('SET', 'maxmemory-policy', 'noeviction');
+      await client.config('SET', 'maxmemory', '1');
+      expect(await client.ping()).toBe('PONG');
+      const report = await runReadiness([check], 5000);
+      expect(report).toMatchObject({ status: 'unavailable', checks: { redis: 'down' }, down: ['redis'] });
+      expect(String(report.details.redis?.reason)).toMatch(/OOM/);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  }, 30_000);
 });
