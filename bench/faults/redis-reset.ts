@@ -1,7 +1,8 @@
 // Fault bench: Redis restarts without persistence under a running server (role all, Slack stand-in), several
-// times. Measured from the moment the empty Redis answers again: until the deadline-sweep scheduler exists in
-// it again, and until the reset is counted in /metrics; and whether each reset was reported as promised
-// (metric, /readyz, one audit-channel notice, the admin's DM). Run alone: npx tsx bench/faults/redis-reset.ts
+// times, then its data flushed without a restart (only the periodic upkeep can notice). Measured from the
+// moment the empty Redis answers: until the deadline-sweep scheduler exists in it again, and until the reset
+// is counted in /metrics; and whether each reset was reported as promised (metric, /readyz, one
+// audit-channel notice, the admin's DM). Run alone: npx tsx bench/faults/redis-reset.ts
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
@@ -13,6 +14,8 @@ import type { FaultRow } from './row.js';
 
 const SCENARIO = 'Redis restart without persistence';
 const RESTARTS = 3;
+/** After the restarts, resets without a reconnect (FLUSHALL): only the periodic upkeep can notice those. */
+const FLUSHES = 2;
 const AUDIT_CHANNEL = 'C0GENERAL';
 const NOTICE = /Redis lost its data/;
 /** Gives up on one restart after this long (a miss is reported, not waited for forever). */
@@ -32,40 +35,44 @@ export async function runRedisResetFaults(): Promise<FaultRow[]> {
     const text = await (await fetch(`${env.server.url}/metrics`)).text();
     return sampleValue(parsePrometheusText(text), 'countersign_redis_resets_total', {});
   };
-  const schedulersSeconds: number[] = [];
-  const detectedSeconds: number[] = [];
+  const restarts = { schedulers: [] as number[], detected: [] as number[] };
+  const flushes = { schedulers: [] as number[], detected: [] as number[] };
   let reported = 0;
+  /** Measures from `back` (the empty Redis answering) and checks the reset was reported as the `n`-th. */
+  const measure = async (n: number, back: number, into: typeof restarts) => {
+    const [schedulers, detected] = await Promise.all([
+      until(async () => Boolean(await queue.getJobScheduler('deadlines').catch(() => null)), back),
+      until(async () => (await resetsCounted()) >= n, back),
+    ]);
+    if (schedulers !== null) into.schedulers.push(schedulers);
+    if (detected !== null) into.detected.push(detected);
+    // Reported: the readiness field, one notice in the audit channel and one DM to the admin, per reset.
+    const slack = env.slack!;
+    const notices = () => slack.messages(AUDIT_CHANNEL).filter((m) => NOTICE.test(m.text)).length;
+    const dms = () => slack.dmOf(CAROL.id).filter((m) => NOTICE.test(m.text)).length;
+    const ok = await until(async () => {
+      const body = (await (await fetch(`${env.server.url}/readyz`)).json()) as {
+        checks: Record<string, string>;
+        details?: { epoch?: { resets?: number } };
+      };
+      return (
+        body.checks.epoch === 'reset' && body.details?.epoch?.resets === n && notices() === n && dms() === n
+      );
+    }, performance.now());
+    if (ok !== null && detected !== null) reported++;
+  };
   try {
-    await until(async () => Boolean(await queue.getJobScheduler('deadlines')), GIVE_UP_MS);
-    for (let restart = 1; restart <= RESTARTS; restart++) {
+    await until(async () => Boolean(await queue.getJobScheduler('deadlines')), performance.now());
+    for (let n = 1; n <= RESTARTS; n++) {
       const exited = new Promise((resolve) => redis.process().once('exit', resolve));
       redis.kill();
       await exited;
       await redis.start();
-      const back = performance.now();
-      const [schedulers, detected] = await Promise.all([
-        until(async () => Boolean(await queue.getJobScheduler('deadlines').catch(() => null)), GIVE_UP_MS),
-        until(async () => (await resetsCounted()) >= restart, GIVE_UP_MS),
-      ]);
-      if (schedulers) schedulersSeconds.push((performance.now() - back) / 1000);
-      if (detected) detectedSeconds.push((performance.now() - back) / 1000);
-      // Reported: the readiness field, one notice in the audit channel and one DM to the admin, per reset.
-      const slack = env.slack!;
-      const notices = () => slack.messages(AUDIT_CHANNEL).filter((m) => NOTICE.test(m.text)).length;
-      const dms = () => slack.dmOf(CAROL.id).filter((m) => NOTICE.test(m.text)).length;
-      const ok = await until(async () => {
-        const body = (await (await fetch(`${env.server.url}/readyz`)).json()) as {
-          checks: Record<string, string>;
-          details?: { epoch?: { resets?: number } };
-        };
-        return (
-          body.checks.epoch === 'reset' &&
-          body.details?.epoch?.resets === restart &&
-          notices() === restart &&
-          dms() === restart
-        );
-      }, GIVE_UP_MS);
-      if (ok && detected) reported++;
+      await measure(n, performance.now(), restarts);
+    }
+    for (let n = RESTARTS + 1; n <= RESTARTS + FLUSHES; n++) {
+      await client.flushall();
+      await measure(n, performance.now(), flushes);
     }
   } finally {
     await queue.close().catch(() => undefined);
@@ -74,41 +81,59 @@ export async function runRedisResetFaults(): Promise<FaultRow[]> {
     await redis.stop();
   }
   const worst = (xs: number[]) => (xs.length === 0 ? Number.NaN : Math.max(...xs));
-  const seconds = (xs: number[]) =>
-    xs.length === RESTARTS
+  const seconds = (xs: number[], of: number) =>
+    xs.length === of
       ? `${worst(xs).toFixed(2)} s (each: ${xs.map((x) => x.toFixed(2)).join(', ')})`
-      : `${RESTARTS - xs.length} of ${RESTARTS} never`;
+      : `${of - xs.length} of ${of} never`;
+  const restartScenario = `${SCENARIO} (${RESTARTS} restarts)`;
+  const flushScenario = `Redis data flushed, no reconnect (${FLUSHES} × FLUSHALL)`;
+  const total = RESTARTS + FLUSHES;
   return [
     {
-      scenario: `${SCENARIO} (${RESTARTS} restarts)`,
+      scenario: restartScenario,
       metric: 'schedulers back after Redis answers, worst',
-      value: seconds(schedulersSeconds),
+      value: seconds(restarts.schedulers, RESTARTS),
       target: `≤ ${SCHEDULERS_TARGET_S} s`,
-      met: schedulersSeconds.length === RESTARTS && worst(schedulersSeconds) <= SCHEDULERS_TARGET_S,
+      met: restarts.schedulers.length === RESTARTS && worst(restarts.schedulers) <= SCHEDULERS_TARGET_S,
     },
     {
-      scenario: `${SCENARIO} (${RESTARTS} restarts)`,
-      metric: 'reset detected (counted in /metrics) after Redis answers, worst',
-      value: seconds(detectedSeconds),
+      scenario: restartScenario,
+      metric: 'reset counted in /metrics after Redis answers, worst',
+      value: seconds(restarts.detected, RESTARTS),
     },
     {
-      scenario: `${SCENARIO} (${RESTARTS} restarts)`,
-      metric: 'reset detected and reported (metric, /readyz, 1 audit notice, admin DM)',
-      value: reported === RESTARTS ? `yes (${reported}/${RESTARTS})` : `no (${reported}/${RESTARTS})`,
+      scenario: flushScenario,
+      metric: 'schedulers back after the flush (periodic upkeep only), worst',
+      value: seconds(flushes.schedulers, FLUSHES),
+      target: `≤ ${SCHEDULERS_TARGET_S} s`,
+      met: flushes.schedulers.length === FLUSHES && worst(flushes.schedulers) <= SCHEDULERS_TARGET_S,
+    },
+    {
+      scenario: flushScenario,
+      metric: 'reset counted in /metrics after the flush, worst',
+      value: seconds(flushes.detected, FLUSHES),
+    },
+    {
+      scenario: `${SCENARIO}, and flushed`,
+      metric: 'each reset detected and reported (metric, /readyz, 1 audit notice, admin DM)',
+      value: reported === total ? `yes (${reported}/${total})` : `no (${reported}/${total})`,
       target: 'yes',
-      met: reported === RESTARTS,
+      met: reported === total,
     },
   ];
 }
 
-/** Polls `done` every 50 ms; false when it is still not true after `timeoutMs`. */
-async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
+/**
+ * Polls `done` every 50 ms; the seconds from `since` (a performance.now()) until it held, or null when it
+ * still did not after GIVE_UP_MS.
+ */
+async function until(done: () => Promise<boolean>, since: number): Promise<number | null> {
+  const deadline = performance.now() + GIVE_UP_MS;
   while (performance.now() < deadline) {
-    if (await done().catch(() => false)) return true;
+    if (await done().catch(() => false)) return (performance.now() - since) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return false;
+  return null;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
