@@ -16,6 +16,7 @@ import { createRequestLimiter } from './mcp/request-limit.js';
 import type { ToolDeps } from './mcp/tool-kit.js';
 import { watchQueueDepth } from './ops/metrics.js';
 import { MetricsAuditSink } from './ops/metrics-audit-sink.js';
+import { startSelfHealing } from './ops/self-healing.js';
 import { UpstreamProxy } from './pipes/proxy.js';
 import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
@@ -125,6 +126,15 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     await jobs.sweepEvery(SWEEP_EVERY_MS);
     if (slack?.auditFeed) await jobs.feedAuditEvery(AUDIT_FEED_EVERY_MS);
   }
+  // Schedulers re-created and the data epoch checked every few seconds and on each reconnect; /readyz's checks.
+  const healing = await startSelfHealing({
+    config,
+    redis,
+    jobConnection,
+    jobs,
+    slackClient: slack?.client ?? null,
+    logger,
+  });
   // Every role relays: the deterministic job ids make duplicates from several instances a no-op.
   await relayGrantEvents(relaySubscriber, grantKeys(config.redis.prefix).events, jobs, logger);
 
@@ -170,6 +180,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     redis,
     authenticator: new BearerAuthenticator(config, workos),
     tools,
+    readiness: healing.readiness,
     routers: [consent, ...(slack?.router ? [slack.router] : []), ...extraRouters],
   });
   // A worker only runs jobs: it neither listens nor talks to Slack's interactive side.
@@ -193,6 +204,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       await drained;
       await slack?.stop();
       unwatchQueue();
+      await healing.stop();
       // BullMQ's close can hang when Redis has just come back; running jobs get the grace period, no more.
       await Promise.race([
         jobs.close(),

@@ -7,6 +7,7 @@ import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
+import type { ReadinessCheck } from '../ops/readiness.js';
 import { createOpsRouter } from '../ops/router.js';
 import { hostGuard } from './host-guard.js';
 
@@ -16,6 +17,8 @@ export interface AppParts {
   redis: Redis;
   authenticator: BearerAuthenticator;
   tools: ToolDeps;
+  /** What /readyz checks (src/ops/ready-checks.ts). */
+  readiness: ReadinessCheck[];
   /** Routers mounted at the root after ours: the consent pages, sandbox helpers. */
   routers: Router[];
 }
@@ -29,8 +32,7 @@ export function createApp(parts: AppParts): express.Express {
     createOpsRouter({
       allowedHosts: config.allowedHosts,
       publicUrl: config.publicUrl,
-      redis,
-      slackConfigured: config.slack !== null,
+      checks: parts.readiness,
     }),
   );
   app.use(hostGuard(config.allowedHosts, config.publicUrl));

@@ -8,6 +8,9 @@ import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './name
 
 const QUEUE = 'grants';
 
+/** The repeating jobs' scheduler ids (readiness looks for them in Redis). */
+export const SCHEDULER = { deadlines: 'deadlines', auditFeed: 'audit-feed' } as const;
+
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob) => Promise<void>;
   [JOB.refresh]: (job: RefreshJob) => Promise<void>;
@@ -53,6 +56,8 @@ export class GrantJobs {
   readonly queue: Queue;
   readonly deadlines: Deadlines;
   private worker: Worker | null = null;
+  /** The repeating jobs this process keeps alive (id → job and period), for ensureSchedulers(). */
+  private readonly schedulers = new Map<string, { name: JobName; everyMs: number }>();
 
   constructor(private readonly options: GrantJobsOptions) {
     this.queue = new Queue(QUEUE, {
@@ -105,12 +110,31 @@ export class GrantJobs {
 
   /** Sweeps for passed deadlines every `everyMs`. */
   async sweepEvery(everyMs: number): Promise<void> {
-    await this.every('deadlines', JOB.sweep, everyMs);
+    await this.every(SCHEDULER.deadlines, JOB.sweep, everyMs);
   }
 
   /** Drains the audit stream into the audit channel every `everyMs`. */
   async feedAuditEvery(everyMs: number): Promise<void> {
-    await this.every('audit-feed', JOB.auditFeed, everyMs);
+    await this.every(SCHEDULER.auditFeed, JOB.auditFeed, everyMs);
+  }
+
+  /** The scheduler ids this process upserted (what readiness expects to find in Redis). */
+  schedulerIds(): string[] {
+    return [...this.schedulers.keys()];
+  }
+
+  /**
+   * Re-creates any of this process's schedulers that Redis no longer holds (after a data reset) and returns
+   * their ids. One cheap read per scheduler when all is well, so it can run every few seconds.
+   */
+  async ensureSchedulers(): Promise<string[]> {
+    const recreated: string[] = [];
+    for (const [id, { name, everyMs }] of this.schedulers) {
+      if (await this.queue.getJobScheduler(id)) continue;
+      await this.every(id, name, everyMs);
+      recreated.push(id);
+    }
+    return recreated;
   }
 
   /** One usage re-render per grant per window: calls within a window share it. */
@@ -163,6 +187,7 @@ export class GrantJobs {
 
   /** A repeating job: one scheduler per id, however many instances upsert it. */
   private async every(schedulerId: string, name: JobName, everyMs: number) {
+    this.schedulers.set(schedulerId, { name, everyMs });
     await this.queue.upsertJobScheduler(
       schedulerId,
       { every: everyMs },

@@ -154,3 +154,9 @@ export function watchQueueDepth(queue: CountableQueue, connected: () => boolean)
     queues.delete(queue);
   };
 }
+
+export const redisResets = new Counter({
+  name: 'countersign_redis_resets_total',
+  help: 'Redis data resets this process saw (its epoch key vanished or changed: Redis lost its data)',
+  registers,
+});

@@ -1,22 +1,21 @@
-// Operations endpoints: /healthz (alive), /readyz (Redis answers and Slack was reachable), /metrics (Prometheus,
-// loopback only). Mounted ahead of the DNS-rebinding host guard so probes and scrapers that address the process
+// Operations endpoints: /healthz (alive), /readyz (every readiness check passes; JSON naming each), /metrics
+// (Prometheus, loopback only). Mounted ahead of the DNS-rebinding host guard so probes and scrapers that address the process
 // by IP (127.0.0.1:PORT, a pod IP) are served; a rebinding page can only ever send its own host name.
 import { isIP } from 'node:net';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { originAllowed } from '../http/host-guard.js';
 import { registry } from './metrics.js';
-import { slackReachability } from './slack-health.js';
+import { type ReadinessCheck, runReadiness } from './readiness.js';
 
 export interface OpsDeps {
   /** The configured Host names (ALLOWED_HOSTS or its default). */
   allowedHosts: string[];
   /** PUBLIC_URL: a browser Origin must be exactly this origin, or the origin the request was sent to. */
   publicUrl?: string;
-  redis: { ping(): Promise<unknown> };
-  /** When Slack is set up, /readyz also needs it to have been reachable lately. */
-  slackConfigured: boolean;
-  /** How long Redis has to answer PING before /readyz calls it down. */
-  redisTimeoutMs?: number;
+  /** What /readyz runs (see src/ops/ready-checks.ts); it is ready when none is down. */
+  checks: ReadinessCheck[];
+  /** How long each check has before /readyz calls it down (default 1000 ms). */
+  checkTimeoutMs?: number;
 }
 
 export function createOpsRouter(deps: OpsDeps): Router {
@@ -33,12 +32,10 @@ export function createOpsRouter(deps: OpsDeps): Router {
   });
 
   router.get('/readyz', guard, noStore, async (_req, res) => {
-    const redis = (await answersWithin(deps.redis.ping(), deps.redisTimeoutMs ?? 1000)) ? 'up' : 'down';
-    const slack = deps.slackConfigured ? slackReachability().state : 'not_configured';
-    const down = [...(redis === 'down' ? ['redis'] : []), ...(slack === 'down' ? ['slack'] : [])];
+    const { details, ...report } = await runReadiness(deps.checks, deps.checkTimeoutMs ?? 1000);
     res
-      .status(down.length === 0 ? 200 : 503)
-      .json({ status: down.length === 0 ? 'ok' : 'unavailable', checks: { redis, slack }, down });
+      .status(report.status === 'ok' ? 200 : 503)
+      .json(Object.keys(details).length > 0 ? { ...report, details } : report);
   });
 
   router.get('/metrics', guard, noStore, loopbackOnly, async (_req, res, next) => {
@@ -125,16 +122,4 @@ export function opsHostGuard(allowedHosts: string[], publicUrl?: string) {
     }
     next();
   };
-}
-
-async function answersWithin(probe: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([probe.then(() => true).catch(() => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,6 +1,9 @@
-// Sandbox convenience: use the Redis at REDIS_URL, or start a private throwaway redis-server when none answers.
+// Sandbox convenience: use the Redis at REDIS_URL, or start a private redis-server when none answers. Its data
+// lives in .redis-sandbox/ with AOF on, so requests and grants survive restarting the sandbox.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 
 export async function redisAnswers(url: string): Promise<boolean> {
@@ -23,21 +26,35 @@ export async function redisAnswers(url: string): Promise<boolean> {
 
 export interface PrivateRedis {
   url: string;
-  stop(): void;
+  /** SIGTERM: Redis flushes its append-only file and exits; resolves once it has. */
+  stop(): Promise<void>;
 }
 
-/** Starts `redis-server` on a free loopback port with persistence off; null when it is not installed. */
-export async function startPrivateRedis(): Promise<PrivateRedis | null> {
+/** Where the sandbox's private Redis keeps its append-only file (git-ignored), relative to the working folder. */
+export const SANDBOX_REDIS_DIR = '.redis-sandbox';
+
+/**
+ * Starts `redis-server` on a free loopback port, persisting to `dataDir` (AOF, fsync every second, no eviction:
+ * what production needs too); null when it is not installed.
+ */
+export async function startPrivateRedis(dataDir: string = SANDBOX_REDIS_DIR): Promise<PrivateRedis | null> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return null;
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+      ...['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'],
+      ...['--maxmemory-policy', 'noeviction'],
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (await redisAnswers(url)) return { url, stop: () => child.kill() };
+  // Replaying a large append-only file takes a moment: allow longer than a fresh start needs.
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (await redisAnswers(url)) return { url, stop: () => stopped(child) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
@@ -52,5 +69,13 @@ function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill();
   });
 }

@@ -127,7 +127,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       await slack?.close();
       await demo.close();
       await workos.close();
-      privateRedis?.stop();
+      await privateRedis?.stop();
     },
   };
 }

@@ -20,6 +20,8 @@ import { slackLogger } from './slack-logger.js';
 export interface SlackRuntime {
   messenger: SlackMessenger;
   refs: MessageRefs;
+  /** The bot's client as jobs use it (honours Slack's Retry-After), for notices outside a grant's flow. */
+  client: webapi.WebClient;
   /** Null without AUDIT_CHANNEL. */
   auditFeed: SlackAuditFeed | null;
   /** Re-publishes the Homes of recent viewers (the homes job). */
@@ -118,6 +120,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
   return {
     messenger,
     refs,
+    client: jobClient,
     auditFeed,
     refreshHomes: () => home.refreshViewers(jobClient),
     router: app.router,

@@ -1,9 +1,10 @@
 // Operations end to end on the real server process: /metrics is valid Prometheus text whose counters move
 // with a request → Slack approval → call flow and is refused to the network; /readyz follows Redis (hung,
-// back, killed, back) while /healthz stays up.
+// back, killed, back) while /healthz stays up, and names what the fleet lacks (a worker, the schedulers).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import { redisAnswers } from '../../src/sandbox/redis.js';
@@ -15,6 +16,7 @@ import {
   sampleValue,
 } from '../integration/ops/prometheus-text.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { type Environment, freePort, startEnvironment } from '../support/server-process.js';
 
 const BOB_ID = 'U0BOB';
@@ -62,7 +64,8 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     expect(requested.isError, textOf(requested)).toBeFalsy();
     const { requestId } = requested.structuredContent!;
     const message = await env.slack!.waitForMessage(
-      (m: SlackMessage) => JSON.stringify(m.blocks).includes(requestId),
+      // The request message, not the audit channel's line about it (which names the request too).
+      (m: SlackMessage) => m.channel === 'C0APPROVALS' && JSON.stringify(m.blocks).includes(requestId),
       10_000,
       { includeExisting: true },
     );
@@ -179,7 +182,11 @@ describe('/readyz follows Redis', () => {
   it('is 200 with Redis up, and the ops endpoints answer on 127.0.0.1 though the app does not', async () => {
     const ok = await ready();
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ checks: { redis: 'up', slack: 'not_configured' }, down: [] });
+    expect(ok.body).toMatchObject({
+      status: 'ok',
+      checks: { redis: 'up', schedulers: 'present', workers: 'up', epoch: 'ok', slack: 'not_configured' },
+      down: [],
+    });
     expect(parsePrometheusText(await (await fetch(`${base}/metrics`)).text()).size).toBeGreaterThan(10);
     expect((await fetch(`${base}/.well-known/oauth-protected-resource`)).status).toBe(403);
   });
@@ -190,7 +197,9 @@ describe('/readyz follows Redis', () => {
       const started = Date.now();
       const hung = await ready();
       expect(hung.status).toBe(503);
-      expect(hung.body.down).toEqual(['redis']);
+      // What lives in Redis (schedulers, worker heartbeats) cannot be confirmed either.
+      expect(hung.body.down).toContain('redis');
+      expect(hung.body.checks.redis).toBe('down');
       expect(Date.now() - started).toBeLessThan(2500);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     } finally {
@@ -202,7 +211,9 @@ describe('/readyz follows Redis', () => {
   it('is 503 naming redis when Redis stops, /healthz stays 200, and recovers when Redis is back', async () => {
     redis.kill('SIGKILL');
     await expect.poll(async () => (await ready()).status, { timeout: 5000 }).toBe(503);
-    expect((await ready()).body).toMatchObject({ checks: { redis: 'down' }, down: ['redis'] });
+    const gone = (await ready()).body;
+    expect(gone.checks.redis).toBe('down');
+    expect(gone.down).toContain('redis');
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
@@ -229,4 +240,65 @@ describe('/readyz follows Redis', () => {
     // Let BullMQ's worker finish reconnecting: closing it mid-reconnect can hang (see the report on GrantJobs.close).
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }, 25_000);
+});
+
+describe('/readyz names what the fleet lacks', () => {
+  let env: Environment;
+  let base: string;
+  let redis: Redis;
+  const ready = async () => {
+    const res = await fetch(`${base}/readyz`);
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        checks: Record<string, string>;
+        down: string[];
+        details?: Record<string, Record<string, unknown>>;
+      },
+    };
+  };
+
+  beforeAll(async () => {
+    env = await startEnvironment({ ROLE: 'web' });
+    base = env.server.url;
+    redis = testRedis();
+  }, 40_000);
+  afterAll(async () => {
+    redis?.disconnect();
+    await env?.stop();
+  });
+
+  it('is 503 naming workers on a web-only instance, schedulers while none were made, 200 with a worker', async () => {
+    const alone = await ready();
+    expect(alone.status).toBe(503);
+    expect(alone.body.down).toEqual(['schedulers', 'workers']);
+    expect(alone.body.checks).toMatchObject({ redis: 'up', schedulers: 'missing', workers: 'down' });
+    expect(String(alone.body.details?.workers?.note)).toMatch(/web-only/);
+
+    // A worker's heartbeat, stamped by Redis's clock as workers do, without the worker's schedulers.
+    const [seconds, micros] = await redis.time();
+    await redis.zadd(
+      `${env.prefix}workers`,
+      Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+      'fake',
+    );
+    const noSchedulers = await ready();
+    expect(noSchedulers.status).toBe(503);
+    expect(noSchedulers.body.down).toEqual(['schedulers']);
+    expect(noSchedulers.body.details?.schedulers).toEqual({ missing: ['deadlines'] });
+    await redis.zrem(`${env.prefix}workers`, 'fake');
+
+    const worker = await env.another({}, ['--role=worker']);
+    await expect.poll(async () => (await ready()).status, { timeout: 20_000 }).toBe(200);
+    expect((await ready()).body).toMatchObject({
+      checks: { redis: 'up', schedulers: 'present', workers: 'up', epoch: 'ok' },
+      down: [],
+    });
+
+    // A worker that shuts down says goodbye: no worker is left at once, though the schedulers remain.
+    await worker.stop();
+    const gone = await ready();
+    expect(gone.status).toBe(503);
+    expect(gone.body.down).toEqual(['workers']);
+  }, 60_000);
 });

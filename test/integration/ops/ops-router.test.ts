@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { slackCheck } from '../../../src/ops/ready-checks.js';
 import { createOpsRouter, isLoopbackAddress } from '../../../src/ops/router.js';
 import { observeSlackCall, resetSlackReachability } from '../../../src/ops/slack-health.js';
 import { parsePrometheusText } from './prometheus-text.js';
@@ -22,9 +23,17 @@ beforeAll(async () => {
     createOpsRouter({
       allowedHosts: ['countersign.example.test'],
       publicUrl: 'https://countersign.example.test',
-      redis: { ping: () => ping() },
-      slackConfigured,
-      redisTimeoutMs: 300,
+      checks: [
+        {
+          name: 'redis',
+          run: async () => {
+            await ping();
+            return { state: 'up', ok: true };
+          },
+        },
+        slackCheck(slackConfigured),
+      ],
+      checkTimeoutMs: 300,
     })(req, res, next),
   );
   app.use((_req, res) => {

@@ -15,6 +15,7 @@ import { slackActor, slackGrantAudit } from '../../slack-audit.js';
 import { parseExtensionValue } from '../../views/grant-controls.js';
 import { invalidActionNotice, refusedNotice } from '../../views/notices.js';
 import type { SlackDeps } from '../index.js';
+import { markRequestGone } from './gone.js';
 import { refuseAudit } from './index.js';
 
 type ChangeArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>> &
@@ -50,7 +51,10 @@ async function change(
       : Promise.resolve();
 
   const grant = await deps.store.get(grantId);
-  if (!grant) return tell(invalidActionNotice('This grant no longer exists.'));
+  if (!grant) {
+    await tell(invalidActionNotice('This grant no longer exists.'));
+    return markRequestGone(client, body, deps.logger, deps.now);
+  }
   if (inMessage && !(await belongsToMessage(grant, body, deps))) {
     refuseAudit(deps, grant, body.user.id, `tampered: ${kind} button does not belong to this message`);
     return tell(refusedNotice('This button does not belong to that grant.'));

@@ -14,6 +14,7 @@ import { slackActor, slackAuditActor, slackGrantAudit } from '../../slack-audit.
 import { invalidActionNotice, lostRaceNotice, refusedNotice } from '../../views/notices.js';
 import type { SlackDeps } from '../index.js';
 import { registerChanges } from './change.js';
+import { markRequestGone } from './gone.js';
 
 type ClickArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -92,7 +93,7 @@ async function decide(args: ClickArgs, deps: SlackDeps, decision: 'approve' | 'd
 
 /** The grant named by the button, only if the click comes from our workspace and from that grant's own message. */
 async function clickedGrant(
-  { body, action }: ClickArgs,
+  { body, action, client }: ClickArgs,
   deps: SlackDeps,
   tell: (notice: { text: string }) => Promise<unknown>,
 ): Promise<Grant | null> {
@@ -115,6 +116,7 @@ async function clickedGrant(
       detail: 'unknown grant',
     });
     await tell(invalidActionNotice('This request no longer exists.'));
+    await markRequestGone(client, body, deps.logger, deps.now);
     return null;
   }
   const ref = await deps.refs.get(grant.id);
