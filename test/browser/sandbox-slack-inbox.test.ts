@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
+import { REDIS_URL } from '../support/redis.js';
 import { deleteKeys, freePort, type ServerProcess, spawnServer } from '../support/server-process.js';
 
 const ARTIFACTS = 'test-artifacts';
@@ -21,7 +22,12 @@ let inboxUrl: string;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // No WorkOS or Slack credentials at all: the process starts its own stand-ins, as `npm start` does.
-  server = await spawnServer({ PORT: String(await freePort()), REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn' });
+  server = await spawnServer({
+    PORT: String(await freePort()),
+    REDIS_URL,
+    REDIS_PREFIX: PREFIX,
+    LOG_LEVEL: 'warn',
+  });
   const { token, mcpUrl } = (await (await fetch(`${server.url}/sandbox/token`)).json()) as {
     token: string;
     mcpUrl: string;

@@ -2,12 +2,13 @@
 // reminders, usage on the message, delivery reported to the assistant, and jobs dropped when moot.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 
 const DECISION_WINDOW_MS = 4000;
@@ -32,7 +33,7 @@ beforeAll(async () => {
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_lifecycle' }),
   );
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
   queue = new Queue('grants', {
     connection: redis.duplicate({ maxRetriesPerRequest: null }),
     prefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,

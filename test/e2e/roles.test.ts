@@ -1,10 +1,11 @@
 // Split roles: a web process alone still refuses access after it ends (no job needed); a worker started
 // later catches up on the jobs the web process queued.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, WebBrowser } from '../support/web-browser.js';
 
@@ -14,7 +15,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   env = await startEnvironment({ ROLE: 'web', DEFAULT_ACCESS_DURATION: `${ACCESS_MS}ms` });
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
 }, 40_000);
 afterAll(async () => {
   redis?.disconnect();

@@ -1,11 +1,12 @@
 // End to end over Slack's HTTP mode: the real server, the MCP SDK client and signed clicks from the Slack stand-in.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
@@ -16,7 +17,7 @@ const SID = 'session_e2e_slack';
 
 beforeAll(async () => {
   env = await startEnvironment({ SELF_APPROVE: 'read' }, { slack: 'http' });
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
   assistant = await connectClient(
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: SID }),

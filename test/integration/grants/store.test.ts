@@ -1,12 +1,13 @@
 // Specification of the Redis grant store on real Redis: atomic transitions under races, the clock, and waiting.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { grantKeys } from '../../../src/grants/keys.js';
 import { RedisGrantStore, type RedisGrantStoreOptions } from '../../../src/grants/redis-store.js';
 import type { NewBroadGrant, TransitionResult } from '../../../src/grants/store-api.js';
 import { decodeGrant } from '../../../src/grants/store-codec.js';
 import type { Actor, Grant, SessionIdentity } from '../../../src/grants/types.js';
+import { testRedis } from '../../support/redis.js';
 
 const prefix = `cs-test-${randomUUID()}:`;
 const keys = grantKeys(prefix);
@@ -27,7 +28,7 @@ const options: RedisGrantStoreOptions = {
 const connections: Redis[] = [];
 const stores: RedisGrantStore[] = [];
 function connect(): Redis {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = testRedis();
   connections.push(redis);
   return redis;
 }

@@ -1,7 +1,6 @@
 // Test worlds for the grant jobs: a RedisGrantStore with its own prefix and a GrantJobs whose worker runs the
 // real handlers (no event relay, so events are "missed" unless a test relays them), plus helpers to drive them.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-log.js';
 import { RedisGrantStore } from '../../../src/grants/redis-store.js';
@@ -11,6 +10,7 @@ import { grantJobHandlers } from '../../../src/jobs/handlers.js';
 import { jobId } from '../../../src/jobs/names.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { SlackMessenger } from '../../../src/slack/messenger.js';
+import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 
 const RUN = `cs-it-jobs-${randomBytes(6).toString('hex')}`;
@@ -18,9 +18,9 @@ export const SECOND = 1000;
 export const HOUR = 3600 * SECOND;
 
 const logger = createLogger('silent');
-const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+const redis = testRedis();
 // BullMQ's connection must never give up on a command (as in src/start.ts).
-const jobConnection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+const jobConnection = testRedis({ maxRetriesPerRequest: null });
 
 export const bob: Actor = { type: 'user', id: 'U0BOB', email: 'bob@example.com', name: 'Bob', via: 'slack' };
 export const assistant: Actor = { type: 'assistant', id: 'claude-code', via: 'mcp' };
