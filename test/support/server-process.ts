@@ -33,7 +33,8 @@ export async function spawnServer(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  // Starting tsx and the app takes a few seconds on a quiet machine; leave room for a 4x slower one.
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -125,7 +126,7 @@ export async function startEnvironment(
     ...extraEnv,
   };
   const servers = [await spawnServer(serverEnv)];
-  if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(10_000);
+  if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(30_000);
   return {
     workos,
     demo,
