@@ -21,8 +21,11 @@ import {
 const withSlack = openWorld({ decisionWindowMs: 60 * SECOND, reminderAt: 0.5, messenger: true });
 const noReminders = openWorld({ decisionWindowMs: 60 * SECOND, reminderAt: null, messenger: true });
 const noSlack = openWorld({ decisionWindowMs: 60 * SECOND, reminderAt: 0.5, messenger: false });
-/** A one-second decision window: its pending expiry runs within the test. */
-const fast = openWorld({ decisionWindowMs: SECOND, reminderAt: null, messenger: true });
+/**
+ * A short decision window: its pending expiry runs within the test, yet leaves the test's own steps (post,
+ * approve) time to happen before it on a 4x slower machine.
+ */
+const fast = openWorld({ decisionWindowMs: 5 * SECOND, reminderAt: null, messenger: true });
 
 afterAll(closeWorlds);
 
@@ -150,7 +153,7 @@ describe('duplicates', () => {
       Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? withSlack.jobs : elsewhere).changed(id, 'pending')),
     );
     await settled(withSlack, jobId.refresh(id, 'pending'));
-    await vi.waitFor(() => expect(withSlack.slack).toContain(`${id} pending`), { timeout: 5000 });
+    await vi.waitFor(() => expect(withSlack.slack).toContain(`${id} pending`), { timeout: 30_000 });
 
     // Nothing of it is left in the queue: the one refresh and the one delivery ran and were removed; what
     // remains is its two deadlines.

@@ -120,7 +120,7 @@ export async function wasAdded(world: World, id: string): Promise<boolean> {
  * Waits for a job to reach `state`. 'completed' means added and finished: jobs are removed on completion, so
  * a job that was added and is no longer waiting, delayed or running has completed.
  */
-export async function settled(world: World, id: string, state = 'completed', timeout = 5000) {
+export async function settled(world: World, id: string, state = 'completed', timeout = 30_000) {
   await vi.waitFor(
     async () => {
       const current = await stateOf(world, id);
@@ -149,7 +149,7 @@ export async function scheduledGrant(world: World): Promise<Grant> {
   await refreshed(world, grant.id, 'pending');
   // The delivery (no dedupe key of its own: only the pending refresh enqueues it) has rendered the post.
   if (world.messenger)
-    await vi.waitFor(() => expect(world.slack).toContain(`${grant.id} pending`), { timeout: 5000 });
+    await vi.waitFor(() => expect(world.slack).toContain(`${grant.id} pending`), { timeout: 30_000 });
   return grant;
 }
 
