@@ -43,7 +43,7 @@ async function approveAs(person: typeof BOB, approvalUrl: string) {
 async function waitForAudit(type: string) {
   const redis = testRedis();
   try {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 300; i++) {
       const rows = await redis.xrevrange(`${env.prefix}audit`, '+', '-', 'COUNT', 20);
       if (rows.some(([, fields]) => fields.join(' ').includes(`"type":"${type}"`))) return;
       await new Promise((r) => setTimeout(r, 100));

@@ -294,14 +294,25 @@ describe('waiting for a decision', () => {
     });
     const requestId = requested.structuredContent!.requestId;
     const progress: number[] = [];
+    let progressed: () => void = () => undefined;
+    const firstProgress = new Promise<void>((resolve) => {
+      progressed = resolve;
+    });
     const started = Date.now();
     const waiting = callTool(
       assistant,
       'check_access_request',
       { requestId, waitSeconds: 25 },
-      { onprogress: (p) => progress.push(p.progress), resetTimeoutOnProgress: true },
+      {
+        onprogress: (p) => {
+          progress.push(p.progress);
+          progressed();
+        },
+        resetTimeoutOnProgress: true,
+      },
     );
-    await new Promise((resolve) => setTimeout(resolve, 5600));
+    // Decide once the wait has reported progress (every 5 s), not after a fixed sleep that a slow start outruns.
+    await firstProgress;
     await decide(ALICE, requested.structuredContent!.approvalUrl, {
       decision: 'approve',
       providers: ['linear'],

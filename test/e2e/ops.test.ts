@@ -61,8 +61,10 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     });
     expect(requested.isError, textOf(requested)).toBeFalsy();
     const { requestId } = requested.structuredContent!;
+    // The request message with its buttons: the audit channel's line names the request too.
     const message = await env.slack!.waitForMessage(
-      (m: SlackMessage) => JSON.stringify(m.blocks).includes(requestId),
+      (m: SlackMessage) =>
+        JSON.stringify(m.blocks).includes(requestId) && JSON.stringify(m.blocks).includes('"cs_approve"'),
       30_000,
       { includeExisting: true },
     );

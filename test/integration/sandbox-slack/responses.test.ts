@@ -20,7 +20,7 @@ describe('response_url', () => {
       await respond({ replace_original: true, text: 'Approved by <@U0BOB>', blocks: [] });
     };
     const { channel, ts } = await h.postApproval();
-    const updated = h.standIn.waitForMessage((m) => m.ts === ts);
+    const updated = h.standIn.waitForMessage((m) => m.ts === ts, 30_000);
     await h.standIn.click({ as: 'U0BOB', channel, ts, actionId: 'cs_approve' });
     expect(await updated).toMatchObject({ text: 'Approved by <@U0BOB>', blocks: [], edits: 1 });
     expect(h.standIn.responses().at(-1)).toMatchObject({ status: 200, effect: 'replaced' });
