@@ -6,11 +6,13 @@ import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import type { Actor } from '../../src/grants/types.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
+import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { connectBenchClient } from './mcp-client.js';
 import { DURATIONS, serverSettings } from './server-settings.js';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The bench's Redis: REDIS_URL when set, as for the tests. */
+export { REDIS_URL };
 
 /** Who approves in the bench: an approver on the consent page, as the web adapter would record it. */
 export const APPROVER: Actor = { type: 'user', id: 'user_bob', email: 'bob@sandbox.test', via: 'web' };

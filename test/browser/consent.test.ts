@@ -22,7 +22,7 @@ beforeAll(async () => {
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_browser' }),
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await assistant?.close();

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
+import { REDIS_URL } from '../support/redis.js';
 import { deleteKeys, freePort, type ServerProcess, spawnServer } from '../support/server-process.js';
 
 const ARTIFACTS = 'test-artifacts';
@@ -22,7 +23,12 @@ let inboxUrl: string;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // No WorkOS or Slack credentials at all: the process starts its own stand-ins, as `npm start` does.
-  server = await spawnServer({ PORT: String(await freePort()), REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn' });
+  server = await spawnServer({
+    PORT: String(await freePort()),
+    REDIS_URL,
+    REDIS_PREFIX: PREFIX,
+    LOG_LEVEL: 'warn',
+  });
   const { token, mcpUrl } = (await (await fetch(`${server.url}/sandbox/token`)).json()) as {
     token: string;
     mcpUrl: string;
@@ -34,7 +40,7 @@ beforeAll(async () => {
   inboxUrl = redirect.headers.get('location')!;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await assistant?.close();
@@ -99,7 +105,7 @@ describe('sandbox Slack inbox in a real browser', () => {
       .poll(() => page.getByTestId('conversation-title').textContent())
       .toContain('access-approvals');
     const message = page.locator('article.msg', { hasText: 'Close out the sprint' }).last();
-    await message.waitFor({ timeout: 10_000 });
+    await message.waitFor({ timeout: 30_000 });
     expect(await message.textContent()).toContain('Claude Code');
 
     await page.screenshot({ path: `${ARTIFACTS}/sandbox-slack-request.png`, fullPage: true });
@@ -117,7 +123,7 @@ describe('sandbox Slack inbox in a real browser', () => {
     expect(decided.instructions).toBe('Sprint 42 only');
 
     // The page picks up the re-rendered message: approved, no buttons left.
-    await expect.poll(() => message.textContent(), { timeout: 10_000 }).toContain('Approved');
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toContain('Approved');
     expect(await message.getByTestId('button-cs_approve').count()).toBe(0);
     expect(await message.textContent()).toContain('Sprint 42 only');
     await page.screenshot({ path: `${ARTIFACTS}/sandbox-slack-approved.png`, fullPage: true });
@@ -126,8 +132,8 @@ describe('sandbox Slack inbox in a real browser', () => {
     await page.goto(`${inboxUrl}?as=U0ALICE`);
     await page.locator('body[data-ready="1"]').waitFor();
     await expect
-      .poll(() => page.getByTestId('messages').textContent(), { timeout: 10_000 })
+      .poll(() => page.getByTestId('messages').textContent(), { timeout: 30_000 })
       .toMatch(/approved/i);
     await callTool(assistant, 'release_access');
-  }, 60_000);
+  }, 120_000);
 });

@@ -47,7 +47,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
       await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_ops' }),
       'claude-code',
     );
-  }, 40_000);
+  }, 120_000);
   afterAll(async () => {
     await assistant?.close();
     await env?.stop();
@@ -63,10 +63,13 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     });
     expect(requested.isError, textOf(requested)).toBeFalsy();
     const { requestId } = requested.structuredContent!;
+    // The request message with its buttons: the audit channel's line names the request too.
     const message = await env.slack!.waitForMessage(
-      // The request message, not the audit channel's line about it (which names the request too).
-      (m: SlackMessage) => m.channel === 'C0APPROVALS' && JSON.stringify(m.blocks).includes(requestId),
-      10_000,
+      (m: SlackMessage) =>
+        m.channel === 'C0APPROVALS' &&
+        JSON.stringify(m.blocks).includes(requestId) &&
+        JSON.stringify(m.blocks).includes('"cs_approve"'),
+      30_000,
       { includeExisting: true },
     );
     const click = await env.slack!.click({
@@ -77,7 +80,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
       state: { cs_providers: ['linear'] },
     });
     expect(click.status).toBe(200);
-    const decided = await callTool(assistant, 'check_access_request', { requestId, waitSeconds: 10 });
+    const decided = await callTool(assistant, 'check_access_request', { requestId, waitSeconds: 25 });
     expect(decided.structuredContent!.status, env.server.output()).toBe('approved');
     const call = await callTool(assistant, 'call_integration_api', {
       url: `${env.demo.linearUrl}/graphql`,
@@ -121,7 +124,7 @@ describe('/metrics over a request, a Slack approval and a call', () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { redis: 'up', slack: 'up' } });
-  }, 40_000);
+  }, 120_000);
 
   it('refuses /metrics to a proxied request', async () => {
     const proxied = await fetch(`${base}/metrics`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
@@ -149,7 +152,7 @@ describe('/readyz follows Redis', () => {
       ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    for (let attempt = 0; attempt < 50; attempt++) {
+    for (let attempt = 0; attempt < 300; attempt++) {
       if (await redisAnswers(`redis://127.0.0.1:${redisPort}`)) return child;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -173,7 +176,7 @@ describe('/readyz follows Redis', () => {
       ALLOWED_HOSTS: 'countersign.example.test',
     });
     base = `http://127.0.0.1:${new URL(env.server.url).port}`;
-  }, 40_000);
+  }, 120_000);
   afterAll(async () => {
     await env?.stop();
     redis?.kill('SIGKILL');
@@ -191,7 +194,7 @@ describe('/readyz follows Redis', () => {
     expect((await fetch(`${base}/.well-known/oauth-protected-resource`)).status).toBe(403);
   });
 
-  it('is 503 within about a second while Redis hangs, and 200 again when it answers', async () => {
+  it('is 503 within seconds (not hung) while Redis hangs, and 200 again when it answers', async () => {
     redis.kill('SIGSTOP');
     try {
       const started = Date.now();
@@ -200,17 +203,18 @@ describe('/readyz follows Redis', () => {
       // What lives in Redis (schedulers, worker heartbeats) cannot be confirmed either.
       expect(hung.body.down).toContain('redis');
       expect(hung.body.checks.redis).toBe('down');
-      expect(Date.now() - started).toBeLessThan(2500);
+      // Bounded by the checks' 1 s timeout, not by the hang; 5 s still holds on a 4x slower machine.
+      expect(Date.now() - started).toBeLessThan(5000);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     } finally {
       redis.kill('SIGCONT');
     }
-    await expect.poll(async () => (await ready()).status, { timeout: 5000 }).toBe(200);
-  }, 15_000);
+    await expect.poll(async () => (await ready()).status, { timeout: 30_000 }).toBe(200);
+  }, 120_000);
 
   it('is 503 naming redis when Redis stops, /healthz stays 200, and recovers when Redis is back', async () => {
     redis.kill('SIGKILL');
-    await expect.poll(async () => (await ready()).status, { timeout: 5000 }).toBe(503);
+    await expect.poll(async () => (await ready()).status, { timeout: 30_000 }).toBe(503);
     const gone = (await ready()).body;
     expect(gone.checks.redis).toBe('down');
     expect(gone.down).toContain('redis');
@@ -223,7 +227,7 @@ describe('/readyz follows Redis', () => {
     expect(families.has('countersign_mcp_tool_calls_total')).toBe(true);
 
     redis = await startRedis();
-    await expect.poll(async () => (await ready()).status, { timeout: 10_000 }).toBe(200);
+    await expect.poll(async () => (await ready()).status, { timeout: 30_000 }).toBe(200);
     // The job connection is back too once the queue depth is reported again.
     await expect
       .poll(
@@ -233,13 +237,13 @@ describe('/readyz follows Redis', () => {
             'countersign_queue_jobs',
           ),
         {
-          timeout: 10_000,
+          timeout: 30_000,
         },
       )
       .toBe(true);
     // Let BullMQ's worker finish reconnecting: closing it mid-reconnect can hang (see the report on GrantJobs.close).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-  }, 25_000);
+  }, 120_000);
 });
 
 describe('/readyz names what the fleet lacks', () => {

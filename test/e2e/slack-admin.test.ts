@@ -2,11 +2,12 @@
 // the maximum; App Home by role; the audit channel's thread per grant. Alice requests, Bob approves (group),
 // Carol approves and is the admin, Mallory is a stranger.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
 
 const MAX_MS = 30 * 60_000;
@@ -22,8 +23,8 @@ beforeAll(async () => {
   );
   bearer = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_admin' });
   assistant = await connectClient(env.server.url, bearer, 'claude-code');
-  redis = new Redis('redis://127.0.0.1:6379');
-}, 40_000);
+  redis = testRedis();
+}, 120_000);
 afterAll(async () => {
   redis?.disconnect();
   await assistant?.close();
@@ -45,7 +46,7 @@ async function approvedAccess() {
   const { requestId } = requested.structuredContent!;
   const pending = await slack().waitForMessage(
     (m) => hasAction(m, 'cs_approve') && shown(m).includes(requestId),
-    10_000,
+    30_000,
     {
       includeExisting: true,
     },
@@ -58,7 +59,7 @@ async function approvedAccess() {
 function current(message: SlackMessage, done: (m: SlackMessage) => boolean) {
   return slack().waitForMessage(
     (m) => m.ts === message.ts && m.channel === message.channel && done(m),
-    10_000,
+    30_000,
     {
       includeExisting: true,
     },
@@ -94,7 +95,7 @@ function notices(user: string) {
             .map((e) => e.text)
             .find((t) => pattern.test(t)),
         {
-          timeout: 10_000,
+          timeout: 30_000,
         },
       )
       .toBeDefined();
@@ -118,21 +119,21 @@ describe('revoke ends access at once, from every surface', () => {
     expect((await callLinear()).isError).toBeFalsy();
     await slack().click({ as: ALICE_ID, channel: message.channel, ts: message.ts, actionId: 'cs_revoke' });
     await endsAccess(requestId, message);
-  }, 30_000);
+  }, 120_000);
 
   it('from App Home, by the admin', async () => {
     const { requestId, message } = await approvedAccess();
     await homeText(CAROL.id, requestId);
     await slack().clickHome({ as: CAROL.id, actionId: 'cs_revoke', value: requestId });
     await endsAccess(requestId, message);
-  }, 30_000);
+  }, 120_000);
 
   it('with /countersign revoke, by an approver', async () => {
     const { requestId, message } = await approvedAccess();
     const answer = await slack().slashCommand({ as: BOB_ID, text: `revoke ${requestId}` });
     expect(answer.body).toMatch(/Revoked/);
     await endsAccess(requestId, message);
-  }, 30_000);
+  }, 120_000);
 
   it('not by a stranger, from the message or the command', async () => {
     const { requestId, message } = await approvedAccess();
@@ -144,7 +145,7 @@ describe('revoke ends access at once, from every surface', () => {
     expect((await status(requestId)).status).toBe('approved');
     expect((await callLinear()).isError).toBeFalsy();
     await callTool(assistant, 'release_access');
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('extend', () => {
@@ -218,7 +219,7 @@ describe('extend', () => {
     await toldBob(/maximum/);
     expect((await status(requestId)).expiresAt).toBe(final.expiresAt);
     await callTool(assistant, 'release_access');
-  }, 40_000);
+  }, 120_000);
 });
 
 describe('App Home by role', () => {
@@ -256,7 +257,7 @@ describe('App Home by role', () => {
     expect(mallory).not.toContain(waitingId);
     await other.close();
     await callTool(assistant, 'release_access');
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('the audit channel', () => {
@@ -293,7 +294,7 @@ describe('the audit channel', () => {
     };
     const events = () => thread().map((m) => /\*(\w+)\*/.exec(JSON.stringify(m.blocks))?.[1]);
     await expect
-      .poll(events, { timeout: 15_000 })
+      .poll(events, { timeout: 30_000 })
       .toEqual(['requested', 'approved', 'refused', 'extended', 'revoked']);
     expect(JSON.stringify(thread()[1]!.blocks)).toContain('open message');
     // No secret reaches Slack: not the assistant's bearer token, not the Pipes token it called with.
@@ -311,7 +312,7 @@ describe('the audit channel', () => {
       slack: { channel: message.channel, ts: message.ts },
       actor: { id: BOB_ID, slackUserId: BOB_ID, via: 'slack' },
     });
-  }, 40_000);
+  }, 120_000);
 });
 
 describe('/countersign', () => {
@@ -331,5 +332,5 @@ describe('/countersign', () => {
     expect(audit.body).toContain('grant.approved');
     expect(audit.body).toContain(requestId);
     await callTool(assistant, 'release_access');
-  }, 30_000);
+  }, 120_000);
 });

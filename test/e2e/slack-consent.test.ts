@@ -1,11 +1,12 @@
 // End to end over Slack's HTTP mode: the real server, the MCP SDK client and signed clicks from the Slack stand-in.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
@@ -16,13 +17,13 @@ const SID = 'session_e2e_slack';
 
 beforeAll(async () => {
   env = await startEnvironment({ SELF_APPROVE: 'read' }, { slack: 'http' });
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
   assistant = await connectClient(
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: SID }),
     'claude-code',
   );
-}, 40_000);
+}, 120_000);
 afterAll(async () => {
   await assistant?.close();
   redis?.disconnect();
@@ -48,12 +49,12 @@ function messageOf(grantId: string): Promise<SlackMessage> {
         (e: { action_id?: string; value?: string }) => e.action_id === 'cs_approve' && e.value === grantId,
       ),
     );
-  return slack().waitForMessage(approves, 10_000, { includeExisting: true });
+  return slack().waitForMessage(approves, 30_000, { includeExisting: true });
 }
 
 /** The same message after it has been re-rendered into a state where `done` holds. */
 function messageUpdated(first: SlackMessage, done: (m: SlackMessage) => boolean): Promise<SlackMessage> {
-  return slack().waitForMessage((m) => m.channel === first.channel && m.ts === first.ts && done(m), 10_000, {
+  return slack().waitForMessage((m) => m.channel === first.channel && m.ts === first.ts && done(m), 30_000, {
     includeExisting: true,
   });
 }
@@ -80,7 +81,7 @@ function notices(user: string) {
               .find((text) => pattern.test(text));
             return found;
           },
-          { timeout: 10_000 },
+          { timeout: 30_000 },
         )
         .toBeDefined();
       return found!;
@@ -149,11 +150,11 @@ describe('approving in Slack', () => {
     expect(shown(updated)).toMatch(/Granted\* \*write\* on Linear for 10 minutes/);
 
     // Someone else decided: the requester hears the outcome in a DM; the audit channel has a line.
-    const dm = await slack().waitForMessage((m) => m.channel === slack().channelFor(ALICE_ID), 10_000, {
+    const dm = await slack().waitForMessage((m) => m.channel === slack().channelFor(ALICE_ID), 30_000, {
       includeExisting: true,
     });
     expect(dm.text).toMatch(/approved/i);
-    await slack().waitForMessage((m) => m.channel === 'C0GENERAL' && /approved/i.test(m.text), 10_000, {
+    await slack().waitForMessage((m) => m.channel === 'C0GENERAL' && /approved/i.test(m.text), 30_000, {
       includeExisting: true,
     });
 
@@ -177,7 +178,7 @@ describe('approving in Slack', () => {
 
     await callTool(assistant, 'release_access');
     await messageUpdated(message, (m) => /released/i.test(shown(m)));
-  }, 40_000);
+  }, 120_000);
 
   it('denies with the approver’s reason carried back to the assistant', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['notion'] });
@@ -194,7 +195,7 @@ describe('approving in Slack', () => {
     expect((await grantStatus(requested.requestId)).statusReason).toBe('Not during the freeze');
     const updated = await messageUpdated(message, (m) => !hasButtons(m));
     expect(updated.text).toMatch(/denied/i);
-  }, 30_000);
+  }, 120_000);
 
   it('approving on the web updates the Slack message', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
@@ -213,7 +214,7 @@ describe('approving in Slack', () => {
     expect(updated.text).toMatch(/approved/i);
     expect(shown(updated)).toContain(BOB.email);
     await callTool(assistant, 'release_access');
-  }, 30_000);
+  }, 120_000);
 
   it('sends reads the requester may approve to their DM, where they approve them', async () => {
     const requested = await request({ kind: 'session', level: 'read', providers: ['linear'] });
@@ -222,7 +223,7 @@ describe('approving in Slack', () => {
     expect((await clickApprove(ALICE_ID, message)).status).toBe(200);
     await expect.poll(async () => (await grantStatus(requested.requestId)).status).toBe('approved');
     await callTool(assistant, 'release_access');
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('who may decide', () => {
@@ -243,7 +244,7 @@ describe('who may decide', () => {
     const history = (await auditTypes(requested.requestId)).filter((t) => /approved|denied/.test(t));
     expect(history).toHaveLength(1);
     if (final.status === 'approved') await callTool(assistant, 'release_access');
-  }, 30_000);
+  }, 120_000);
 
   it('refuses someone who is not an approver, and the request stays pending', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
@@ -253,7 +254,7 @@ describe('who may decide', () => {
     await malloryNotices.next(/can't decide/i);
     expect((await grantStatus(requested.requestId)).status).toBe('pending');
     await expect.poll(() => auditTypes(requested.requestId)).toContain('grant.decision_refused');
-  }, 30_000);
+  }, 120_000);
 
   it('the requester cannot approve their own write when SELF_APPROVE=read', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
@@ -263,7 +264,7 @@ describe('who may decide', () => {
     await clickApprove(ALICE_ID, message);
     expect(await aliceNotices.next(/can't decide/i)).toMatch(/own|yourself|read/i);
     expect((await grantStatus(requested.requestId)).status).toBe('pending');
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('forged and tampered clicks change nothing', () => {
@@ -290,7 +291,7 @@ describe('forged and tampered clicks change nothing', () => {
     expect((await slack().deliver('interactive', forged)).status).toBe(200);
     await bobNotices.next(/another workspace/);
     expect((await grantStatus(requested.requestId)).status).toBe('pending');
-  }, 30_000);
+  }, 120_000);
 
   it('refuses a button pointed at another grant', async () => {
     const target = await request({
@@ -313,7 +314,7 @@ describe('forged and tampered clicks change nothing', () => {
     await bobNotices.next(/does not belong/);
     expect((await grantStatus(target.requestId)).status).toBe('pending');
     expect((await grantStatus(decoy.requestId)).status).toBe('pending');
-  }, 30_000);
+  }, 120_000);
 
   it('refuses a provider that was never asked for, and a level above the one asked for', async () => {
     // A read request the requester may approve herself, in her DM: she tries to widen it.
@@ -348,7 +349,7 @@ describe('forged and tampered clicks change nothing', () => {
           (await auditTypes(requested.requestId)).filter((t) => t === 'grant.decision_refused').length,
       )
       .toBe(2);
-  }, 30_000);
+  }, 120_000);
 
   it('answers 401 to a bad signature or a six-minute-old timestamp, and changes nothing', async () => {
     const requested = await request({ kind: 'session', level: 'write', providers: ['linear'] });
@@ -374,5 +375,5 @@ describe('forged and tampered clicks change nothing', () => {
     expect((await grantStatus(requested.requestId)).status).toBe('pending');
     expect(bobNotices.count()).toBe(0);
     expect(await auditTypes(requested.requestId)).toEqual(['grant.requested']);
-  }, 30_000);
+  }, 120_000);
 });

@@ -16,7 +16,7 @@ beforeAll(async () => {
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_socket' }),
     'cursor',
   );
-}, 40_000);
+}, 120_000);
 afterAll(async () => {
   await assistant?.close();
   await env?.stop();
@@ -46,7 +46,7 @@ describe('Socket Mode', () => {
     });
     expect(requested.isError, textOf(requested)).toBeFalsy();
     const { requestId } = requested.structuredContent!;
-    const message = await env.slack!.waitForMessage((m) => hasApprove(m, requestId), 10_000, {
+    const message = await env.slack!.waitForMessage((m) => hasApprove(m, requestId), 30_000, {
       includeExisting: true,
     });
     expect(message.channel).toBe('C0APPROVALS');
@@ -67,12 +67,12 @@ describe('Socket Mode', () => {
     expect(decided.providers).toEqual(['notion']);
     expect(decided.instructions).toBe('Roadmap page only');
 
-    const updated = await env.slack!.waitForMessage((m) => m.ts === message.ts && !hasApprove(m), 10_000, {
+    const updated = await env.slack!.waitForMessage((m) => m.ts === message.ts && !hasApprove(m), 30_000, {
       includeExisting: true,
     });
     expect(updated.text).toMatch(/approved/i);
     await callTool(assistant, 'release_access');
-  }, 40_000);
+  }, 120_000);
 
   it('reconnects when Slack asks it to, and clicks keep working', async () => {
     const requested = await callTool(assistant, 'request_elevated_access', {
@@ -81,12 +81,12 @@ describe('Socket Mode', () => {
       providers: ['linear'],
     });
     const { requestId } = requested.structuredContent!;
-    const message = await env.slack!.waitForMessage((m) => hasApprove(m, requestId), 10_000, {
+    const message = await env.slack!.waitForMessage((m) => hasApprove(m, requestId), 30_000, {
       includeExisting: true,
     });
     env.slack!.disconnect('refresh_requested');
-    await expect.poll(() => env.slack!.socketConnections(), { timeout: 15_000 }).toBe(0);
-    await env.slack!.waitForSocket(20_000);
+    await expect.poll(() => env.slack!.socketConnections(), { timeout: 30_000 }).toBe(0);
+    await env.slack!.waitForSocket(30_000);
     const click = await env.slack!.click({
       as: 'U0BOB',
       channel: message.channel,
@@ -97,5 +97,5 @@ describe('Socket Mode', () => {
     const decided = await callTool(assistant, 'check_access_request', { requestId, waitSeconds: 10 });
     expect(decided.structuredContent!.status).toBe('approved');
     await callTool(assistant, 'release_access');
-  }, 45_000);
+  }, 120_000);
 });

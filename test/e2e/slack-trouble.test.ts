@@ -16,7 +16,7 @@ beforeAll(async () => {
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_trouble' }),
   );
-}, 40_000);
+}, 120_000);
 afterAll(async () => {
   await assistant?.close();
   await env?.stop();
@@ -24,6 +24,12 @@ afterAll(async () => {
 
 const slack = () => env.slack!;
 const mentions = (grantId: string) => (m: SlackMessage) => JSON.stringify(m.blocks).includes(grantId);
+/** The request message itself with its buttons (not a thread reply or the audit channel's line, which also name it). */
+const requestMessage = (grantId: string) => (m: SlackMessage) =>
+  m.channel === 'C0APPROVALS' &&
+  !m.thread_ts &&
+  mentions(grantId)(m) &&
+  JSON.stringify(m.blocks).includes('"cs_approve"');
 const requestMessages = (grantId: string) =>
   slack()
     .messages('C0APPROVALS')
@@ -49,7 +55,8 @@ describe('Slack down, then rate limiting', () => {
   it('answers at once, delivers when Slack is back, and keeps every message right within the limits', async () => {
     slack().outage('*', { status: 500 });
     const down = await requestCall(0);
-    expect(down.answeredInMs).toBeLessThan(2000);
+    // The answer does not wait for Slack's retries (minutes of backoff); 10 s still holds on a 4x slower machine.
+    expect(down.answeredInMs).toBeLessThan(10_000);
     expect(down.approvalUrl).toMatch(/\/approve\?token=/);
     expect(down.slack).toEqual({ delivered: false, channel: null });
     expect(down.text).toMatch(/on its way/);
@@ -66,10 +73,10 @@ describe('Slack down, then rate limiting', () => {
     const all = [down, ...more];
 
     const posted = await Promise.all(
-      all.map((g) => slack().waitForMessage(mentions(g.requestId), 25_000, { includeExisting: true })),
+      all.map((g) => slack().waitForMessage(requestMessage(g.requestId), 90_000, { includeExisting: true })),
     );
     await expect
-      .poll(async () => (await check(down.requestId)).slack.delivered, { timeout: 5000 })
+      .poll(async () => (await check(down.requestId)).slack.delivered, { timeout: 30_000 })
       .toBe(true);
 
     // Decide them all while the limits hold: approve the odd ones, deny the even ones.
@@ -85,7 +92,7 @@ describe('Slack down, then rate limiting', () => {
     for (const [i, g] of all.entries()) {
       const want = i % 2 === 0 ? /approved/i : /denied/i;
       await expect
-        .poll(() => requestMessages(g.requestId).map((m) => m.text), { timeout: 30_000, interval: 200 })
+        .poll(() => requestMessages(g.requestId).map((m) => m.text), { timeout: 90_000, interval: 200 })
         .toEqual([expect.stringMatching(want)]);
     }
     expect(
@@ -94,5 +101,5 @@ describe('Slack down, then rate limiting', () => {
         .some((c) => c.status === 429),
     ).toBe(true);
     expect(slack().retryAfterViolations()).toEqual([]);
-  }, 90_000);
+  }, 300_000);
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
     APPROVALS_CHANNEL: 'C0APPROVALS',
     LOG_LEVEL: 'warn',
   });
-}, 40_000);
+}, 120_000);
 afterAll(async () => {
   await env?.stop();
 });
@@ -32,7 +32,8 @@ describe('Slack unreachable at start', () => {
       level: 'read',
       providers: ['linear'],
     });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // It does not wait for Slack (whose client would retry for minutes); 10 s still holds on a 4x slower machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(requested.structuredContent).toMatchObject({ status: 'pending' });
     expect(requested.structuredContent!.approvalUrl).toMatch(/\/approve\?token=/);
     expect(textOf(requested)).toContain('Slack');
@@ -40,10 +41,10 @@ describe('Slack unreachable at start', () => {
 
     // Slack's own libraries log through ours: structured lines, nothing printed on the side.
     await expect
-      .poll(() => env.server.output(), { timeout: 10_000 })
+      .poll(() => env.server.output(), { timeout: 30_000 })
       .toMatch(/"component":"bolt".*"msg":"http request failed/);
     expect(env.server.output()).not.toMatch(/^\[WARN\]/m);
     expect(env.server.child.exitCode).toBeNull();
     expect((await fetch(`${env.server.url}/.well-known/oauth-protected-resource`)).status).toBe(200);
-  }, 30_000);
+  }, 120_000);
 });

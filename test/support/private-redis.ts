@@ -35,7 +35,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
     args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
     child = spawn('redis-server', args, { stdio: 'ignore' });
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < 300; attempt++) {
       if (await answers(url)) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -3,7 +3,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { startDemoProvider } from '../../src/sandbox/demo-provider.js';
 import {
   SANDBOX_SLACK_USERS,
@@ -12,6 +11,7 @@ import {
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
 import { startWorkosStandIn } from '../../src/sandbox/workos/index.js';
+import { REDIS_URL, testRedis } from './redis.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,7 +33,8 @@ export async function spawnServer(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  // Starting tsx and the app takes a few seconds on a quiet machine; leave room for a 4x slower one.
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -107,7 +108,7 @@ export async function startEnvironment(
     SANDBOX: 'false',
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL,
     REDIS_PREFIX: prefix,
     WORKOS_API_KEY: apiKey,
     WORKOS_CLIENT_ID: CLIENT_ID,
@@ -125,7 +126,7 @@ export async function startEnvironment(
     ...extraEnv,
   };
   const servers = [await spawnServer(serverEnv)];
-  if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(10_000);
+  if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(30_000);
   return {
     workos,
     demo,
@@ -205,7 +206,7 @@ export function freePort(): Promise<number> {
 
 /** Removes what a test run left in Redis under its own prefixes. */
 export async function deleteKeys(patterns: string[]): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379');
+  const redis = testRedis();
   try {
     for (const match of patterns) {
       let cursor = '0';

@@ -1,5 +1,6 @@
 // A complete Config for the web consent tests, built as a literal so tests never depend on the environment.
 import type { Config } from '../../src/config.js';
+import { REDIS_URL } from './redis.js';
 
 const MINUTE = 60_000;
 
@@ -21,7 +22,7 @@ export function webTestConfig(options: WebConfigOptions): Config {
     port: Number(new URL(options.publicUrl).port),
     publicUrl: options.publicUrl,
     allowedHosts: ['127.0.0.1', 'localhost'],
-    redis: { url: 'redis://127.0.0.1:6379', prefix: options.redisPrefix },
+    redis: { url: REDIS_URL, prefix: options.redisPrefix },
     sandbox: true,
     workos: {
       apiKey: options.apiKey,

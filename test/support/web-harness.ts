@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { Redis } from 'ioredis';
 import type { AuditEvent, AuditSink } from '../../src/audit/audit-log.js';
 import type { Config } from '../../src/config.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
@@ -14,6 +13,7 @@ import { ALICE, type SandboxPerson } from '../../src/sandbox/people.js';
 import { startWorkosStandIn, type WorkosStandIn } from '../../src/sandbox/workos/index.js';
 import { issueApprovalToken } from '../../src/web/approval-token.js';
 import { createConsentRouter } from '../../src/web/consent-router.js';
+import { testRedis } from './redis.js';
 import { WebBrowser } from './web-browser.js';
 import { webTestConfig } from './web-config.js';
 
@@ -71,7 +71,7 @@ export async function startWebHarness(options: WebHarnessOptions = {}): Promise<
     redisPrefix: prefix,
     policy: options.policy,
   });
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = testRedis();
   const store = new RedisGrantStore(redis, {
     prefix,
     retentionMs: config.durations.retentionMs,

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../../src/audit/csv.js';
 import { type AuditEvent, exportedEventSchema } from '../../../src/audit/schema.js';
+import { REDIS_URL } from '../../support/redis.js';
 import { runAuditCli } from './cli.js';
 import { auditWorld, DAY } from './world.js';
 
@@ -148,7 +149,7 @@ describe('audit export', () => {
 });
 
 describe('audit export CLI', () => {
-  const env = () => ({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: world.prefix });
+  const env = () => ({ REDIS_URL, REDIS_PREFIX: world.prefix });
 
   it('reads REDIS_PREFIX and prints the same lines as the export', async () => {
     const cli = await runAuditCli(['--since', '24h', '--grant', 'g_a'], env());

@@ -1,17 +1,17 @@
 // Shared setup for the audit integration tests: real Redis under a random prefix, an AuditLog, the export.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { AuditLog, type AuditLogOptions, auditStreamKey } from '../../../src/audit/audit-log.js';
 import { type ExportOptions, exportAudit } from '../../../src/audit/export.js';
 import { createLogger } from '../../../src/lib/logger.js';
+import { testRedis } from '../../support/redis.js';
 
 export const DAY = 24 * 3_600_000;
 
 export function auditWorld() {
   const prefix = `cs-test-audit-${randomUUID().slice(0, 8)}:`;
   const key = auditStreamKey(prefix);
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = testRedis();
   const logger = createLogger('silent');
   return {
     prefix,

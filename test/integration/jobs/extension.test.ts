@@ -66,7 +66,7 @@ describe('extend', () => {
     // Nobody relayed the extension, so the deadline still says the old end; make it due now.
     await world.jobs.expireAt(id, Date.now() - 1000);
     await expect
-      .poll(() => deadlineOf(world, id, 'expire'), { timeout: 3000 })
+      .poll(() => deadlineOf(world, id, 'expire'), { timeout: 30_000 })
       .toBe(extended.grant.expiresAt);
     expect((await world.store.get(id))?.status).toBe('approved');
   });

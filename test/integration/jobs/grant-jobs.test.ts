@@ -1,7 +1,7 @@
 // The grant jobs on real Redis and BullMQ, with a real RedisGrantStore and no event relay: deadlines are
 // scheduled and cancelled as the grant moves, the expire job applies the clock, a missed event is recovered at
 // the next deadline, and deterministic ids make duplicate enqueues run once.
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jobId } from '../../../src/jobs/names.js';
 import {
   approvedBy,
@@ -21,8 +21,11 @@ import {
 const withSlack = openWorld({ decisionWindowMs: 60 * SECOND, reminderAt: 0.5, messenger: true });
 const noReminders = openWorld({ decisionWindowMs: 60 * SECOND, reminderAt: null, messenger: true });
 const noSlack = openWorld({ decisionWindowMs: 60 * SECOND, reminderAt: 0.5, messenger: false });
-/** A one-second decision window: its pending expiry runs within the test. */
-const fast = openWorld({ decisionWindowMs: SECOND, reminderAt: null, messenger: true });
+/**
+ * A short decision window: its pending expiry runs within the test, yet leaves the test's own steps (post,
+ * approve) time to happen before it on a 4x slower machine.
+ */
+const fast = openWorld({ decisionWindowMs: 5 * SECOND, reminderAt: null, messenger: true });
 
 afterAll(closeWorlds);
 
@@ -150,7 +153,9 @@ describe('duplicates', () => {
       Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? withSlack.jobs : elsewhere).changed(id, 'pending')),
     );
     await settled(withSlack, jobId.refresh(id, 'pending'));
-    await vi.waitFor(() => expect(withSlack.slack).toContain(`${id} pending`), { timeout: 5000 });
+    // The delivery renders the post, then finishes: wait for it to be done, not just for the post.
+    await settled(withSlack, jobId.deliver(id));
+    expect(withSlack.slack).toContain(`${id} pending`);
 
     // Nothing of it is left in the queue: the one refresh and the one delivery ran and were removed; what
     // remains is its two deadlines.

@@ -1,7 +1,6 @@
 // Test worlds for the grant jobs: a RedisGrantStore with its own prefix and a GrantJobs whose worker runs the
 // real handlers (no event relay, so events are "missed" unless a test relays them), plus helpers to drive them.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-log.js';
 import { RedisGrantStore } from '../../../src/grants/redis-store.js';
@@ -11,6 +10,7 @@ import { grantJobHandlers } from '../../../src/jobs/handlers.js';
 import { jobId } from '../../../src/jobs/names.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { SlackMessenger } from '../../../src/slack/messenger.js';
+import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 
 const RUN = `cs-it-jobs-${randomBytes(6).toString('hex')}`;
@@ -18,9 +18,9 @@ export const SECOND = 1000;
 export const HOUR = 3600 * SECOND;
 
 const logger = createLogger('silent');
-const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+const redis = testRedis();
 // BullMQ's connection must never give up on a command (as in src/start.ts).
-const jobConnection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+const jobConnection = testRedis({ maxRetriesPerRequest: null });
 
 export const bob: Actor = { type: 'user', id: 'U0BOB', email: 'bob@example.com', name: 'Bob', via: 'slack' };
 export const assistant: Actor = { type: 'assistant', id: 'claude-code', via: 'mcp' };
@@ -111,22 +111,25 @@ export async function pendingGrant(world: World): Promise<Grant> {
 
 export const stateOf = (world: World, id: string) => world.jobs.queue.getJobState(id);
 
-/** True once a job with this id has been added (its dedupe key is taken), even if it has since been removed. */
-export async function wasAdded(world: World, id: string): Promise<boolean> {
-  return (await redis.exists(`${world.jobs.queue.opts.prefix}:dedupe:${id}`)) === 1;
+/** True once a job with this id has run to completion: BullMQ logs it on the queue's event stream. */
+async function hasCompleted(world: World, id: string): Promise<boolean> {
+  const entries = await redis.xrange(world.jobs.queue.keys.events!, '-', '+');
+  return entries.some(([, fields]) => {
+    const field = (name: string) => fields[fields.indexOf(name) + 1];
+    return field('event') === 'completed' && field('jobId') === id;
+  });
 }
 
 /**
- * Waits for a job to reach `state`. 'completed' means added and finished: jobs are removed on completion, so
- * a job that was added and is no longer waiting, delayed or running has completed.
+ * Waits for a job to reach `state`. 'completed' means it ran to completion (its record is then removed). Not
+ * "its dedupe key is taken and getJobState() says unknown": the key is taken before the job is added, and
+ * getJobState reads the lists one after another, so a job not yet added or moving between two lists reads so too.
  */
-export async function settled(world: World, id: string, state = 'completed', timeout = 5000) {
+export async function settled(world: World, id: string, state = 'completed', timeout = 30_000) {
   await vi.waitFor(
     async () => {
-      const current = await stateOf(world, id);
-      if (state !== 'completed') return expect(current).toBe(state);
-      expect(await wasAdded(world, id)).toBe(true);
-      expect(['completed', 'unknown']).toContain(current);
+      if (state !== 'completed') return expect(await stateOf(world, id)).toBe(state);
+      expect(await hasCompleted(world, id)).toBe(true);
     },
     { timeout, interval: 20 },
   );
@@ -147,9 +150,11 @@ export async function refreshed(world: World, id: string, status: string) {
 export async function scheduledGrant(world: World): Promise<Grant> {
   const grant = await pendingGrant(world);
   await refreshed(world, grant.id, 'pending');
-  // The delivery (no dedupe key of its own: only the pending refresh enqueues it) has rendered the post.
-  if (world.messenger)
-    await vi.waitFor(() => expect(world.slack).toContain(`${grant.id} pending`), { timeout: 5000 });
+  // The delivery (enqueued by the pending refresh only) has rendered the post and finished.
+  if (world.messenger) {
+    await settled(world, jobId.deliver(grant.id));
+    expect(world.slack).toContain(`${grant.id} pending`);
+  }
   return grant;
 }
 

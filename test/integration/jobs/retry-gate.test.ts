@@ -3,11 +3,12 @@
 // shortens the window.
 import { randomBytes } from 'node:crypto';
 import webapi from '@slack/web-api';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryLater } from '../../../src/jobs/grant-jobs.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import { GatedWebClient, SlackRetryGate } from '../../../src/slack/retry-gate.js';
+import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 
 const PREFIX = `cs-it-jobs-${randomBytes(6).toString('hex')}:`;
@@ -17,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 let standIn: SlackStandIn;
 const connections: Redis[] = [];
 const connect = () => {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = testRedis();
   connections.push(redis);
   return redis;
 };

@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import webapi from '@slack/web-api';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-log.js';
 import { createLogger } from '../../../src/lib/logger.js';
@@ -14,6 +13,7 @@ import { registry, timeUpstream, watchQueueDepth } from '../../../src/ops/metric
 import { type DecisionTimes, MetricsAuditSink } from '../../../src/ops/metrics-audit-sink.js';
 import { slackReachability } from '../../../src/ops/slack-health.js';
 import { GatedWebClient, SlackRetryGate } from '../../../src/slack/retry-gate.js';
+import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 import { hasSample, parsePrometheusText, sampleValue } from './prometheus-text.js';
 
@@ -135,7 +135,7 @@ describe('tool calls and upstream latency', () => {
 describe('GatedWebClient', () => {
   let fakeSlack: Server;
   let answer: { status: number; body: object; headers?: Record<string, string> };
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = testRedis();
   let client: GatedWebClient;
 
   beforeAll(async () => {
@@ -178,7 +178,7 @@ describe('GatedWebClient', () => {
 });
 
 describe('queue depth', () => {
-  const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  const connection = testRedis({ maxRetriesPerRequest: null });
   const queue = new Queue('grants', { connection, prefix: `{${PREFIX.replace(/[:{}]/g, '')}-jobs}` });
   afterAll(async () => {
     await queue.obliterate({ force: true });

@@ -177,7 +177,8 @@ describe('/healthz and /readyz', () => {
     const hung = await get('/readyz');
     expect(hung.status).toBe(503);
     expect(JSON.parse(hung.body).checks.redis).toBe('down');
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Ended by the 1 s ping timeout, not by the hang; 5 s still holds on a 4x slower machine.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('with Slack set up, readyz follows the last Slack call that reached a verdict', async () => {

@@ -250,7 +250,8 @@ describe('UpstreamProxy', () => {
   it('times out a slow answer, whether the headers or the body are late', async () => {
     const quick = new UpstreamProxy({ ...upstream, timeoutMs: 200 });
     try {
-      const started = Date.now();
+      // Without the timeout the slow page (3 s) would answer and the stalled body would hang the test: a
+      // rejection with code 'timeout' is the proof, with no wall-clock bound to break on a slow machine.
       await expect(
         quick.call({
           provider: provider(demo.notionUrl),
@@ -267,7 +268,6 @@ describe('UpstreamProxy', () => {
           token: TOKEN,
         }),
       ).rejects.toMatchObject({ code: 'timeout' });
-      expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await quick.close();
     }

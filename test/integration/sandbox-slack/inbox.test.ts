@@ -51,7 +51,7 @@ beforeAll(async () => {
   standIn.setEventsUrl(receiver.eventsUrl);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-}, 30_000);
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
   await receiver.close();
@@ -123,7 +123,7 @@ describe('inbox page', () => {
     });
 
     // The app's respond() replaced the message, and its ephemeral shows for Bob only.
-    await expect.poll(() => message.textContent(), { timeout: 5_000 }).toContain('Approved by @bob');
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).toContain('Approved by @bob');
     expect(await message.textContent()).toContain('(edited)');
     await page.getByText('Thanks, noted.').waitFor();
 
@@ -133,7 +133,7 @@ describe('inbox page', () => {
     expect(await page.getByTestId('conversation-title').textContent()).toContain('DM');
     expect(await page.getByText('Thanks, noted.').count()).toBe(0);
     expect(await page.getByTestId(`message-${ts}`).count()).toBe(0);
-  }, 30_000);
+  }, 120_000);
 
   it('a cancelled confirm dialog sends nothing', async () => {
     const posted = await webClient(standIn).chat.postMessage({
@@ -152,7 +152,7 @@ describe('inbox page', () => {
     // The approved request, Bob's ephemeral and a pending request with its form, for people to look at.
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/slack-inbox.png', fullPage: true });
-  }, 20_000);
+  }, 120_000);
 
   it('the Home entry shows the published view, and its buttons send view-container clicks', async () => {
     await webClient(standIn).views.publish({
@@ -188,5 +188,5 @@ describe('inbox page', () => {
       container: { type: 'view' },
       actions: [{ action_id: 'cs_revoke', value: 'grant_01HOME', block_id: 'grant_01HOME' }],
     });
-  }, 20_000);
+  }, 120_000);
 });

@@ -45,7 +45,8 @@ describe('outage', () => {
 
   it("untilMs with '*': every method fails with the status until then; the inbox keeps working", async () => {
     const client = strictClient(standIn);
-    const untilMs = Date.now() + 400;
+    // Long enough for the four refused calls below to land inside it on a 4x slower machine.
+    const untilMs = Date.now() + 2000;
     standIn.outage('*', { status: 503, untilMs });
 
     await expect(client.auth.test()).rejects.toMatchObject(httpError(503));

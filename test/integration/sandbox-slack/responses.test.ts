@@ -20,7 +20,7 @@ describe('response_url', () => {
       await respond({ replace_original: true, text: 'Approved by <@U0BOB>', blocks: [] });
     };
     const { channel, ts } = await h.postApproval();
-    const updated = h.standIn.waitForMessage((m) => m.ts === ts);
+    const updated = h.standIn.waitForMessage((m) => m.ts === ts, 30_000);
     await h.standIn.click({ as: 'U0BOB', channel, ts, actionId: 'cs_approve' });
     expect(await updated).toMatchObject({ text: 'Approved by <@U0BOB>', blocks: [], edits: 1 });
     expect(h.standIn.responses().at(-1)).toMatchObject({ status: 200, effect: 'replaced' });
@@ -59,7 +59,7 @@ describe('response_url', () => {
     try {
       const { channel, ts } = await h.postApproval();
       await h.standIn.click({ as: 'U0BOB', channel, ts, actionId: 'cs_approve' });
-      await expect.poll(() => failure, { timeout: 3000 }).not.toBeNull();
+      await expect.poll(() => failure, { timeout: 30_000 }).not.toBeNull();
       expect(h.standIn.responses().at(-1)).toMatchObject({ status: 404, effect: 'refused' });
     } finally {
       h.standIn.failResponseUrls(null);
@@ -98,7 +98,7 @@ describe('other surfaces', () => {
   it('app_home_opened reaches the app, and a Home click has a view container and no response_url', async () => {
     const result = await h.standIn.appHomeOpened('U0ALICE');
     expect(result.status).toBe(200);
-    await expect.poll(() => h.standIn.homeOf('U0ALICE'), { timeout: 3000 }).not.toBeNull();
+    await expect.poll(() => h.standIn.homeOf('U0ALICE'), { timeout: 30_000 }).not.toBeNull();
     expect(h.homeOpened).toContain('U0ALICE');
     await h.standIn.clickHome({ as: 'U0ALICE', actionId: 'cs_revoke' });
     const body = h.actions[0]!;

@@ -34,7 +34,7 @@ beforeAll(async () => {
     homeOpened.push(event.user);
   });
   await app.start();
-  await standIn.waitForSocket(10_000);
+  await standIn.waitForSocket(30_000);
 });
 afterAll(async () => {
   await app.stop();
@@ -106,9 +106,9 @@ describe('Socket Mode', () => {
     const opens = standIn.calls('apps.connections.open').length;
     standIn.disconnect('refresh_requested');
     await expect
-      .poll(() => standIn.calls('apps.connections.open').length, { timeout: 12_000 })
+      .poll(() => standIn.calls('apps.connections.open').length, { timeout: 30_000 })
       .toBeGreaterThan(opens);
-    await standIn.waitForSocket(5_000);
+    await standIn.waitForSocket(30_000);
     const posted = await webClient(standIn).chat.postMessage({
       channel: 'U0BOB',
       text: 'again',
@@ -121,5 +121,5 @@ describe('Socket Mode', () => {
       actionId: 'cs_approve',
     });
     expect(result).toMatchObject({ via: 'socket', status: 200 });
-  }, 20_000);
+  }, 120_000);
 });

@@ -119,7 +119,10 @@ describe('chat', () => {
   });
 
   it('waitForMessage resolves on the next matching post or update, and times out otherwise', async () => {
-    const waiting = standIn.waitForMessage((m, change) => m.text === 'watched' && change === 'posted');
+    const waiting = standIn.waitForMessage(
+      (m, change) => m.text === 'watched' && change === 'posted',
+      30_000,
+    );
     await client.chat.postMessage({ channel: 'U0MALLORY', text: 'watched' });
     await expect(waiting).resolves.toMatchObject({ channel: 'D0MALLORY', text: 'watched' });
     await expect(standIn.waitForMessage((m) => m.text === 'never', 50)).rejects.toThrow(/within 50 ms/);

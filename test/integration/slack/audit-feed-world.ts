@@ -1,7 +1,7 @@
 // A SlackAuditFeed wired as src/slack/runtime.ts wires it (GatedWebClient + SlackRetryGate), against the Slack
 // stand-in, a real RedisGrantStore and a real AuditLog writing the audit stream. One prefix per world.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type AuditEvent, AuditLog, auditStreamKey } from '../../../src/audit/audit-log.js';
 import { RedisGrantStore } from '../../../src/grants/redis-store.js';
 import type { Actor, Grant, SessionIdentity } from '../../../src/grants/types.js';
@@ -13,6 +13,7 @@ import type { ViewContext } from '../../../src/slack/ids.js';
 import { MessageRefs } from '../../../src/slack/message-refs.js';
 import { GatedWebClient, SlackRetryGate } from '../../../src/slack/retry-gate.js';
 import { slackLogger } from '../../../src/slack/slack-logger.js';
+import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 
 const RUN = `cs-it-audit-feed-${randomBytes(6).toString('hex')}`;
@@ -70,7 +71,7 @@ export async function startFeedWorld(): Promise<FeedWorld> {
   });
   const connections: Redis[] = [];
   const connect = () => {
-    const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    const redis = testRedis();
     connections.push(redis);
     return redis;
   };

@@ -213,7 +213,7 @@ describe('once, in order, within the limits', () => {
     // Slack says 429 to the third line.
     let seen = 0;
     void standIn
-      .waitForMessage((m, change) => change === 'posted' && m.channel === AUDIT && ++seen === 2)
+      .waitForMessage((m, change) => change === 'posted' && m.channel === AUDIT && ++seen === 2, 30_000)
       .then(() => standIn.rateLimit('chat.postMessage', { retryAfterSeconds: 1, times: 1 }))
       .catch(() => undefined);
 

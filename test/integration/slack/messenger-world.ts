@@ -1,7 +1,7 @@
 // A SlackMessenger wired as src/slack/runtime.ts wires it, against the Slack stand-in and a real Redis.
 import { randomBytes } from 'node:crypto';
 import webapi from '@slack/web-api';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config, Level, SlackConfig } from '../../../src/config.js';
 import type { Actor, Grant } from '../../../src/grants/types.js';
 import { createLogger } from '../../../src/lib/logger.js';
@@ -10,6 +10,7 @@ import { SlackDirectory } from '../../../src/slack/directory.js';
 import { MessageRefs } from '../../../src/slack/message-refs.js';
 import { SlackMessenger } from '../../../src/slack/messenger.js';
 import { slackLogger } from '../../../src/slack/slack-logger.js';
+import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 import { advance, HOUR, MINUTE, pendingBroad, T0 } from '../../unit/slack/grant-factory.js';
 
@@ -34,7 +35,7 @@ export const ALICE_ON_WEB: Actor = { type: 'user', id: 'user_req', email: ALICE_
 
 let redis: Redis | null = null;
 const connection = () => {
-  redis ??= new Redis({ host: '127.0.0.1', port: 6379 });
+  redis ??= testRedis();
   return redis;
 };
 
