@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { Deadlines } from './deadlines.js';
 import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
+import { OnceMarks } from './once-marks.js';
 
 const QUEUE = 'grants';
 
@@ -52,6 +53,8 @@ const DELIVERY_ATTEMPTS = 10_000;
 export class GrantJobs {
   readonly queue: Queue;
   readonly deadlines: Deadlines;
+  /** Once-marks of the jobs' effects, so a job run again after a crash does not repeat one. */
+  readonly marks: OnceMarks;
   private worker: Worker | null = null;
 
   constructor(private readonly options: GrantJobsOptions) {
@@ -70,6 +73,7 @@ export class GrantJobs {
       streams: { events: { maxLen: 100 } },
     });
     this.deadlines = new Deadlines(options.connection, `${options.prefix}:deadlines`);
+    this.marks = new OnceMarks(options.connection, `${options.prefix}:once`);
   }
 
   /**
