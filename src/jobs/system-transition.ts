@@ -18,14 +18,14 @@ const keepMs = (deps: JobDeps) => deps.retentionMs ?? DEFAULT_MARK_KEEP_MS;
 const renderEffect = (status: SystemStatus) => `render-${status}`;
 
 /**
- * The audit event, at most once per grant and status. The mark is taken first: the event is a fire-and-forget
- * write sent right after it, so only a crash within that instant loses it, while a repeat would be permanent.
+ * The audit event, once per grant and status: with the sink's atomic mark-and-write when it has one (then a
+ * crash before it leaves it to the repeat, a crash after it leaves nothing to repeat). A sink without it gets
+ * a mark taken first and the fire-and-forget write (a crash in between loses the event rather than doubling).
  */
 export async function auditSystemTransition(deps: JobDeps, grant: Grant): Promise<void> {
   if (!isSystemStatus(grant.status)) return;
-  if (!(await deps.jobs.marks.first(grant.id, `audit-${grant.status}`, keepMs(deps)))) return;
   const last = grant.history.at(-1);
-  deps.audit.record({
+  const event = {
     type: SYSTEM_EVENTS[grant.status],
     ...grantFields(grant),
     ...ownerFields(grant.owner),
@@ -33,7 +33,11 @@ export async function auditSystemTransition(deps: JobDeps, grant: Grant): Promis
     level: grant.level,
     providers: grant.providers,
     detail: last?.note,
-  });
+  };
+  const once = `${grant.id}:${grant.status}`;
+  if (deps.audit.recordOnce) await deps.audit.recordOnce(event, { key: once, keepMs: keepMs(deps) });
+  else if (await deps.jobs.marks.first(grant.id, `audit-${grant.status}`, keepMs(deps)))
+    deps.audit.record(event);
 }
 
 /** In the refresh job: the message re-rendered for the final state, skipped when a previous run did it. */
