@@ -47,6 +47,10 @@ function windowOf(windowMs: number): { window: number; delay: number } {
   return { window, delay: (window + 1) * windowMs - now };
 }
 
+/** A running job's lock (renewed every half of it) and how often workers look for jobs whose lock lapsed. */
+const STALLED_LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+
 /** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
 const DELIVERY_ATTEMPTS = 10_000;
 
@@ -151,6 +155,9 @@ export class GrantJobs {
         prefix: this.options.prefix,
         concurrency: this.options.concurrency ?? 8,
         settings: { backoffStrategy: (attemptsMade) => retryDelayMs(attemptsMade) },
+        // A worker that died mid-job gives its jobs back within ~15 s, not BullMQ's ~60 s (30 s each).
+        lockDuration: STALLED_LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
       },
     );
     this.worker.on('failed', (job, error) =>
