@@ -92,6 +92,8 @@ export interface TrialResult {
   updatedMore: number;
   /** Messages changed again after they first showed the expired state (other than an identical re-send). */
   changedAfterExpired: number;
+  /** From the first request to every request posted (must stay well inside DECISION_WINDOW). */
+  setupMs: number;
   /** From the restarted worker's spawn to its "running" line (process start-up, before any work). */
   restartBootMs: number;
   /** From the restarted worker's spawn to every grant audited expired, and to every message expired. */
@@ -182,6 +184,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
   try {
     // 1. A worker posts every request.
     workers.push(await env.another({}, ['--role=worker']));
+    const setupStart = Date.now();
     const requested: Array<{ grantId: string; decideBy: number }> = [];
     let next = 0;
     await Promise.all(
@@ -206,6 +209,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
         );
       await sleep(50);
     }
+    const setupMs = Date.now() - setupStart;
     // 2. No worker while the deadlines pass.
     await workers[0]!.stop();
     const lastDeadline = Math.max(...requested.map((r) => r.decideBy));
@@ -293,6 +297,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
       updatedOnce: versions.filter((v) => v === 1).length,
       updatedMore: versions.filter((v) => v > 1).length,
       changedAfterExpired: messages.filter(changedAfterExpired).length,
+      setupMs,
       restartBootMs,
       auditedLagMs,
       renderedLagMs,
