@@ -118,6 +118,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         audit,
         messenger: slack?.messenger ?? null,
         reminderAt: config.jobs.reminderAt,
+        retentionMs: config.durations.retentionMs,
         auditFeed: slack?.auditFeed ?? null,
         refreshHomes: slack ? () => slack.refreshHomes() : null,
         now: Date.now,

@@ -8,7 +8,21 @@ export type { AuditActor, AuditEvent, AuditEventType, AuditSlackRef, AuditUpstre
 
 export interface AuditSink {
   record(event: AuditEvent): void;
+  /**
+   * Records the event unless one with this `once` key was recorded within `keepMs`, atomically with its mark,
+   * and resolves once it is written (true) or known to be there (false): for jobs that may run again after a
+   * crash. Optional: a sink without it gets a separate mark and record() from the caller.
+   */
+  recordOnce?(event: AuditEvent, once: { key: string; keepMs: number }): Promise<boolean>;
 }
+
+// KEYS[1] the audit stream, KEYS[2] the once-mark (hash-tagged to the stream's slot)
+// ARGV[1] oldest id kept (MINID), ARGV[2] mark lifetime ms, ARGV[3] time (ms), ARGV[4] event JSON
+// Returns 1 when the event was added, 0 when the mark was already there.
+const RECORD_ONCE = `
+if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 0 end
+redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'at', ARGV[3], 'event', ARGV[4])
+return 1`;
 
 /** The stream every process writes to and the export reads: `<REDIS_PREFIX>audit`. */
 export function auditStreamKey(prefix: string): string {
@@ -75,6 +89,25 @@ export class AuditLog implements AuditSink {
       this.lastTrim = at;
       this.trim().catch((error: unknown) => this.logger.warn({ err: error }, 'audit stream trim failed'));
     }
+  }
+
+  async recordOnce(event: AuditEvent, once: { key: string; keepMs: number }): Promise<boolean> {
+    const at = this.now();
+    const stored = { v: AUDIT_SCHEMA_VERSION, ...event };
+    // `{<stream key>}…` hashes to the stream key's own slot (a key without braces hashes whole): one slot.
+    const mark = `{${this.streamKey}}:once:${once.key}`;
+    const added = await this.redis.eval(
+      RECORD_ONCE,
+      2,
+      this.streamKey,
+      mark,
+      this.oldestKept(at),
+      String(once.keepMs),
+      String(at),
+      JSON.stringify(stored),
+    );
+    if (added === 1) this.logger.info({ audit: stored }, event.type);
+    return added === 1;
   }
 
   /** Removes every entry older than the retention, then caps the length; returns how many went. */

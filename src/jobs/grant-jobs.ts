@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { Deadlines } from './deadlines.js';
 import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
+import { OnceMarks } from './once-marks.js';
 
 const QUEUE = 'grants';
 
@@ -49,12 +50,18 @@ function windowOf(windowMs: number): { window: number; delay: number } {
   return { window, delay: (window + 1) * windowMs - now };
 }
 
+/** A running job's lock (renewed every half of it) and how often workers look for jobs whose lock lapsed. */
+const STALLED_LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+
 /** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
 const DELIVERY_ATTEMPTS = 10_000;
 
 export class GrantJobs {
   readonly queue: Queue;
   readonly deadlines: Deadlines;
+  /** Once-marks of the jobs' effects, so a job run again after a crash does not repeat one. */
+  readonly marks: OnceMarks;
   private worker: Worker | null = null;
   /** The repeating jobs this process keeps alive (id → job and period), for ensureSchedulers(). */
   private readonly schedulers = new Map<string, { name: JobName; everyMs: number }>();
@@ -75,6 +82,7 @@ export class GrantJobs {
       streams: { events: { maxLen: 100 } },
     });
     this.deadlines = new Deadlines(options.connection, `${options.prefix}:deadlines`);
+    this.marks = new OnceMarks(options.connection, `${options.prefix}:once`);
   }
 
   /**
@@ -171,6 +179,9 @@ export class GrantJobs {
         prefix: this.options.prefix,
         concurrency: this.options.concurrency ?? 8,
         settings: { backoffStrategy: (attemptsMade) => retryDelayMs(attemptsMade) },
+        // A worker that died mid-job gives its jobs back within ~15 s, not BullMQ's ~60 s (30 s each).
+        lockDuration: STALLED_LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
       },
     );
     this.worker.on('failed', (job, error) =>

@@ -1,12 +1,13 @@
 // What the grant jobs do. Jobs only keep messages, audit and schedules tidy: access itself is always decided
 // by the grant record and the clock at call time, never by whether a job has run.
 import type { AuditSink } from '../audit/audit-log.js';
-import { grantFields, ownerFields } from '../audit/fields.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import type { GrantJobs, JobHandlers } from './grant-jobs.js';
 import { JOB } from './names.js';
+import { sweepDeadlines } from './sweep.js';
+import { auditSystemTransition, isSystemStatus, renderSystemTransition } from './system-transition.js';
 
 export interface JobDeps {
   store: GrantStore;
@@ -20,19 +21,13 @@ export interface JobDeps {
   refreshHomes?: (() => Promise<void>) | null;
   /** Share of the decision window after which approvers get one reminder; null for none. */
   reminderAt: number | null;
+  /** How long once-marks (audit line, reminder, final render) are kept: GRANT_RETENTION. Default 24 h. */
+  retentionMs?: number;
   now(): number;
 }
 
-/** Deadlines taken per round of a sweep; a sweep runs rounds until nothing more is due. */
-const SWEEP_BATCH = 200;
-/** A deadline whose handling failed is retried this much later. */
-const SWEEP_RETRY_MS = 1000;
-
 /** App Homes follow changes within this window (one re-publish per window, however many changes). */
 const HOMES_EVERY_MS = 2000;
-
-/** Transitions nobody's request caused (the clock, a newer request): the job is where they get audited. */
-const SYSTEM_EVENTS = { expired: 'grant.expired', ended: 'grant.ended' } as const;
 
 export function grantJobHandlers(deps: JobDeps): JobHandlers {
   const { store, jobs, messenger } = deps;
@@ -45,8 +40,11 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       // A burst of changes renders once: only the job for the grant's current status does the work.
       if (status !== grant.status) return;
       if (grant.status === 'pending') await jobs.deliver(grant.id);
-      else await messenger?.sync(grant, status);
-      if (status in SYSTEM_EVENTS) auditSystemTransition(deps.audit, grant);
+      else if (isSystemStatus(grant.status)) {
+        // Nobody's request caused it: the job is where it gets audited (once, also if the expire handler did).
+        await auditSystemTransition(deps, grant);
+        await renderSystemTransition(deps, { ...grant, status: grant.status });
+      } else await messenger?.sync(grant, status);
     },
     [JOB.deliver]: async ({ grantId }) => {
       const grant = await store.get(grantId);
@@ -57,21 +55,7 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const latest = await store.get(grantId);
       if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
     },
-    [JOB.sweep]: async () => {
-      for (;;) {
-        const due = await jobs.deadlines.claimDue(deps.now(), SWEEP_BATCH);
-        for (const { kind, grantId } of due) {
-          try {
-            await (kind === 'expire' ? expire(deps, grantId) : remind(deps, grantId));
-          } catch (error) {
-            // Put it back so nothing is lost; a Slack 429 (RetryLater) also pauses the queue.
-            await jobs.deadlines.schedule(kind, grantId, deps.now() + SWEEP_RETRY_MS);
-            throw error;
-          }
-        }
-        if (due.length < SWEEP_BATCH) return;
-      }
-    },
+    [JOB.sweep]: () => sweepDeadlines(deps),
     [JOB.auditFeed]: async () => {
       await deps.auditFeed?.drain();
     },
@@ -84,22 +68,6 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       if (grant?.status === 'approved') await messenger?.sync(grant, 'usage');
     },
   };
-}
-
-/** At a grant's deadline: reading applies the clock and persists the transition, whose event refreshes. */
-async function expire(deps: JobDeps, grantId: string) {
-  const grant = await deps.store.get(grantId);
-  if (!grant) return;
-  // Backstop for an event the relay missed (its subscriber was reconnecting): the refresh for the current
-  // status is a no-op if it already ran, and otherwise takes the buttons off a dead request.
-  await deps.jobs.changed(grant.id, grant.status);
-  // Still running (an extension moved the end and its event was missed too): wake again at the new end.
-  if (grant.status === 'approved' && grant.expiresAt) await deps.jobs.expireAt(grant.id, grant.expiresAt);
-}
-
-async function remind(deps: JobDeps, grantId: string) {
-  const grant = await deps.store.get(grantId);
-  if (grant?.status === 'pending') await deps.messenger?.remind(grant);
 }
 
 async function scheduleDeadlines(deps: JobDeps, grant: Grant) {
@@ -119,17 +87,4 @@ async function scheduleDeadlines(deps: JobDeps, grant: Grant) {
   } else {
     await jobs.dropDeadlines(grant.id);
   }
-}
-
-function auditSystemTransition(audit: AuditSink, grant: Grant) {
-  const last = grant.history.at(-1);
-  audit.record({
-    type: SYSTEM_EVENTS[grant.status as keyof typeof SYSTEM_EVENTS],
-    ...grantFields(grant),
-    ...ownerFields(grant.owner),
-    actor: last ? { type: last.by.type, id: last.by.id, via: last.by.via } : undefined,
-    level: grant.level,
-    providers: grant.providers,
-    detail: last?.note,
-  });
 }

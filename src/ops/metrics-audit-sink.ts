@@ -32,6 +32,22 @@ export class MetricsAuditSink implements AuditSink {
     }
   }
 
+  async recordOnce(event: AuditEvent, once: { key: string; keepMs: number }): Promise<boolean> {
+    if (!this.inner.recordOnce) {
+      this.record(event);
+      return true;
+    }
+    const added = await this.inner.recordOnce(event, once);
+    if (added) {
+      try {
+        this.count(event);
+      } catch {
+        // As in record().
+      }
+    }
+    return added;
+  }
+
   private count(event: AuditEvent): void {
     if (!event.type.startsWith('grant.')) return;
     const name = event.type.slice('grant.'.length);
