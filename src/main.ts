@@ -13,6 +13,9 @@ function roleArgument(argv: string[]): string | undefined {
   return undefined;
 }
 
+/** Past the grace period, the last disconnects get this long before the process exits anyway. */
+const FORCED_EXIT_MARGIN_MS = 1000;
+
 async function main(): Promise<void> {
   const env: Record<string, string | undefined> = { ...process.env };
   const role = roleArgument(process.argv.slice(2));
@@ -42,11 +45,22 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait.
+      server.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
+    const started = performance.now();
     server.logger.info({ signal }, 'shutting down');
+    // The grace period bounds the whole shutdown, whatever step hangs (say, a quit on a stalled Redis).
+    setTimeout(() => {
+      server.logger.error({ graceMs: config.limits.shutdownGraceMs }, 'shutdown grace period over: exiting');
+      process.exit(1);
+    }, config.limits.shutdownGraceMs + FORCED_EXIT_MARGIN_MS).unref();
     await server.close();
     await sandbox?.close();
+    server.logger.info({ ms: Math.round(performance.now() - started) }, 'shut down');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
