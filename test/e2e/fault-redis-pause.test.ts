@@ -18,7 +18,7 @@ let grants: { store: RedisGrantStore; redis: Redis };
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  env = await startEnvironment({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT: '2s' });
+  env = await startEnvironment({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT: '2s' }, { slack: 'http' });
   grants = storeFor(redis.url, env.prefix);
 }, 60_000);
 afterAll(async () => {
@@ -78,6 +78,35 @@ describe('Redis paused (CLIENT PAUSE ALL)', () => {
     await pause.over;
     const after = await callTool(client, 'check_access_request', { requestId });
     expect(after.structuredContent?.status).toBe('pending');
+  }, 90_000);
+});
+
+describe('Redis paused: the other HTTP surfaces', () => {
+  it('the consent page answers 503 with Retry-After, and Slack gets its ack while Redis is still paused', async () => {
+    const client = await assistant('session_pause_pages');
+    const requested = await callTool(client, 'request_elevated_access', {
+      kind: 'session',
+      level: 'write',
+      providers: ['linear'],
+    });
+    const approvalUrl = requested.structuredContent?.approvalUrl as string;
+    expect(approvalUrl).toContain('/approve?token=');
+
+    const pause = await pauseRedis(redis.url, PAUSE_MS);
+    const [page, command] = await Promise.all([
+      fetch(approvalUrl, { redirect: 'manual' }).then((res) => ({ res, at: Date.now() })),
+      env.slack!.slashCommand({ as: 'U0BOB', text: 'list' }).then((result) => ({ result, at: Date.now() })),
+    ]);
+    const pauseOver = await pause.over;
+
+    expect(page.res.status).toBe(503);
+    expect(page.res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await page.res.text()).toMatch(/briefly unavailable/i);
+    // Slack shows an error unless the command is acknowledged: it is, with a word for the person, in the pause.
+    expect(command.result.status).toBe(200);
+    expect(command.result.body).toMatch(/try again|working on it/i);
+    expect(page.at).toBeLessThan(pauseOver);
+    expect(command.at).toBeLessThan(pauseOver);
   }, 90_000);
 });
 
