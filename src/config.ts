@@ -167,7 +167,7 @@ export interface Config {
   upstream: { timeoutMs: number; maxResponseBytes: number; allowLoopbackHttp: boolean };
   /** Fail fast and bounded: a slow Redis or a flood turns into 503s, never into hung or piled-up requests. */
   limits: {
-    /** A Redis command (request path) fails after this and the request answers `unavailable` (default 2 s). */
+    /** Longest a request waits for one Redis answer before it answers `unavailable` (default 2 s). */
     redisCommandTimeoutMs: number;
     /** MCP requests in flight on this instance, long polls included; more get 503 (default 256). */
     maxInflightRequests: number;
