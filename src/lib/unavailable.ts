@@ -16,7 +16,8 @@ export class UnavailableError extends Error {
   }
 }
 
-export const UNAVAILABLE_MESSAGE = `Countersign's storage is briefly unavailable, so this was not completed. Retry in ${RETRY_AFTER_SECONDS} seconds.`;
+/** A write that timed out may still be applied when Redis catches up, hence "may not". */
+export const UNAVAILABLE_MESSAGE = `Countersign's storage did not answer in time, so this may not have been done. Retry in ${RETRY_AFTER_SECONDS} seconds.`;
 
 /** ioredis's messages for a command that never got an answer (its error classes are not all exported). */
 const CLIENT_MESSAGES = [

@@ -78,13 +78,13 @@ export function errorPage(ctx: PageContext): string {
   });
 }
 
-/** Redis did not answer in time: nothing was decided, and reloading in a few seconds will work. */
+/** Redis did not answer in time: a decision may or may not have been recorded; a reload shows which. */
 export function unavailablePage(ctx: PageContext, retryAfterSeconds: number): string {
   return layout(ctx, {
     title: 'Briefly unavailable',
     tone: 'bad',
     badge: 'Unavailable',
-    body: html`<h1>Countersign is briefly unavailable</h1><p>Nothing was decided. Reload this page in ${retryAfterSeconds} seconds.</p>`,
+    body: html`<h1>Countersign is briefly unavailable</h1><p>Reload this page in ${retryAfterSeconds} seconds to see where the request stands.</p>`,
   });
 }
 
