@@ -155,3 +155,17 @@ describe('in-flight cap (MAX_INFLIGHT_REQUESTS)', () => {
     await expect.poll(async () => (await post()).status, { timeout: 20_000, interval: 100 }).toBe(200);
   }, 90_000);
 });
+
+describe('Redis gone (connection refused)', () => {
+  it('answers every call 503 or unavailable while Redis is down, and serves again once it is back', async () => {
+    const client = await assistant('session_gone');
+    expect(await outcomeOf(callTool(client, 'whoami'))).toBe('ok');
+    redis.kill();
+    const outcomes = await Promise.all([1, 2, 3].map(() => outcomeOf(callTool(client, 'whoami'))));
+    expect(outcomes.filter((o) => o !== 'unavailable' && o !== 'http_503')).toEqual([]);
+    await redis.start();
+    await expect
+      .poll(() => outcomeOf(callTool(client, 'whoami')), { timeout: 30_000, interval: 500 })
+      .toBe('ok');
+  }, 90_000);
+});
