@@ -82,7 +82,7 @@ describe('Redis paused (CLIENT PAUSE ALL)', () => {
 });
 
 describe('Redis paused: the other HTTP surfaces', () => {
-  it('the consent page answers 503 with Retry-After, and Slack gets its ack while Redis is still paused', async () => {
+  it('the consent page and a new MCP session get 503 with Retry-After, Slack its ack, while Redis is still paused', async () => {
     const client = await assistant('session_pause_pages');
     const requested = await callTool(client, 'request_elevated_access', {
       kind: 'session',
@@ -93,9 +93,15 @@ describe('Redis paused: the other HTTP surfaces', () => {
     expect(approvalUrl).toContain('/approve?token=');
 
     const pause = await pauseRedis(redis.url, PAUSE_MS);
-    const [page, command] = await Promise.all([
+    const token = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_pause_new' });
+    const [page, command, connecting] = await Promise.all([
       fetch(approvalUrl, { redirect: 'manual' }).then((res) => ({ res, at: Date.now() })),
       env.slack!.slashCommand({ as: 'U0BOB', text: 'list' }).then((result) => ({ result, at: Date.now() })),
+      // A new MCP session records its client at initialize: no tool result to carry the answer, so 503.
+      connectClient(env.server.url, token).then(
+        (client) => ({ status: 200, at: Date.now(), client }),
+        (error: { code?: number }) => ({ status: error.code, at: Date.now(), client: null }),
+      ),
     ]);
     const pauseOver = await pause.over;
 
@@ -107,6 +113,9 @@ describe('Redis paused: the other HTTP surfaces', () => {
     expect(command.result.body).toMatch(/try again|working on it/i);
     expect(page.at).toBeLessThan(pauseOver);
     expect(command.at).toBeLessThan(pauseOver);
+    expect(connecting.status).toBe(503);
+    expect(connecting.at).toBeLessThan(pauseOver);
+    await connecting.client?.close();
   }, 90_000);
 });
 
