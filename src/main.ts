@@ -45,11 +45,8 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) {
-      // A second signal: the operator does not want to wait.
-      server.logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
+    // Ctrl-C under `npm start` can arrive twice (the terminal's and the one tsx relays): one shutdown only.
+    if (stopping) return;
     stopping = true;
     const started = performance.now();
     server.logger.info({ signal }, 'shutting down');
