@@ -65,6 +65,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only')
     .default('cs:'),
+  REDIS_COMMAND_TIMEOUT: duration('2s'),
+  MAX_INFLIGHT_REQUESTS: z.coerce.number().int().positive().default(256),
+  SHUTDOWN_GRACE: duration('10s'),
 
   SANDBOX: z.enum(['auto', 'true', 'false']).default('auto'),
   WORKOS_API_KEY: optionalText,
@@ -168,6 +171,15 @@ export interface Config {
     snowflakeUrl: string | undefined;
   };
   upstream: { timeoutMs: number; maxResponseBytes: number; allowLoopbackHttp: boolean };
+  /** Fail fast and bounded: a slow Redis or a flood turns into 503s, never into hung or piled-up requests. */
+  limits: {
+    /** Longest a request waits for one Redis answer before it answers `unavailable` (default 2 s). */
+    redisCommandTimeoutMs: number;
+    /** MCP requests in flight on this instance, long polls included; more get 503 (default 256). */
+    maxInflightRequests: number;
+    /** Upper bound on a graceful shutdown; it ends as soon as the work is done (default 10 s). */
+    shutdownGraceMs: number;
+  };
 }
 
 export interface SlackConfig {
@@ -322,6 +334,11 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: e.UPSTREAM_TIMEOUT,
       maxResponseBytes: e.UPSTREAM_MAX_RESPONSE_BYTES,
       allowLoopbackHttp: e.UPSTREAM_ALLOW_LOOPBACK_HTTP,
+    },
+    limits: {
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT,
+      maxInflightRequests: e.MAX_INFLIGHT_REQUESTS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

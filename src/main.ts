@@ -4,6 +4,9 @@ import { ConfigError, loadConfig, wantsSandbox } from './config.js';
 import { type Sandbox, startSandbox } from './sandbox/start-sandbox.js';
 import { StartupError, startServer } from './start.js';
 
+/** Past the grace period, the last disconnects get this long before the process exits anyway. */
+const FORCED_EXIT_MARGIN_MS = 1000;
+
 async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));
   if (args.kind === 'help') {
@@ -41,11 +44,19 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
+    // Ctrl-C under `npm start` can arrive twice (the terminal's and the one tsx relays): one shutdown only.
     if (stopping) return;
     stopping = true;
+    const started = performance.now();
     server.logger.info({ signal }, 'shutting down');
+    // The grace period bounds the whole shutdown, whatever step hangs (say, a quit on a stalled Redis).
+    setTimeout(() => {
+      server.logger.error({ graceMs: config.limits.shutdownGraceMs }, 'shutdown grace period over: exiting');
+      process.exit(1);
+    }, config.limits.shutdownGraceMs + FORCED_EXIT_MARGIN_MS).unref();
     await server.close();
     await sandbox?.close();
+    server.logger.info({ ms: Math.round(performance.now() - started) }, 'shut down');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

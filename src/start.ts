@@ -8,6 +8,7 @@ import { grantKeys } from './grants/keys.js';
 import { RedisGrantStore } from './grants/redis-store.js';
 import type { Grant } from './grants/types.js';
 import { createApp } from './http/app.js';
+import { drain, until } from './http/drain.js';
 import { GrantJobs, relayGrantEvents } from './jobs/grant-jobs.js';
 import { grantJobHandlers } from './jobs/handlers.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -43,6 +44,11 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 3000,
+    // A stalled Redis (paused, failing over, overloaded) fails the command and the request answers 503 /
+    // `unavailable` with Retry-After, instead of every request hanging as long as the stall. Half the setting:
+    // an auto-pipeline is only sent once the previous one has settled, so a command can wait one timeout in
+    // that queue before its own starts (measured: 4 s answers with the whole 2 s here, at 16 clients).
+    commandTimeout: Math.ceil(config.limits.redisCommandTimeoutMs / 2),
     // Concurrent tool calls share round trips: the hot path sends several small commands per call.
     enableAutoPipelining: true,
   });
@@ -57,7 +63,13 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   }
 
   // Pub/sub needs its own connection; it may queue its SUBSCRIBE until connected, unlike the command connection.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // No command timeout: a timed-out SUBSCRIBE could leave the subscription unknown to ioredis's resubscribe, and
+  // nobody waits on it unbounded (each long poll has its own timer and reads through the command connection).
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    commandTimeout: undefined,
+  });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
 
   const workos = createWorkos(config.workos);
@@ -87,10 +99,16 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       }),
     );
 
-  // Background jobs: BullMQ needs its own connection that never gives up on a command.
+  // Background jobs: BullMQ needs its own connection that never gives up on a command. No commandTimeout and
+  // maxRetriesPerRequest null (BullMQ refuses a worker otherwise): its workers block in BZPOPMIN-style commands
+  // for seconds by design, and a failed blocking call would stop the worker loop; jobs wait for Redis instead.
   const jobConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   jobConnection.on('error', (error) => logger.warn({ err: error }, 'redis job connection error'));
-  const relaySubscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const relaySubscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    commandTimeout: undefined,
+  });
   relaySubscriber.on('error', (error) => logger.warn({ err: error }, 'redis relay subscriber error'));
   const jobs = new GrantJobs({
     connection: jobConnection,
@@ -198,19 +216,18 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     logger,
     /** Graceful: stop taking requests, answer open long polls, let running jobs finish, then disconnect. */
     async close() {
-      const drained = server ? drain(server, SHUTDOWN_GRACE_MS) : Promise.resolve();
+      // One grace period for everything; each step ends as soon as its work is done (see src/http/drain.ts).
+      const deadline = Date.now() + config.limits.shutdownGraceMs;
+      const drained = server ? drain(server, deadline) : Promise.resolve();
       shutdown.abort();
       // Wakes every long poll with the grant's current state, so those requests end now.
-      await store.close();
+      await until(store.close(), deadline);
       await drained;
       await slack?.stop();
       unwatchQueue();
       await healing.stop();
-      // BullMQ's close can hang when Redis has just come back; running jobs get the grace period, no more.
-      await Promise.race([
-        jobs.close(),
-        new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-      ]);
+      // Running jobs get what is left of the grace period, no more (BullMQ's close can hang on a stalled Redis).
+      await until(jobs.close(), deadline);
       await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
       await jobConnection.quit().catch(() => jobConnection.disconnect());
       await proxy.close();
@@ -225,9 +242,6 @@ const SWEEP_EVERY_MS = 250;
 
 /** How often new audit events are drained into the audit channel's threads. */
 const AUDIT_FEED_EVERY_MS = 2000;
-
-/** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   const server: Server = await new Promise((resolve, reject) => {
@@ -252,15 +266,4 @@ function listenError(error: Error, config: Config): Error {
   if (code === 'EADDRNOTAVAIL')
     return new StartupError(`${config.host} is not an address of this machine; set HOST`);
   return new StartupError(`cannot listen on ${where}: ${error.message}`);
-}
-
-function drain(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(cut);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }

@@ -3,10 +3,13 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../lib/unavailable.js';
 import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
+import { inflightLimit } from '../mcp/inflight-limit.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
+import { mcpRejected } from '../ops/metrics.js';
 import type { ReadinessCheck } from '../ops/readiness.js';
 import { createOpsRouter } from '../ops/router.js';
 import { hostGuard } from './host-guard.js';
@@ -45,13 +48,13 @@ export function createApp(parts: AppParts): express.Express {
 
   const redisReady: express.RequestHandler = (_req, res, next) => {
     if (redis.status === 'ready') return next();
-    res.setHeader('Retry-After', '5');
-    res
-      .status(503)
-      .json({ error: 'temporarily_unavailable', error_description: 'Storage is unavailable; retry shortly' });
+    mcpRejected.inc({ reason: 'unavailable' });
+    unavailable(res);
   };
   app.post(
     '/mcp',
+    // First, so an overloaded instance sheds a request before spending anything on it.
+    inflightLimit(config.limits.maxInflightRequests),
     redisReady,
     requireBearer(parts.authenticator, resourceMetadataUrl(config.publicUrl), logger),
     express.json({ limit: '1mb' }),
@@ -73,9 +76,26 @@ export function createApp(parts: AppParts): express.Express {
       res.status(status).json({ jsonrpc: '2.0', error: { code: -32700, message }, id: null });
       return;
     }
+    if (isUnavailable(error)) {
+      // Outside a tool call (e.g. initialize recording the session) there is no tool result to carry it.
+      logger.warn({ err: error, path: req.path }, 'request answered 503: Redis did not answer');
+      if (req.path === '/mcp') mcpRejected.inc({ reason: 'unavailable' });
+      if (!res.headersSent) unavailable(res);
+      return;
+    }
     logger.error({ err: error, path: req.path }, 'request failed');
     if (!res.headersSent) res.status(500).json({ error: 'internal_error' });
   };
   app.use(onError);
   return app;
+}
+
+/** 503 with Retry-After, as a JSON-RPC error (an MCP client reads it) that also names the OAuth-style code. */
+function unavailable(res: express.Response): void {
+  res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.status(503).json({
+    jsonrpc: '2.0',
+    error: { code: -32000, message: UNAVAILABLE_MESSAGE, data: { error: 'unavailable' } },
+    id: null,
+  });
 }

@@ -3,6 +3,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
 import { Deadlines } from './deadlines.js';
 import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 import { OnceMarks } from './once-marks.js';
@@ -169,6 +170,12 @@ export class GrantJobs {
         } catch (error) {
           if (error instanceof RetryLater) {
             await this.queue.rateLimit(error.delayMs);
+            throw Worker.RateLimitError();
+          }
+          // Redis stalled past the command timeout (REDIS_COMMAND_TIMEOUT): every job would fail alike, and none
+          // by its own fault, so the queue waits it out without spending attempts.
+          if (isUnavailable(error)) {
+            await this.queue.rateLimit(RETRY_AFTER_SECONDS * 1000);
             throw Worker.RateLimitError();
           }
           throw error;

@@ -8,6 +8,7 @@ import type { GrantStore } from '../grants/store-api.js';
 import { GrantInputError } from '../grants/transitions.js';
 import type { Grant } from '../grants/types.js';
 import type { Logger } from '../lib/logger.js';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../lib/unavailable.js';
 import { countToolCall, type ToolOutcome } from '../ops/metrics.js';
 import type { UpstreamProxy } from '../pipes/proxy.js';
 import type { PipesTokens } from '../pipes/tokens.js';
@@ -66,8 +67,21 @@ export function errorResult(
 }
 
 /**
- * Wraps a tool handler so that coded errors become readable `isError` results and anything unexpected
- * becomes a generic message with a reference: no stack trace or secret ever reaches the model.
+ * Redis could not answer in time: a retryable tool error, not a transport error. Inside a tools/call the model
+ * is the one who can wait and retry, and it only sees tool results: hosts show an HTTP 503 or a JSON-RPC error
+ * as a broken tool, often without its Retry-After. `retryAfterSeconds` carries the hint for programs.
+ */
+export function unavailableResult(): CallToolResult {
+  return errorResult('unavailable', UNAVAILABLE_MESSAGE, {
+    retryable: true,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
+}
+
+/**
+ * Wraps a tool handler so that coded errors become readable `isError` results, a Redis blip a retryable
+ * `unavailable`, and anything unexpected a generic message with a reference: no stack trace or secret ever
+ * reaches the model.
  */
 export function guarded<A extends unknown[]>(
   deps: Pick<ToolDeps, 'logger'>,
@@ -83,6 +97,11 @@ export function guarded<A extends unknown[]>(
       return result;
     } catch (error) {
       if (error instanceof ToolError) return errorResult(error.code, error.message, error.structured);
+      if (isUnavailable(error)) {
+        outcome = 'unavailable';
+        deps.logger.warn({ err: error, tool }, 'tool call answered unavailable: Redis did not answer');
+        return unavailableResult();
+      }
       if (error instanceof GrantInputError) return errorResult(error.code, error.message);
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && isSafeCodedError(error))

@@ -9,11 +9,11 @@ collectDefaultMetrics({ register: registry });
 
 const registers = [registry];
 
-export type ToolOutcome = 'ok' | 'error' | 'internal_error';
+export type ToolOutcome = 'ok' | 'error' | 'unavailable' | 'internal_error';
 
 export const toolCalls = new Counter({
   name: 'countersign_mcp_tool_calls_total',
-  help: 'MCP tool calls by tool and outcome (error: a coded error result; internal_error: unexpected failure)',
+  help: 'MCP tool calls by tool and outcome (error: a coded error result; unavailable: Redis did not answer in time; internal_error: unexpected failure)',
   labelNames: ['tool', 'outcome'] as const,
   registers,
 });
@@ -75,6 +75,19 @@ export const slackApiCalls = new Counter({
   name: 'countersign_slack_api_calls_total',
   help: 'Slack Web API calls (jobs, and the bot identity check) by method and outcome (ok, rate_limited, platform_error, http_error, request_error, deferred, error)',
   labelNames: ['method', 'outcome'] as const,
+  registers,
+});
+
+export const mcpInflight = new Gauge({
+  name: 'countersign_mcp_inflight_requests',
+  help: 'MCP requests being handled on this instance (long polls included)',
+  registers,
+});
+
+export const mcpRejected = new Counter({
+  name: 'countersign_mcp_rejected_total',
+  help: 'MCP requests answered 503 before any work (reason: overloaded = MAX_INFLIGHT_REQUESTS reached; unavailable = Redis did not answer)',
+  labelNames: ['reason'] as const,
   registers,
 });
 

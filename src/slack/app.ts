@@ -6,6 +6,7 @@ import type { SlackConfig } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { interactionType, slackAckSeconds } from '../ops/metrics.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
+import { guardAcks } from './ack-guard.js';
 import { registerListeners, type SlackDeps } from './listeners/index.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -116,6 +117,7 @@ export function createSlackApp(
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger, logLevel });
   }
   timeAcks(app);
+  guardAcks(app, logger);
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });

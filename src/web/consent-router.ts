@@ -4,6 +4,7 @@ import type { AuditSink } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Logger } from '../lib/logger.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
 import { registerAuthRoutes, signInPath, type WorkosSignIn } from './auth-routes.js';
 import { readSession } from './browser-session.js';
 import { decide } from './consent-decide.js';
@@ -17,6 +18,7 @@ import {
   forbiddenPage,
   invalidLinkPage,
   notAllowedPage,
+  unavailablePage,
 } from './pages/notices.js';
 import { pageContext, publicSite, SECURITY_HEADERS, securityHeaders, sendPage } from './respond.js';
 
@@ -114,6 +116,11 @@ export function createConsentRouter(deps: ConsentRouterDeps): Router {
     }
     if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
       return sendPage(res, 400, badRequestPage(ctx, 'The form could not be read.'));
+    }
+    if (isUnavailable(err)) {
+      logger.warn({ err, path: req.path }, 'consent page answered 503: Redis did not answer');
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      return sendPage(res, 503, unavailablePage(ctx, RETRY_AFTER_SECONDS));
     }
     logger.error({ err, path: req.path }, 'consent page failed');
     sendPage(res, 500, errorPage(ctx));

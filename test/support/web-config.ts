@@ -57,6 +57,7 @@ export function webTestConfig(options: WebConfigOptions): Config {
     },
     role: 'all',
     jobs: { reminderAt: null, usageRefreshMs: 5000 },
+    limits: { redisCommandTimeoutMs: 2000, maxInflightRequests: 256, shutdownGraceMs: 10_000 },
     slack: null,
     providers: {
       linearUrl: 'https://api.linear.app',

@@ -50,6 +50,29 @@ describe('loadConfig', () => {
     }
   });
 
+  it('bounds waits on Redis, requests in flight and shutdown, with defaults', () => {
+    expect(loadConfig(production).limits).toEqual({
+      redisCommandTimeoutMs: 2000,
+      maxInflightRequests: 256,
+      shutdownGraceMs: 10_000,
+    });
+    const set = loadConfig({
+      ...production,
+      REDIS_COMMAND_TIMEOUT: '500ms',
+      MAX_INFLIGHT_REQUESTS: '8',
+      SHUTDOWN_GRACE: '1m',
+    });
+    expect(set.limits).toEqual({
+      redisCommandTimeoutMs: 500,
+      maxInflightRequests: 8,
+      shutdownGraceMs: 60_000,
+    });
+    expect(() => loadConfig({ ...production, MAX_INFLIGHT_REQUESTS: '0' })).toThrow(/MAX_INFLIGHT_REQUESTS/);
+    expect(() => loadConfig({ ...production, REDIS_COMMAND_TIMEOUT: 'fast' })).toThrow(
+      /REDIS_COMMAND_TIMEOUT/,
+    );
+  });
+
   it('requires WorkOS settings outside sandbox mode', () => {
     expect(() => loadConfig({ WORKOS_API_KEY: 'sk_test_123' })).toThrow(/WORKOS_CLIENT_ID: required/);
   });

@@ -78,6 +78,16 @@ export function errorPage(ctx: PageContext): string {
   });
 }
 
+/** Redis did not answer in time: a decision may or may not have been recorded; a reload shows which. */
+export function unavailablePage(ctx: PageContext, retryAfterSeconds: number): string {
+  return layout(ctx, {
+    title: 'Briefly unavailable',
+    tone: 'bad',
+    badge: 'Unavailable',
+    body: html`<h1>Countersign is briefly unavailable</h1><p>Reload this page in ${retryAfterSeconds} seconds to see where the request stands.</p>`,
+  });
+}
+
 export function signInFailedPage(ctx: PageContext, message: string, retryHref: string): string {
   return layout(ctx, {
     title: 'Sign-in failed',
