@@ -2,6 +2,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { FAULT_SETTINGS, faultTable, runFaults } from './faults/index.js';
 import { runDecisionLatency } from './gateway/decision-latency.js';
 import { runOverhead } from './gateway/overhead.js';
 import { runThroughput } from './gateway/throughput.js';
@@ -20,6 +21,10 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 /** BENCH_BURST_REAL=1 runs the expiry burst against Slack's real 60 s window (over 20 minutes) instead of 3 s. */
 const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
+
+/** `npm run bench -- faults` runs only the named sections (today: faults); no argument runs everything. */
+const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const KNOWN_SECTIONS = ['faults'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -46,6 +51,7 @@ const SETTINGS = {
     drainMaxMs: BURST_REAL ? 40 * 60_000 : 150_000,
   },
   memory: { grants: 1_000, sessions: 32, settleMaxMs: 60_000 },
+  faults: FAULT_SETTINGS,
 };
 
 /** workos/pipes-mcp on this machine (shared/reference/stack-notes.md §G). */
@@ -77,6 +83,10 @@ async function main(): Promise<void> {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const profileDir = `${RESULTS}profile-${stamp}`;
   await mkdir(RESULTS, { recursive: true });
+  if (SECTIONS.length > 0) {
+    await runSectionsAlone(SECTIONS, stamp);
+    return;
+  }
   if (PROFILE) await mkdir(profileDir, { recursive: true });
   const wall = performance.now();
   const loadBefore = loadavg().map((x) => round(x, 2));
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
   const { click, ack } = slackResults;
   // Each on a server of its own, with the windows and Slack settings it needs.
   const { lag, burst, memory } = await runLifecycle(PROFILE ? profileDir : undefined);
+  const faults = await runFaults(step);
 
   const pass = {
     addedP50: overhead.addedP50 <= TARGETS.addedP50Ms,
@@ -268,6 +279,7 @@ async function main(): Promise<void> {
     ...lifecycleRows(lag, burst, memory, pass, mark),
   ];
   console.log(`\n${table(rows)}\n`);
+  console.log(`faults\n${table(faultTable(faults))}\n`);
   console.log(
     `overhead: ${o.iterations} calls after ${o.warmup} warm-up; throughput: ${t.viaServer.calls} calls through the server, ${t.direct.calls} direct; decision misses: ${d.misses}`,
   );
@@ -328,6 +340,7 @@ async function main(): Promise<void> {
       expiryLag: lag,
       burst,
       memory,
+      faults,
     },
     reference: REFERENCE,
     units: 'milliseconds unless the name says otherwise',
@@ -355,6 +368,18 @@ async function main(): Promise<void> {
 }
 
 const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
+
+/** Only the sections asked for, each printed as its table and written to the results like a full run. */
+async function runSectionsAlone(sections: string[], stamp: string): Promise<void> {
+  const unknown = sections.filter((name) => !KNOWN_SECTIONS.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`unknown bench section ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
+  const faults = await runFaults(step);
+  console.log(`\nfaults\n${table(faultTable(faults))}\n`);
+  const path = `${RESULTS}${stamp}-faults.json`;
+  await writeFile(path, `${JSON.stringify({ settings: FAULT_SETTINGS, faults }, null, 2)}\n`);
+  console.log(`written to ${path}`);
+}
 
 async function runGateway(bench: Awaited<ReturnType<typeof startBenchEnvironment>>) {
   step('1/8 call_integration_api overhead');
