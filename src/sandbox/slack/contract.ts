@@ -41,6 +41,8 @@ export interface SlackStandInOptions {
   /** Default: #general (C0GENERAL) and #access-approvals (C0APPROVALS), everyone a member. */
   channels?: ReadonlyArray<{ id: string; name: string }>;
   bot?: Partial<SlackBotIdentity>;
+  /** The bot token's OAuth scopes; a method needing one it lacks answers `missing_scope`. Default: manifest.yml's. */
+  scopes?: readonly string[];
   /** The app's request URL (our `/slack/events`) for HTTP-mode delivery; can be set later. */
   eventsUrl?: string;
   /** The legacy `token` field in payloads. */

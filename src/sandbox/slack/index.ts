@@ -19,6 +19,7 @@ import {
   slashCommandFields,
 } from './payloads.js';
 import { responseUrlRoutes } from './responses.js';
+import { SANDBOX_BOT_SCOPES } from './scopes.js';
 import { SocketModeHub } from './socket-mode.js';
 import { type MessageChange, SlackState } from './state.js';
 import { retryAfterViolations } from './traffic.js';
@@ -31,6 +32,7 @@ export type { EnvelopeType, SlackStandIn, SlackStandInOptions, WaitOptions } fro
 export { slackSignature } from './delivery.js';
 export * from './directory.js';
 export { renderMrkdwn } from './mrkdwn.js';
+export { SANDBOX_BOT_SCOPES } from './scopes.js';
 export { RETRY_AFTER_GRACE_MS } from './traffic.js';
 export type * from './types.js';
 export { validateBlocks } from './validate.js';
@@ -113,6 +115,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       state,
       botToken: options.botToken,
       appToken: options.appToken,
+      scopes: new Set(options.scopes ?? SANDBOX_BOT_SCOPES),
       socketUrl: () => hub.issueUrl(),
     }),
   );

@@ -3,12 +3,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { type ApiContext, ApiError, type Args, JSON_ARGS, str } from './api-args.js';
 import { METHODS } from './api-methods.js';
+import { requireMethodScope } from './scopes.js';
 import { outagePage } from './traffic.js';
 import type { Block } from './types.js';
 
 export type { ApiContext } from './api-args.js';
-
-const BOT_SCOPES = 'chat:write,im:write,users:read,users:read.email,usergroups:read,commands';
 
 function recordedArgs(args: Args): Args {
   const { token: _token, ...rest } = args;
@@ -56,7 +55,7 @@ export function webApiRoutes(ctx: ApiContext): Router {
       );
     const answer = (status: number, body: Block, retryAfter?: number) => {
       record(status, body, retryAfter);
-      if (tokenKind === 'bot') res.set('x-oauth-scopes', BOT_SCOPES);
+      if (tokenKind === 'bot') res.set('x-oauth-scopes', [...ctx.scopes].join(','));
       if (retryAfter !== undefined) res.set('retry-after', String(retryAfter));
       res.status(status).json(body);
     };
@@ -75,6 +74,7 @@ export function webApiRoutes(ctx: ApiContext): Router {
     const retryAfter = state.traffic.admit(method, at);
     if (retryAfter !== null) return answer(429, { ok: false, error: 'ratelimited' }, retryAfter);
     try {
+      if (spec.token === 'bot') requireMethodScope(ctx.scopes, method);
       answer(200, { ok: true, ...spec.run(args, ctx) });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
