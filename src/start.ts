@@ -95,6 +95,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     connection: jobConnection,
     prefix: `{${config.redis.prefix.replace(/[:{}]/g, '')}-jobs}`,
     logger,
+    retentionMs: config.durations.retentionMs,
   });
   const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
   const slack: SlackRuntime | null = config.slack
