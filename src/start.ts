@@ -71,7 +71,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     subscriber,
   });
   const audit = new MetricsAuditSink(
-    new AuditLog(redis, `${config.redis.prefix}audit`, logger, config.durations.auditRetentionMs),
+    new AuditLog(redis, `${config.redis.prefix}audit`, logger, config.durations.auditRetentionMs, {
+      maxLength: config.durations.auditMaxEntries,
+    }),
     (id) => store.get(id),
   );
   const tokens = new PipesTokens(workos);
