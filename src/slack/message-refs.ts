@@ -1,6 +1,7 @@
 // Where each grant's Slack message lives, where a post may be on its way (so a crash or a lost reply never
 // makes a second message), and the indexes of pending and active grants for Home and /countersign.
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../lib/redis-script.js';
 
 export interface MessageRef {
   channel: string;
@@ -18,21 +19,12 @@ export interface PostingMark {
  * Records the ref unless one is there, in one step (a crash leaves either none or a whole one).
  * Returns {1, channel, ts} when recorded, {0, channel, ts} of the ref already there otherwise.
  */
-const CLAIM = `
+const CLAIM = new RedisScript(`
 local ref = redis.call('HMGET', KEYS[1], 'channel', 'ts')
 if ref[1] and ref[2] then return {0, ref[1], ref[2]} end
 redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {1, ARGV[1], ARGV[2]}`;
-
-type RefsRedis = Redis & {
-  countersignClaimRef(
-    key: string,
-    channel: string,
-    ts: string,
-    ttl: string,
-  ): Promise<[number, string, string]>;
-};
+return {1, ARGV[1], ARGV[2]}`);
 
 export class MessageRefs {
   constructor(
@@ -61,14 +53,10 @@ export class MessageRefs {
 
   /** Records the message unless one is recorded; answers with the ref that holds either way. */
   async claimOrGet(grantId: string, ref: MessageRef): Promise<{ claimed: boolean; ref: MessageRef }> {
-    if (!('countersignClaimRef' in this.redis))
-      this.redis.defineCommand('countersignClaimRef', { numberOfKeys: 1, lua: CLAIM });
-    const redis = this.redis as RefsRedis;
-    const [code, channel, ts] = await redis.countersignClaimRef(
-      this.key(grantId),
-      ref.channel,
-      ref.ts,
-      String(this.retentionMs),
+    const [code, channel, ts] = await CLAIM.run<[number, string, string]>(
+      this.redis,
+      [this.key(grantId)],
+      [ref.channel, ref.ts, this.retentionMs],
     );
     return { claimed: code === 1, ref: { channel, ts } };
   }

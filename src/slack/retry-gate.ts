@@ -4,6 +4,7 @@
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { RetryLater } from '../jobs/grant-jobs.js';
+import { RedisScript } from '../lib/redis-script.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 
 /*
@@ -21,55 +22,37 @@ import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
  * ARGV[1] token, ARGV[2] lease in ms
  * Returns {0, 0} reserved; {1, ms} inside Slack's window for ms more; {2, ms} another call is on the wire.
  */
-const RESERVE = `
+const RESERVE = new RedisScript(`
 local wait = redis.call('PTTL', KEYS[1])
 if wait > 0 then return {1, wait} end
 local held = redis.call('PTTL', KEYS[2])
 if held > 0 then return {2, held} end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return {0, 0}`;
+return {0, 0}`);
 
 /**
  * KEYS as RESERVE. ARGV[1] token, ARGV[2] Retry-After in ms (0: the call was not rate limited).
  * Opens the window (only ever later: a shorter Retry-After must not shorten it), then frees the slot if it is
  * still ours; both at once, so no call of the method can start in between. Returns 1.
  */
-const RELEASE = `
+const RELEASE = new RedisScript(`
 local ms = tonumber(ARGV[2])
 if ms > 0 and redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], '1', 'PX', ms)
 end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-return 1`;
+return 1`);
 
 export type Reservation = { kind: 'go'; token: string } | { kind: 'window' | 'busy'; ms: number };
-
-type GateRedis = Redis & {
-  countersignSlackReserve(
-    window: string,
-    slot: string,
-    token: string,
-    leaseMs: string,
-  ): Promise<[number, number]>;
-  countersignSlackRelease(window: string, slot: string, token: string, retryAfterMs: string): Promise<number>;
-};
 
 let tokens = 0;
 
 export class SlackRetryGate {
-  private readonly redis: GateRedis;
-
   /** `base` is the key prefix of the gate (e.g. `cs:slack:retry-until`); each method has two keys under it. */
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly base: string,
-  ) {
-    if (!('countersignSlackReserve' in redis)) {
-      redis.defineCommand('countersignSlackReserve', { numberOfKeys: 2, lua: RESERVE });
-      redis.defineCommand('countersignSlackRelease', { numberOfKeys: 2, lua: RELEASE });
-    }
-    this.redis = redis as GateRedis;
-  }
+  ) {}
 
   /** The method's keys share a hash tag, so the scripts run on Redis Cluster too. */
   private keys(method: string): [string, string] {
@@ -80,14 +63,14 @@ export class SlackRetryGate {
   /** One round trip: the method's window, else its slot (held for at most `leaseMs` if never released). */
   async reserve(method: string, leaseMs: number): Promise<Reservation> {
     const token = `${process.pid}.${++tokens}.${Math.random().toString(36).slice(2, 8)}`;
-    const [code, ms] = await this.redis.countersignSlackReserve(...this.keys(method), token, String(leaseMs));
+    const [code, ms] = await RESERVE.run<[number, number]>(this.redis, this.keys(method), [token, leaseMs]);
     if (code === 0) return { kind: 'go', token };
     return { kind: code === 1 ? 'window' : 'busy', ms: Number(ms) };
   }
 
   /** Frees the slot, first opening the window when Slack answered 429 (`retryAfterMs` > 0). */
   async release(method: string, token: string, retryAfterMs = 0): Promise<void> {
-    await this.redis.countersignSlackRelease(...this.keys(method), token, String(retryAfterMs));
+    await RELEASE.run(this.redis, this.keys(method), [token, retryAfterMs]);
   }
 
   /** How long calls of `method` must still wait, in ms (0 when Slack may be called). */

@@ -19,7 +19,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 let standIn: SlackStandIn;
 const connections: Redis[] = [];
 const connect = () => {
-  const redis = testRedis();
+  // Auto-pipelined, as the server's connection is (the scripts must work on it).
+  const redis = testRedis({ enableAutoPipelining: true });
   connections.push(redis);
   return redis;
 };

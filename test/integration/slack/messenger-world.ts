@@ -34,7 +34,8 @@ export const ALICE_ON_WEB: Actor = { type: 'user', id: 'user_req', email: ALICE_
 
 let redis: Redis | null = null;
 const connection = () => {
-  redis ??= new Redis({ host: '127.0.0.1', port: 6379 });
+  // Auto-pipelined, as the server's connection is (scripts must work on it).
+  redis ??= new Redis({ host: '127.0.0.1', port: 6379, enableAutoPipelining: true });
   return redis;
 };
 
