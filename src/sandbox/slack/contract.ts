@@ -100,6 +100,15 @@ export interface SlackStandIn {
    * counted. A client that honours Retry-After makes none.
    */
   retryAfterViolations(method?: string, options?: { graceMs?: number }): SlackApiCall[];
+  /**
+   * The next call of `method` whose arguments (as recorded: JSON arguments parsed) satisfy `match` is carried
+   * out (a post is posted), but its answer is held until `release()`: a client killed meanwhile never learns
+   * it. `arrived` resolves with the call once it was carried out.
+   */
+  holdReply(
+    method: string,
+    match?: (args: Record<string, unknown>) => boolean,
+  ): { arrived: Promise<{ method: string; args: Record<string, unknown> }>; release(): void };
   click(options: ClickOptions): Promise<DeliveryResult>;
   clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
   /** A slash command; its immediate answer (text or JSON) is shown as Slack would. */
