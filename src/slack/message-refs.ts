@@ -80,9 +80,10 @@ export class MessageRefs {
     return Object.entries(marks).map(([channel, since]) => ({ channel, since: Number(since) }));
   }
 
-  /** The ref is recorded: nothing left to look for. */
-  async clearPosting(grantId: string): Promise<void> {
-    await this.redis.del(this.postingKey(grantId));
+  /** The ref is recorded (or Slack refused the post to `channel`): nothing left to look for (there). */
+  async clearPosting(grantId: string, channel?: string): Promise<void> {
+    if (channel) await this.redis.hdel(this.postingKey(grantId), channel);
+    else await this.redis.del(this.postingKey(grantId));
   }
 
   /**

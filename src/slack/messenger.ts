@@ -101,7 +101,17 @@ export class SlackMessenger {
   private async adopt(grant: Grant): Promise<MessageRef | null> {
     const { refs, client, logger } = this.deps;
     for (const mark of await refs.postings(grant.id)) {
-      const found = await findPosted(client, mark, grant.id);
+      const found = await findPosted(client, mark, grant.id).catch((error: unknown) => {
+        // Slack refused the lookup (e.g. an app installed before the history scopes were added): post as
+        // before rather than never. Outages and 429s propagate, so the job retries the lookup later.
+        const code = platformError(error);
+        if (!code) throw error;
+        logger.warn(
+          { grantId: grant.id, code },
+          'cannot look for a request message posted before a crash (the app needs channels:history, groups:history, im:history)',
+        );
+        return null;
+      });
       const first = found?.ts[0];
       if (!found || !first) continue;
       const { ref } = await refs.claimOrGet(grant.id, { channel: found.channel, ts: first });
@@ -160,12 +170,18 @@ export class SlackMessenger {
     }
     // Marked before the post: if the ref is never recorded, a retry looks for this post instead of posting again.
     await refs.markPosting(grant.id, { channel, since: this.deps.now() });
-    const posted = await client.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks as never,
-      metadata: requestMetadata(grant.id),
-    });
+    const posted = await client.chat
+      .postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        metadata: requestMetadata(grant.id),
+      })
+      .catch(async (error: unknown) => {
+        // Slack answered and refused: nothing was posted there, so there is nothing to look for.
+        if (platformError(error)) await refs.clearPosting(grant.id, channel);
+        throw error;
+      });
     if (!posted.channel || !posted.ts) return 'none';
     const { claimed, ref } = await refs.claimOrGet(grant.id, { channel: posted.channel, ts: posted.ts });
     // Recorded by us, or adopted by another worker that found it first: either way it is the grant's message.

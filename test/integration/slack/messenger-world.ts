@@ -60,6 +60,8 @@ export interface WorldOptions {
   approvalsChannel?: string;
   auditChannel?: string;
   botToken?: string;
+  /** The bot's scopes in the stand-in (default: manifest.yml's). */
+  scopes?: string[];
   /** Replaces the MessageRefs (same Redis and prefix), e.g. to hold racing workers at a point. */
   refs?: (redis: Redis, prefix: string, retentionMs: number) => MessageRefs;
 }
@@ -75,6 +77,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const standIn = await startSlackStandIn({
     botToken: BOT_TOKEN,
     signingSecret: randomBytes(16).toString('hex'),
+    ...(options.scopes ? { scopes: options.scopes } : {}),
   });
   const logger = createLogger('silent');
   const slack: SlackConfig = {

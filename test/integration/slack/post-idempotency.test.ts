@@ -14,6 +14,7 @@ import {
   grantFor,
   startWorld,
   type World,
+  type WorldOptions,
 } from './messenger-world.js';
 
 const APPROVALS = 'C0APPROVALS';
@@ -32,10 +33,11 @@ class CrashingRefs extends MessageRefs {
 
 let world: World | null = null;
 let refs: CrashingRefs;
-const start = async (selfApprove: 'write' | 'none') => {
+const start = async (selfApprove: 'write' | 'none', more: Partial<WorldOptions> = {}) => {
   world = await startWorld({
     selfApprove,
     approvalsChannel: APPROVALS,
+    ...more,
     refs: (redis: Redis, prefix: string, ms: number) => {
       refs = new CrashingRefs(redis, prefix, ms);
       return refs;
@@ -119,5 +121,26 @@ describe('a crash between post and record', () => {
     await w.messenger.sync(grant, 'pending');
     expect(ofGrant(w, APPROVALS, grant.id).map((m) => m.ts)).toEqual([oldest!.ts]);
     expect(await refs.get(grant.id)).toEqual({ channel: APPROVALS, ts: oldest!.ts });
+  });
+});
+
+describe('when the lookup cannot be made', () => {
+  it('an app installed without the history scopes still posts (as before), rather than never', async () => {
+    const w = await start('none', { scopes: ['chat:write', 'im:write', 'users:read', 'users:read.email'] });
+    const grant = grantFor();
+    refs.crashes = 1;
+    await expect(w.messenger.sync(grant, 'pending')).rejects.toThrow(/worker died/);
+    await w.messenger.sync(grant, 'pending');
+    expect(w.standIn.calls('conversations.history').map((c) => c.error)).toEqual(['missing_scope']);
+    const messages = ofGrant(w, APPROVALS, grant.id);
+    expect(await refs.get(grant.id)).toEqual({ channel: APPROVALS, ts: messages.at(-1)!.ts });
+  });
+
+  it('a post Slack refused leaves nothing to look for', async () => {
+    const w = await start('none', { approvalsChannel: 'C0NOWHERE' });
+    const grant = grantFor();
+    await w.messenger.sync(grant, 'pending');
+    expect(await refs.postings(grant.id)).toEqual([]);
+    expect(await refs.get(grant.id)).toBeNull();
   });
 });
