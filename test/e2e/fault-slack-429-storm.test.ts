@@ -30,7 +30,9 @@ afterAll(async () => {
 });
 
 const slack = () => env.slack!;
-const mentions = (grantId: string) => (m: SlackMessage) => JSON.stringify(m.blocks).includes(grantId);
+/** The grant's request message: in the approvals channel, not a thread reply (audit lines name the grant too). */
+const mentions = (grantId: string) => (m: SlackMessage) =>
+  m.channel === 'C0APPROVALS' && !m.thread_ts && JSON.stringify(m.blocks).includes(grantId);
 const requestMessages = (grantId: string) =>
   slack()
     .messages('C0APPROVALS')
