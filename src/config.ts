@@ -86,6 +86,7 @@ export const envSchema = z.object({
   MAX_ACCESS_DURATION: duration('60m'),
   GRANT_RETENTION: duration('24h'),
   AUDIT_RETENTION: duration('30d'),
+  AUDIT_MAX_ENTRIES: z.coerce.number().int().min(1000).default(5_000_000),
   SESSION_TTL: duration('7d'),
   USER_CACHE_TTL: duration('5m'),
 
@@ -150,6 +151,8 @@ export interface Config {
     retentionMs: number;
     /** Audit stream entries older than this are trimmed (loadConfig always sets it; AuditLog defaults to 30d). */
     auditRetentionMs?: number;
+    /** Size guard on the audit stream (AUDIT_MAX_ENTRIES; loadConfig always sets it; AuditLog defaults to 5M). */
+    auditMaxEntries?: number;
     sessionTtlMs: number;
     userCacheMs: number;
   };
@@ -310,6 +313,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAccessMs: e.MAX_ACCESS_DURATION,
       retentionMs: e.GRANT_RETENTION,
       auditRetentionMs: e.AUDIT_RETENTION,
+      auditMaxEntries: e.AUDIT_MAX_ENTRIES,
       sessionTtlMs: e.SESSION_TTL,
       userCacheMs: e.USER_CACHE_TTL,
     },

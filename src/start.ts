@@ -84,7 +84,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     subscriber,
   });
   const audit = new MetricsAuditSink(
-    new AuditLog(redis, `${config.redis.prefix}audit`, logger, config.durations.auditRetentionMs),
+    new AuditLog(redis, `${config.redis.prefix}audit`, logger, config.durations.auditRetentionMs, {
+      maxLength: config.durations.auditMaxEntries,
+    }),
     (id) => store.get(id),
   );
   const tokens = new PipesTokens(workos);
@@ -114,6 +116,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     connection: jobConnection,
     prefix: `{${config.redis.prefix.replace(/[:{}]/g, '')}-jobs}`,
     logger,
+    retentionMs: config.durations.retentionMs,
   });
   const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
   const slack: SlackRuntime | null = config.slack

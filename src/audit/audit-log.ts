@@ -2,6 +2,7 @@
 // The schema is in ./schema.ts and docs/audit-events.md; `npm run audit` exports the stream.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { auditTrimmedBySize } from '../ops/metrics.js';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent } from './schema.js';
 
 export type { AuditActor, AuditEvent, AuditEventType, AuditSlackRef, AuditUpstream } from './schema.js';
@@ -30,13 +31,17 @@ export function auditStreamKey(prefix: string): string {
 }
 
 export const DEFAULT_AUDIT_RETENTION_MS = 30 * 24 * 3_600_000;
-/** Safety net besides the time limit: the stream never holds many more entries than this. */
-export const AUDIT_MAX_LENGTH = 100_000;
+/**
+ * Size guard besides the time limit (AUDIT_MAX_ENTRIES): retention is by time, and this only bites when traffic
+ * would otherwise outgrow Redis. At ~5 calls a second for 30 days the stream holds ~13 million entries; the
+ * default keeps about 10 days of that (~3.2 GB at the measured ~630 bytes an entry: README, Operations).
+ */
+export const DEFAULT_AUDIT_MAX_ENTRIES = 5_000_000;
 /** How often at most a writing process runs the exact trim (age, then length). */
 const TRIM_EVERY_MS = 60_000;
 
 export interface AuditLogOptions {
-  /** Approximate cap on the number of entries. Default 100,000. */
+  /** Approximate cap on the number of entries (AUDIT_MAX_ENTRIES). Default 5,000,000. */
   maxLength?: number;
   now?: () => number;
 }
@@ -56,7 +61,7 @@ export class AuditLog implements AuditSink {
     options: AuditLogOptions = {},
   ) {
     this.retentionMs = retentionMs;
-    this.maxLength = options.maxLength ?? AUDIT_MAX_LENGTH;
+    this.maxLength = options.maxLength ?? DEFAULT_AUDIT_MAX_ENTRIES;
     this.now = options.now ?? Date.now;
     this.lastTrim = this.now();
   }
@@ -110,10 +115,29 @@ export class AuditLog implements AuditSink {
     return added === 1;
   }
 
-  /** Removes every entry older than the retention, then caps the length; returns how many went. */
+  /**
+   * Removes every entry older than the retention, then caps the length; returns how many went. The cap removing
+   * entries younger than the retention is never silent: a warning with the age of the oldest entry kept (how
+   * much audit history is really there), and countersign_audit_trimmed_by_size_total.
+   */
   async trim(): Promise<{ byAge: number; byLength: number }> {
     const byAge = await this.redis.xtrim(this.streamKey, 'MINID', '=', this.oldestKept(this.now()));
     const byLength = await this.redis.xtrim(this.streamKey, 'MAXLEN', '~', this.maxLength);
+    if (byLength > 0) {
+      auditTrimmedBySize.inc(byLength);
+      const [oldest] = await this.redis.xrange(this.streamKey, '-', '+', 'COUNT', 1);
+      const oldestMs = oldest ? Number(oldest[0].split('-')[0]) : null;
+      this.logger.warn(
+        {
+          trimmed: byLength,
+          maxEntries: this.maxLength,
+          retentionMs: this.retentionMs,
+          oldestKept: oldestMs === null ? null : new Date(oldestMs).toISOString(),
+          oldestKeptAgeMs: oldestMs === null ? null : this.now() - oldestMs,
+        },
+        'audit stream reached AUDIT_MAX_ENTRIES: entries younger than AUDIT_RETENTION were removed (raise AUDIT_MAX_ENTRIES and Redis memory, or export more often)',
+      );
+    }
     return { byAge, byLength };
   }
 

@@ -35,11 +35,25 @@ export interface GrantJobsOptions {
   prefix: string;
   logger: Logger;
   concurrency?: number;
+  /**
+   * How long a grant's records are kept (GRANT_RETENTION, default 24 h): a refresh keeps retrying a failing
+   * Slack that long (its message can be brought up to date until then), instead of giving up after a minute.
+   */
+  retentionMs?: number;
 }
 
 /** Exponential from 500 ms, capped at 30 s: a long Slack outage is waited out, not hammered. */
 export const retryDelayMs = (attemptsMade: number) =>
   Math.min(30_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
+
+/** Attempts whose backoffs (retryDelayMs) add up to `windowMs`: retrying stops when the window is over. */
+export function attemptsWithin(windowMs: number): number {
+  let attempts = 1;
+  for (let waited = 0; waited < windowMs; attempts++) waited += retryDelayMs(attempts);
+  return attempts;
+}
+
+const DEFAULT_RETENTION_MS = 24 * 3_600_000;
 
 /** How long a job id stays taken after it was first added (duplicate relays arrive within milliseconds). */
 const DEDUPE_MS = 15 * 60_000;
@@ -66,8 +80,10 @@ export class GrantJobs {
   private worker: Worker | null = null;
   /** The repeating jobs this process keeps alive (id → job and period), for ensureSchedulers(). */
   private readonly schedulers = new Map<string, { name: JobName; everyMs: number }>();
+  private readonly refreshAttempts: number;
 
   constructor(private readonly options: GrantJobsOptions) {
+    this.refreshAttempts = attemptsWithin(options.retentionMs ?? DEFAULT_RETENTION_MS);
     this.queue = new Queue(QUEUE, {
       connection: options.connection,
       prefix: options.prefix,
@@ -91,7 +107,9 @@ export class GrantJobs {
    * event; the id makes the refresh run once.
    */
   async changed(grantId: string, status: string, version?: number): Promise<void> {
-    await this.add(JOB.refresh, { grantId, status }, jobId.refresh(grantId, status, version));
+    await this.add(JOB.refresh, { grantId, status }, jobId.refresh(grantId, status, version), {
+      attempts: this.refreshAttempts,
+    });
   }
 
   async deliver(grantId: string): Promise<void> {

@@ -91,6 +91,12 @@ export const mcpRejected = new Counter({
   registers,
 });
 
+export const auditTrimmedBySize = new Counter({
+  name: 'countersign_audit_trimmed_by_size_total',
+  help: 'Audit stream entries removed by the AUDIT_MAX_ENTRIES size guard before AUDIT_RETENTION had passed',
+  registers,
+});
+
 export function countToolCall(tool: string, outcome: ToolOutcome, seconds: number): void {
   toolCalls.inc({ tool, outcome });
   toolSeconds.observe({ tool }, seconds);

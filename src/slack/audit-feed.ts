@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
 import { platformError } from './directory.js';
 import type { ViewContext } from './ids.js';
@@ -149,6 +150,10 @@ export class SlackAuditFeed {
     return this.deps.client.chat
       .getPermalink({ channel: ref.channel, message_ts: ref.ts })
       .then((r) => r.permalink ?? null)
-      .catch(() => null);
+      .catch((error: unknown) => {
+        // Rate limited (each method has its own window): wait for the link rather than post a line without it.
+        if (error instanceof RetryLater) throw error;
+        return null;
+      });
   }
 }

@@ -1,10 +1,30 @@
-// Where each grant's Slack message lives, and the indexes of pending and active grants for Home and /countersign.
+// Where each grant's Slack message lives, where a post may be on its way (so a crash or a lost reply never
+// makes a second message), and the indexes of pending and active grants for Home and /countersign.
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../lib/redis-script.js';
 
 export interface MessageRef {
   channel: string;
   ts: string;
 }
+
+/** Where a request message may have been posted (a channel id or a user id) and since when (epoch ms). */
+export interface PostingMark {
+  channel: string;
+  since: number;
+}
+
+/**
+ * KEYS[1] the grant's message ref; ARGV[1] channel, ARGV[2] ts, ARGV[3] retention in ms.
+ * Records the ref unless one is there, in one step (a crash leaves either none or a whole one).
+ * Returns {1, channel, ts} when recorded, {0, channel, ts} of the ref already there otherwise.
+ */
+const CLAIM = new RedisScript(`
+local ref = redis.call('HMGET', KEYS[1], 'channel', 'ts')
+if ref[1] and ref[2] then return {0, ref[1], ref[2]} end
+redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, ARGV[1], ARGV[2]}`);
 
 export class MessageRefs {
   constructor(
@@ -17,6 +37,10 @@ export class MessageRefs {
     return `${this.prefix}slack:msg:${grantId}`;
   }
 
+  private postingKey(grantId: string) {
+    return `${this.prefix}slack:posting:${grantId}`;
+  }
+
   async get(grantId: string): Promise<MessageRef | null> {
     const [channel, ts] = await this.redis.hmget(this.key(grantId), 'channel', 'ts');
     return channel && ts ? { channel, ts } : null;
@@ -24,12 +48,42 @@ export class MessageRefs {
 
   /** Records the message; false when another worker already posted one (the caller then deletes its own). */
   async claim(grantId: string, ref: MessageRef): Promise<boolean> {
-    const key = this.key(grantId);
-    const created = await this.redis.hsetnx(key, 'channel', ref.channel);
-    if (created === 1) {
-      await this.redis.multi().hset(key, 'ts', ref.ts).pexpire(key, this.retentionMs).exec();
-    }
-    return created === 1;
+    return (await this.claimOrGet(grantId, ref)).claimed;
+  }
+
+  /** Records the message unless one is recorded; answers with the ref that holds either way. */
+  async claimOrGet(grantId: string, ref: MessageRef): Promise<{ claimed: boolean; ref: MessageRef }> {
+    const [code, channel, ts] = await CLAIM.run<[number, string, string]>(
+      this.redis,
+      [this.key(grantId)],
+      [ref.channel, ref.ts, this.retentionMs],
+    );
+    return { claimed: code === 1, ref: { channel, ts } };
+  }
+
+  /**
+   * Notes, before chat.postMessage, that the grant's message may appear in `channel` from `since` on. The first
+   * note per channel stays (the earliest time bounds the search); kept as long as the grant's records.
+   */
+  async markPosting(grantId: string, mark: PostingMark): Promise<void> {
+    const key = this.postingKey(grantId);
+    await this.redis
+      .multi()
+      .hsetnx(key, mark.channel, String(mark.since))
+      .pexpire(key, this.retentionMs)
+      .exec();
+  }
+
+  /** Where a post for the grant may have gone out without its ref being recorded (none once it was). */
+  async postings(grantId: string): Promise<PostingMark[]> {
+    const marks = await this.redis.hgetall(this.postingKey(grantId));
+    return Object.entries(marks).map(([channel, since]) => ({ channel, since: Number(since) }));
+  }
+
+  /** The ref is recorded (or Slack refused the post to `channel`): nothing left to look for (there). */
+  async clearPosting(grantId: string, channel?: string): Promise<void> {
+    if (channel) await this.redis.hdel(this.postingKey(grantId), channel);
+    else await this.redis.del(this.postingKey(grantId));
   }
 
   /**

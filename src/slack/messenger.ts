@@ -8,7 +8,8 @@ import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
 import { platformError, type SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';
-import type { MessageRefs } from './message-refs.js';
+import type { MessageRef, MessageRefs } from './message-refs.js';
+import { findPosted, requestMetadata } from './posted-lookup.js';
 import { outcomeDm } from './views/notices.js';
 import { reminderNotice } from './views/reminder.js';
 import { requestMessage } from './views/request-message.js';
@@ -77,7 +78,8 @@ export class SlackMessenger {
 
   private async render(grant: Grant, ctx: ViewContext): Promise<'updated' | 'posted' | 'lost' | 'none'> {
     const message = requestMessage(grant, ctx);
-    const ref = await this.deps.refs.get(grant.id);
+    // Whatever the status: a message posted before a crash must not keep live buttons on a decided request.
+    const ref = (await this.deps.refs.get(grant.id)) ?? (await this.adopt(grant));
     if (ref) {
       await this.deps.client.chat.update({
         channel: ref.channel,
@@ -89,6 +91,39 @@ export class SlackMessenger {
     }
     if (grant.status !== 'pending') return 'none';
     return this.deliver(grant, ctx, message);
+  }
+
+  /**
+   * A message posted for the grant whose ref was never recorded (a crash between post and record, or a reply
+   * lost on the way), found by its metadata where a post was marked, and recorded now. Extra copies (from an
+   * older race) are deleted, so one message per grant remains. Null when no post was marked or none arrived.
+   */
+  private async adopt(grant: Grant): Promise<MessageRef | null> {
+    const { refs, client, logger } = this.deps;
+    for (const mark of await refs.postings(grant.id)) {
+      const found = await findPosted(client, mark, grant.id).catch((error: unknown) => {
+        // Slack refused the lookup (e.g. an app installed before the history scopes were added): post as
+        // before rather than never. Outages and 429s propagate, so the job retries the lookup later.
+        const code = platformError(error);
+        if (!code) throw error;
+        logger.warn(
+          { grantId: grant.id, code },
+          'cannot look for a request message posted before a crash (the app needs channels:history, groups:history, im:history)',
+        );
+        return null;
+      });
+      const first = found?.ts[0];
+      if (!found || !first) continue;
+      const { ref } = await refs.claimOrGet(grant.id, { channel: found.channel, ts: first });
+      for (const ts of found.ts) {
+        if (ts === ref.ts && found.channel === ref.channel) continue;
+        await client.chat.delete({ channel: found.channel, ts }).catch(() => undefined);
+      }
+      await refs.clearPosting(grant.id);
+      logger.warn({ grantId: grant.id, ...ref }, 'adopted a request message whose post was not recorded');
+      return ref;
+    }
+    return null;
   }
 
   private async index(grant: Grant) {
@@ -133,13 +168,27 @@ export class SlackMessenger {
       );
       return 'none';
     }
-    const posted = await client.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks as never,
-    });
+    // Marked before the post: if the ref is never recorded, a retry looks for this post instead of posting again.
+    await refs.markPosting(grant.id, { channel, since: this.deps.now() });
+    const posted = await client.chat
+      .postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        metadata: requestMetadata(grant.id),
+      })
+      .catch(async (error: unknown) => {
+        // Slack answered and refused: nothing was posted there, so there is nothing to look for.
+        if (platformError(error)) await refs.clearPosting(grant.id, channel);
+        throw error;
+      });
     if (!posted.channel || !posted.ts) return 'none';
-    if (await refs.claim(grant.id, { channel: posted.channel, ts: posted.ts })) return 'posted';
+    const { claimed, ref } = await refs.claimOrGet(grant.id, { channel: posted.channel, ts: posted.ts });
+    // Recorded by us, or adopted by another worker that found it first: either way it is the grant's message.
+    if (claimed || (ref.channel === posted.channel && ref.ts === posted.ts)) {
+      await refs.clearPosting(grant.id);
+      return 'posted';
+    }
     // Another worker got there first (a retried job): keep one message per grant.
     await client.chat.delete({ channel: posted.channel, ts: posted.ts }).catch(() => undefined);
     return 'lost';

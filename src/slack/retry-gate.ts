@@ -1,44 +1,101 @@
-// Slack's Retry-After, shared by every worker on every instance: once Slack answers 429, no job calls Slack
-// again until the window has passed (the queue waits it out without spending attempts).
+// Slack's Retry-After, shared by every worker on every instance, per Web API method (Slack limits each method on
+// its own): one Lua script checks the method's window and reserves the call, so no call starts once a 429's
+// window is recorded anywhere, and at most one call of a method is on the wire across the fleet.
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { RetryLater } from '../jobs/grant-jobs.js';
+import { RedisScript } from '../lib/redis-script.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 
-// Only ever moves the window later: a shorter Retry-After from a racing call must not shorten it.
-const HOLD = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local until_ms = tonumber(ARGV[1])
-if until_ms > current then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+/*
+ * Why one call per method on the wire, fleet-wide: a call already sent when another worker's 429 was answered
+ * reaches Slack inside the window that 429 announced, and no check made before sending can prevent that. With
+ * one call of a method in flight, the call that gets the 429 is the only one on the wire, and its worker records
+ * the window and frees the slot in one script, so the next call of that method sees the window. It costs no
+ * throughput Slack would grant: a call takes ~100 ms, so one at a time allows ~10 a second per method, above
+ * every tier Countersign uses (chat.postMessage ~1/s per channel, chat.update 50+/min, views.publish 100+/min).
+ */
+
+/**
+ * KEYS[1] window: exists while the method's Retry-After runs (its PTTL is the time left)
+ * KEYS[2] slot:   the token of the method's one call on the wire (its PTTL is the lease)
+ * ARGV[1] token, ARGV[2] lease in ms
+ * Returns {0, 0} reserved; {1, ms} inside Slack's window for ms more; {2, ms} another call is on the wire.
+ */
+const RESERVE = new RedisScript(`
+local wait = redis.call('PTTL', KEYS[1])
+if wait > 0 then return {1, wait} end
+local held = redis.call('PTTL', KEYS[2])
+if held > 0 then return {2, held} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {0, 0}`);
+
+/**
+ * KEYS as RESERVE. ARGV[1] token, ARGV[2] Retry-After in ms (0: the call was not rate limited).
+ * Opens the window (only ever later: a shorter Retry-After must not shorten it), then frees the slot if it is
+ * still ours; both at once, so no call of the method can start in between. Returns 1.
+ */
+const RELEASE = new RedisScript(`
+local ms = tonumber(ARGV[2])
+if ms > 0 and redis.call('PTTL', KEYS[1]) < ms then
+  redis.call('SET', KEYS[1], '1', 'PX', ms)
 end
-return 1`;
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 1`);
+
+export type Reservation = { kind: 'go'; token: string } | { kind: 'window' | 'busy'; ms: number };
+
+let tokens = 0;
 
 export class SlackRetryGate {
+  /** `base` is the key prefix of the gate (e.g. `cs:slack:retry-until`); each method has two keys under it. */
   constructor(
     private readonly redis: Redis,
-    private readonly key: string,
-    private readonly now: () => number = Date.now,
+    private readonly base: string,
   ) {}
 
-  /** How long callers must still wait, in ms (0 when Slack may be called). */
-  async waitMs(): Promise<number> {
-    const until = Number((await this.redis.get(this.key)) ?? 0);
-    return Math.max(0, until - this.now());
+  /** The method's keys share a hash tag, so the scripts run on Redis Cluster too. */
+  private keys(method: string): [string, string] {
+    const tag = `${this.base}:{${method}}`;
+    return [`${tag}:window`, `${tag}:slot`];
   }
 
-  async hold(ms: number): Promise<void> {
-    await this.redis.eval(HOLD, 1, this.key, String(this.now() + ms), String(ms));
+  /** One round trip: the method's window, else its slot (held for at most `leaseMs` if never released). */
+  async reserve(method: string, leaseMs: number): Promise<Reservation> {
+    const token = `${process.pid}.${++tokens}.${Math.random().toString(36).slice(2, 8)}`;
+    const [code, ms] = await RESERVE.run<[number, number]>(this.redis, this.keys(method), [token, leaseMs]);
+    if (code === 0) return { kind: 'go', token };
+    return { kind: code === 1 ? 'window' : 'busy', ms: Number(ms) };
+  }
+
+  /** Frees the slot, first opening the window when Slack answered 429 (`retryAfterMs` > 0). */
+  async release(method: string, token: string, retryAfterMs = 0): Promise<void> {
+    await RELEASE.run(this.redis, this.keys(method), [token, retryAfterMs]);
+  }
+
+  /** How long calls of `method` must still wait, in ms (0 when Slack may be called). */
+  async waitMs(method: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(this.keys(method)[0]));
+  }
+
+  /** Opens (or lengthens) the method's window without a call, as a 429 would. */
+  async hold(method: string, ms: number): Promise<void> {
+    await this.release(method, '', ms);
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * A WebClient whose every call first respects the shared Retry-After window, and opens one on a 429. Calls
- * go out one at a time, so calls queued behind a 429 see its window instead of already being on the wire
- * (Slack's limits, about one post a second per channel, are far below what one caller at a time can send).
+ * A WebClient whose every call goes through the gate: inside a method's Retry-After window it throws RetryLater
+ * (the queue waits without spending attempts); while another call of the method is on the wire it waits its
+ * turn; a 429 opens the window for every worker. Calls of one method queue up in the process, so only one of
+ * them at a time polls the fleet-wide slot.
  */
 export class GatedWebClient extends webapi.WebClient {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly tails = new Map<string, Promise<unknown>>();
+  /** A crashed holder's slot frees itself after the longest a call can take, plus a margin. */
+  private readonly leaseMs: number;
 
   constructor(
     token: string,
@@ -46,30 +103,52 @@ export class GatedWebClient extends webapi.WebClient {
     private readonly gate: SlackRetryGate,
   ) {
     super(token, { ...options, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    this.leaseMs = (options.timeout || 30_000) + 5_000;
   }
 
   override apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
-    const call = this.tail.then(() => this.gatedCall(method, options));
-    this.tail = call.catch(() => undefined);
+    const call = (this.tails.get(method) ?? Promise.resolve()).then(() => this.gatedCall(method, options));
+    const tail = call.catch(() => undefined);
+    this.tails.set(method, tail);
+    // Forget a settled queue so the map does not keep one promise per method forever.
+    void tail.then(() => {
+      if (this.tails.get(method) === tail) this.tails.delete(method);
+    });
     return call;
   }
 
-  private async gatedCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
-    const wait = await this.gate.waitMs();
-    if (wait > 0) {
-      observeSlackCall(method, 'deferred');
-      throw new RetryLater(wait);
+  private async reserve(method: string): Promise<string> {
+    const started = Date.now();
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const slot = await this.gate.reserve(method, this.leaseMs);
+      if (slot.kind === 'go') return slot.token;
+      if (slot.kind === 'window') {
+        observeSlackCall(method, 'deferred');
+        throw new RetryLater(slot.ms);
+      }
+      // Another worker's call is on the wire; it ends within its lease, so this wait is bounded.
+      if (Date.now() - started > this.leaseMs) throw new RetryLater(pause);
+      await sleep(Math.min(pause, slot.ms));
     }
+  }
+
+  private async gatedCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    const token = await this.reserve(method);
     try {
       const result = await super.apiCall(method, options);
       observeSlackCall(method, 'ok');
+      // Not awaited: the caller needs no answer, and this connection runs it before any later reserve it sends.
+      this.gate.release(method, token).catch(() => undefined);
       return result;
     } catch (error) {
       observeSlackCall(method, slackOutcome(error));
       const e = error as { code?: string; retryAfter?: number };
-      if (e.code !== 'slack_webapi_rate_limited_error') throw error;
+      if (e.code !== 'slack_webapi_rate_limited_error') {
+        this.gate.release(method, token).catch(() => undefined);
+        throw error;
+      }
       const ms = Math.max(1, e.retryAfter ?? 1) * 1000;
-      await this.gate.hold(ms);
+      await this.gate.release(method, token, ms);
       throw new RetryLater(ms);
     }
   }

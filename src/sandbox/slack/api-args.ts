@@ -7,6 +7,8 @@ export interface ApiContext {
   state: SlackState;
   botToken: string;
   appToken?: string;
+  /** The bot token's OAuth scopes (manifest.yml's by default). */
+  scopes: ReadonlySet<string>;
   /** Issues a one-time Socket Mode URL for apps.connections.open. */
   socketUrl: () => string;
 }
@@ -110,4 +112,27 @@ export function knownUser(state: SlackState, id: string | undefined, error = 'us
   const user = id ? state.users.get(id) : undefined;
   if (!user) throw new ApiError(error);
   return user;
+}
+
+/**
+ * chat.postMessage `metadata`: `{event_type, event_payload}` as Slack's message metadata takes it. Not JSON:
+ * `invalid_metadata_format`; the wrong shape: `invalid_metadata_schema`.
+ */
+export function metadataArg(args: Args): Block | undefined {
+  const raw = args.metadata;
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new ApiError('invalid_metadata_format');
+    }
+  }
+  const m = value as Block;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ApiError('invalid_metadata_format');
+  const payloadOk = m.event_payload && typeof m.event_payload === 'object' && !Array.isArray(m.event_payload);
+  if (typeof m.event_type !== 'string' || !/^[A-Za-z0-9_]{1,255}$/.test(m.event_type) || !payloadOk)
+    throw new ApiError('invalid_metadata_schema');
+  return { event_type: m.event_type, event_payload: m.event_payload };
 }

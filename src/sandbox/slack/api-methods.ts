@@ -8,9 +8,11 @@ import {
   jsonArg,
   knownUser,
   messageBody,
+  metadataArg,
   str,
   userObject,
 } from './api-args.js';
+import { conversationsHistory } from './history.js';
 import type { Block, SlackChannel } from './types.js';
 import { validateBlocks, withBlockIds } from './validate.js';
 
@@ -41,7 +43,7 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
         text,
         blocks: blocks ?? [],
         thread_ts: str(args.thread_ts),
-        metadata: jsonArg(args, 'metadata'),
+        metadata: metadataArg(args),
       });
       return { channel: channel.id, ts: message.ts, message: messageBody(message) };
     },
@@ -129,6 +131,7 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
       };
     },
   },
+  'conversations.history': { token: 'bot', run: conversationsHistory },
   'users.lookupByEmail': {
     token: 'bot',
     run: (args, { state }) => {

@@ -41,6 +41,8 @@ export interface SlackStandInOptions {
   /** Default: #general (C0GENERAL) and #access-approvals (C0APPROVALS), everyone a member. */
   channels?: ReadonlyArray<{ id: string; name: string }>;
   bot?: Partial<SlackBotIdentity>;
+  /** The bot token's OAuth scopes; a method needing one it lacks answers `missing_scope`. Default: manifest.yml's. */
+  scopes?: readonly string[];
   /** The app's request URL (our `/slack/events`) for HTTP-mode delivery; can be set later. */
   eventsUrl?: string;
   /** The legacy `token` field in payloads. */
@@ -98,6 +100,15 @@ export interface SlackStandIn {
    * counted. A client that honours Retry-After makes none.
    */
   retryAfterViolations(method?: string, options?: { graceMs?: number }): SlackApiCall[];
+  /**
+   * The next call of `method` whose arguments (as recorded: JSON arguments parsed) satisfy `match` is carried
+   * out (a post is posted), but its answer is held until `release()`: a client killed meanwhile never learns
+   * it. `arrived` resolves with the call once it was carried out.
+   */
+  holdReply(
+    method: string,
+    match?: (args: Record<string, unknown>) => boolean,
+  ): { arrived: Promise<{ method: string; args: Record<string, unknown> }>; release(): void };
   click(options: ClickOptions): Promise<DeliveryResult>;
   clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
   /** A slash command; its immediate answer (text or JSON) is shown as Slack would. */

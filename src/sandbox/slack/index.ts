@@ -19,6 +19,7 @@ import {
   slashCommandFields,
 } from './payloads.js';
 import { responseUrlRoutes } from './responses.js';
+import { SANDBOX_BOT_SCOPES } from './scopes.js';
 import { SocketModeHub } from './socket-mode.js';
 import { type MessageChange, SlackState } from './state.js';
 import { retryAfterViolations } from './traffic.js';
@@ -31,6 +32,7 @@ export type { EnvelopeType, SlackStandIn, SlackStandInOptions, WaitOptions } fro
 export { slackSignature } from './delivery.js';
 export * from './directory.js';
 export { renderMrkdwn } from './mrkdwn.js';
+export { SANDBOX_BOT_SCOPES } from './scopes.js';
 export { RETRY_AFTER_GRACE_MS } from './traffic.js';
 export type * from './types.js';
 export { validateBlocks } from './validate.js';
@@ -104,6 +106,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     return deliver(sctx, 'interactive', homeBlockActions(pctx, target), o);
   };
 
+  /** Held replies are let go on close, so no request hangs past the stand-in. */
+  const closers: Array<() => void> = [];
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -113,6 +117,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       state,
       botToken: options.botToken,
       appToken: options.appToken,
+      scopes: new Set(options.scopes ?? SANDBOX_BOT_SCOPES),
       socketUrl: () => hub.issueUrl(),
     }),
   );
@@ -152,6 +157,17 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     outage: (method, mode) => state.traffic.setOutage(method, mode),
     limit: (method, rule) => state.traffic.setLimit(method, rule),
     retryAfterViolations: (method, o = {}) => copy(retryAfterViolations(state.calls, method, o.graceMs)),
+    holdReply: (method, match = () => true) => {
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const arrived = new Promise<{ method: string; args: Record<string, unknown> }>((resolve) =>
+        state.traffic.holdReply({ method, match, arrived: resolve, released }),
+      );
+      closers.push(release);
+      return { arrived, release };
+    },
     click,
     clickHome,
     slashCommand: async (o) => {
@@ -208,6 +224,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     say: ({ as, channel, text }) =>
       copy(state.post(channelOf(channel).id, { text, blocks: [] }, person(as).id)),
     close: async () => {
+      for (const release of closers) release();
       await hub.close();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,5 +1,5 @@
 // The Web API's failure switches: outages (5xx and the like), one-shot 429s, fixed-window rate limits as
-// Slack's tiers apply them, and the check that clients waited out the Retry-After they were given.
+// Slack's tiers apply them, held replies, and the check that clients waited out the Retry-After they were given.
 import { STATUS_CODES } from 'node:http';
 import type { SlackApiCall, SlackOutage, SlackRateLimitRule } from './types.js';
 
@@ -26,7 +26,16 @@ export const RETRY_AFTER_GRACE_MS = 10;
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 
+/** A reply to hold back: the call is carried out, its answer waits (a client that dies never learns it). */
+export interface HeldReply {
+  method: string;
+  match: (args: Record<string, unknown>) => boolean;
+  arrived: (call: { method: string; args: Record<string, unknown> }) => void;
+  released: Promise<void>;
+}
+
 export class TrafficControl {
+  private readonly holds: HeldReply[] = [];
   private readonly outages = new Map<string, Outage>();
   private readonly oneShots = new Map<string, OneShot>();
   private readonly windows = new Map<string, FixedWindow>();
@@ -79,6 +88,18 @@ export class TrafficControl {
       start: Number.NEGATIVE_INFINITY,
       used: 0,
     });
+  }
+
+  holdReply(hold: HeldReply): void {
+    this.holds.push(hold);
+  }
+
+  /** The hold this call's answer must wait for (used up), or null. */
+  takeHold(method: string, args: Record<string, unknown>): HeldReply | null {
+    const index = this.holds.findIndex((h) => h.method === method && h.match(args));
+    if (index < 0) return null;
+    const [hold] = this.holds.splice(index, 1);
+    return hold ?? null;
   }
 
   /** The status an outage answers this call with (using up one of its `times`), or null when none is on. */

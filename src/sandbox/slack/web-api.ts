@@ -3,12 +3,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { type ApiContext, ApiError, type Args, JSON_ARGS, str } from './api-args.js';
 import { METHODS } from './api-methods.js';
+import { requireMethodScope } from './scopes.js';
 import { outagePage } from './traffic.js';
 import type { Block } from './types.js';
 
 export type { ApiContext } from './api-args.js';
-
-const BOT_SCOPES = 'chat:write,im:write,users:read,users:read.email,usergroups:read,commands';
 
 function recordedArgs(args: Args): Args {
   const { token: _token, ...rest } = args;
@@ -54,11 +53,14 @@ export function webApiRoutes(ctx: ApiContext): Router {
         },
         at,
       );
-    const answer = (status: number, body: Block, retryAfter?: number) => {
-      record(status, body, retryAfter);
-      if (tokenKind === 'bot') res.set('x-oauth-scopes', BOT_SCOPES);
+    const send = (status: number, body: Block, retryAfter?: number) => {
+      if (tokenKind === 'bot') res.set('x-oauth-scopes', [...ctx.scopes].join(','));
       if (retryAfter !== undefined) res.set('retry-after', String(retryAfter));
       res.status(status).json(body);
+    };
+    const answer = (status: number, body: Block, retryAfter?: number) => {
+      record(status, body, retryAfter);
+      send(status, body, retryAfter);
     };
     // An outage fails at Slack's edge, before the method, the token or rate limits are looked at.
     const outage = state.traffic.outageStatus(method, at);
@@ -74,12 +76,22 @@ export function webApiRoutes(ctx: ApiContext): Router {
     if (tokenKind !== spec.token) return answer(200, { ok: false, error: 'not_allowed_token_type' });
     const retryAfter = state.traffic.admit(method, at);
     if (retryAfter !== null) return answer(429, { ok: false, error: 'ratelimited' }, retryAfter);
+    let body: Block;
     try {
-      answer(200, { ok: true, ...spec.run(args, ctx) });
+      if (spec.token === 'bot') requireMethodScope(ctx.scopes, method);
+      body = { ok: true, ...spec.run(args, ctx) };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      answer(200, { ok: false, error: error.error, ...error.extra });
+      body = { ok: false, error: error.error, ...error.extra };
     }
+    const hold = state.traffic.takeHold(method, recordedArgs(args));
+    if (!hold) return answer(200, body);
+    // Done and recorded, but the answer waits: a client that dies meanwhile never learns it.
+    record(200, body);
+    hold.arrived({ method, args: recordedArgs(args) });
+    void hold.released.then(() => {
+      if (!res.destroyed) send(200, body);
+    });
   });
   return router;
 }

@@ -1,6 +1,10 @@
 // Retention on real Redis: entries older than AUDIT_RETENTION go (approximately on every write, exactly on the
-// periodic trim), newer ones stay, and the length cap still holds as a safety net.
+// periodic trim), newer ones stay, and the size guard (AUDIT_MAX_ENTRIES) still holds, never silently.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuditLog, DEFAULT_AUDIT_MAX_ENTRIES } from '../../../src/audit/audit-log.js';
+import { auditTrimmedBySize } from '../../../src/ops/metrics.js';
 import { auditWorld, DAY } from './world.js';
 
 let world = auditWorld();
@@ -64,15 +68,53 @@ describe('audit retention', () => {
     expect(await times()).toEqual(Array(4).fill(now - 6 * DAY));
   });
 
-  it('keeps the length cap as a safety net', async () => {
-    const audit = world.log(30 * DAY, { maxLength: 50 });
-    await addOld(Date.now() - DAY, 600);
+  it('keeps by time, not by count: far more entries than the old 100,000 cap would allow are kept', () => {
+    expect(DEFAULT_AUDIT_MAX_ENTRIES).toBeGreaterThanOrEqual(5_000_000);
+  });
+
+  it('the size guard removes the oldest entries past AUDIT_MAX_ENTRIES, with a warning and a count', async () => {
+    const lines: Array<Record<string, any>> = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const now = Date.now();
+    const audit = new AuditLog(world.redis, world.key, pino({ level: 'warn' }, sink), 30 * DAY, {
+      maxLength: 50,
+      now: () => now,
+    });
+    await addOld(now - 2 * DAY, 300);
+    await addOld(now - DAY, 300);
+    const counted = (await auditTrimmedBySize.get()).values[0]?.value ?? 0;
     const { byAge, byLength } = await audit.trim();
     expect(byAge).toBe(0);
     expect(byLength).toBeGreaterThan(0);
     const left = await world.redis.xlen(world.key);
     expect(left).toBeGreaterThanOrEqual(50);
-    expect(left).toBeLessThan(600);
     expect(left + byLength).toBe(600);
+    expect((await auditTrimmedBySize.get()).values[0]?.value).toBe(counted + byLength);
+    const warning = lines.find((l) => /AUDIT_MAX_ENTRIES/.test(l.msg));
+    expect(warning).toMatchObject({ level: 40, trimmed: byLength, maxEntries: 50 });
+    // The oldest entry kept is what the stream really covers now: younger than the retention promised.
+    expect(warning!.oldestKeptAgeMs).toBeGreaterThanOrEqual(DAY);
+    expect(warning!.oldestKeptAgeMs).toBeLessThanOrEqual(2 * DAY);
+  });
+
+  it('says nothing when only age trims', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const audit = new AuditLog(world.redis, world.key, pino({ level: 'warn' }, sink), 7 * DAY, {
+      maxLength: 50,
+    });
+    await addOld(Date.now() - 8 * DAY, 10);
+    expect(await audit.trim()).toEqual({ byAge: 10, byLength: 0 });
+    expect(lines).toEqual([]);
   });
 });

@@ -35,7 +35,8 @@ export const ALICE_ON_WEB: Actor = { type: 'user', id: 'user_req', email: ALICE_
 
 let redis: Redis | null = null;
 const connection = () => {
-  redis ??= testRedis();
+  // Auto-pipelined, as the server's connection is (scripts must work on it).
+  redis ??= testRedis({ enableAutoPipelining: true });
   return redis;
 };
 
@@ -60,6 +61,8 @@ export interface WorldOptions {
   approvalsChannel?: string;
   auditChannel?: string;
   botToken?: string;
+  /** The bot's scopes in the stand-in (default: manifest.yml's). */
+  scopes?: string[];
   /** Replaces the MessageRefs (same Redis and prefix), e.g. to hold racing workers at a point. */
   refs?: (redis: Redis, prefix: string, retentionMs: number) => MessageRefs;
 }
@@ -75,6 +78,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const standIn = await startSlackStandIn({
     botToken: BOT_TOKEN,
     signingSecret: randomBytes(16).toString('hex'),
+    ...(options.scopes ? { scopes: options.scopes } : {}),
   });
   const logger = createLogger('silent');
   const slack: SlackConfig = {

@@ -1,0 +1,50 @@
+// The bot token's OAuth scopes and which scope each Web API method needs, so a scope missing from manifest.yml
+// fails in tests as it would in Slack (`missing_scope` with `needed` and `provided`).
+import { ApiError } from './api-args.js';
+import type { SlackChannel } from './types.js';
+
+/** What manifest.yml grants the bot (test/unit/sandbox/scopes.test.ts keeps the two equal). */
+export const SANDBOX_BOT_SCOPES: readonly string[] = [
+  'chat:write',
+  'im:write',
+  'users:read',
+  'users:read.email',
+  'usergroups:read',
+  'commands',
+  'channels:history',
+  'groups:history',
+  'im:history',
+];
+
+/** Scopes a method accepts (any one of them will do); methods not listed need none. */
+const METHOD_SCOPES: Record<string, readonly string[]> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.delete': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'conversations.open': ['channels:manage', 'groups:write', 'im:write', 'mpim:write'],
+  'users.info': ['users:read'],
+  'users.lookupByEmail': ['users:read.email'],
+  'usergroups.users.list': ['usergroups:read'],
+};
+
+/** conversations.* read scopes depend on the kind of conversation. */
+const HISTORY_SCOPE: Record<SlackChannel['kind'], string> = {
+  channel: 'channels:history',
+  im: 'im:history',
+  mpim: 'mpim:history',
+};
+
+function requireAny(granted: ReadonlySet<string>, needed: readonly string[]): void {
+  if (needed.some((scope) => granted.has(scope))) return;
+  throw new ApiError('missing_scope', { needed: needed.join(','), provided: [...granted].join(',') });
+}
+
+export function requireMethodScope(granted: ReadonlySet<string>, method: string): void {
+  const needed = METHOD_SCOPES[method];
+  if (needed) requireAny(granted, needed);
+}
+
+export function requireHistoryScope(granted: ReadonlySet<string>, channel: SlackChannel): void {
+  requireAny(granted, [HISTORY_SCOPE[channel.kind]]);
+}
