@@ -25,7 +25,6 @@ const connect = () => {
   connections.push(redis);
   return redis;
 };
-const redis = connect();
 
 /** One "instance": its own Redis connection, gate and client, sharing the gate's keys with the others. */
 function instance(base: string, apiUrl = standIn.apiUrl) {
