@@ -5,6 +5,7 @@ import { runRedisPauseFaults } from './redis-pause.js';
 import { runRedisResetFaults } from './redis-reset.js';
 import type { FaultRow } from './row.js';
 import { runShutdownFaults } from './shutdown.js';
+import { runSlackStormFaults } from './slack-storm.js';
 import { runSweepKillFaults } from './sweep-kill.js';
 
 export const FAULT_SETTINGS = {
@@ -17,6 +18,7 @@ export async function runFaults(step: (name: string) => void): Promise<FaultRow[
     ['worker SIGKILL mid-sweep', () => runSweepKillFaults(FAULT_SETTINGS.sweepKill)],
     ['Redis CLIENT PAUSE during calls', runRedisPauseFaults],
     ['Redis restart without persistence', runRedisResetFaults],
+    ['Slack 429 storm with two workers', runSlackStormFaults],
     ['SIGTERM with idle keep-alive clients', runShutdownFaults],
   ];
   const rows: FaultRow[] = [];
