@@ -106,6 +106,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         audit,
         registry,
         approvalUrl: approvalLink,
+        clickRecorder: jobs.clicks,
         logger,
       })
     : null;
@@ -119,6 +120,8 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         reminderAt: config.jobs.reminderAt,
         auditFeed: slack?.auditFeed ?? null,
         refreshHomes: slack ? () => slack.refreshHomes() : null,
+        clicks: slack?.clicks ?? null,
+        logger,
         now: Date.now,
       }),
     );

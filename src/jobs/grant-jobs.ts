@@ -3,8 +3,10 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import type { ClickJobHandle } from './click.js';
+import { ClickQueue, clickRetryDelayMs } from './click-queue.js';
 import { Deadlines } from './deadlines.js';
-import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
+import { type ClickJob, type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 
 const QUEUE = 'grants';
 
@@ -15,6 +17,7 @@ export type JobHandlers = {
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
   [JOB.homes]: () => Promise<void>;
+  [JOB.click]: (job: ClickJob, handle: ClickJobHandle) => Promise<void>;
 };
 
 /** Thrown by a handler when Slack asked us to slow down: the queue waits without using up an attempt. */
@@ -52,6 +55,8 @@ const DELIVERY_ATTEMPTS = 10_000;
 export class GrantJobs {
   readonly queue: Queue;
   readonly deadlines: Deadlines;
+  /** Records Slack clicks as delayed jobs (src/jobs/click-queue.ts). */
+  readonly clicks: ClickQueue;
   private worker: Worker | null = null;
 
   constructor(private readonly options: GrantJobsOptions) {
@@ -70,6 +75,7 @@ export class GrantJobs {
       streams: { events: { maxLen: 100 } },
     });
     this.deadlines = new Deadlines(options.connection, `${options.prefix}:deadlines`);
+    this.clicks = new ClickQueue(this.queue, options.connection, options.prefix, options.logger);
   }
 
   /**
@@ -133,7 +139,9 @@ export class GrantJobs {
       QUEUE,
       async (job: Job) => {
         try {
-          await handlers[job.name as JobName](job.data);
+          // Only the click handler reads the job itself (to keep its decision across retries).
+          const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
+          await handler(job.data, job);
         } catch (error) {
           if (error instanceof RetryLater) {
             await this.queue.rateLimit(error.delayMs);
@@ -146,7 +154,10 @@ export class GrantJobs {
         connection: this.options.connection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency ?? 8,
-        settings: { backoffStrategy: (attemptsMade) => retryDelayMs(attemptsMade) },
+        settings: {
+          backoffStrategy: (attemptsMade, type) =>
+            type === 'click' ? clickRetryDelayMs(attemptsMade) : retryDelayMs(attemptsMade),
+        },
       },
     );
     this.worker.on('failed', (job, error) =>

@@ -4,7 +4,10 @@ import type { AuditSink } from '../audit/audit-log.js';
 import { grantFields, ownerFields } from '../audit/fields.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import type { Logger } from '../lib/logger.js';
+import type { ClickDesk } from '../slack/click-desk.js';
 import type { SlackMessenger } from '../slack/messenger.js';
+import { clickJobHandler } from './click.js';
 import type { GrantJobs, JobHandlers } from './grant-jobs.js';
 import { JOB } from './names.js';
 
@@ -18,6 +21,9 @@ export interface JobDeps {
   auditFeed?: { drain(): Promise<unknown> } | null;
   /** Re-publishes App Homes after changes; absent without Slack. */
   refreshHomes?: (() => Promise<void>) | null;
+  /** Applies recorded Slack clicks; absent without Slack. */
+  clicks?: ClickDesk | null;
+  logger?: Logger;
   /** Share of the decision window after which approvers get one reminder; null for none. */
   reminderAt: number | null;
   now(): number;
@@ -78,6 +84,7 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
     [JOB.homes]: async () => {
       await deps.refreshHomes?.();
     },
+    [JOB.click]: clickJobHandler(deps.clicks ?? null, deps.logger, deps.now),
     [JOB.usage]: async ({ grantId }) => {
       const grant = await store.get(grantId);
       // Any status but approved has had (or will have) its own refresh.
