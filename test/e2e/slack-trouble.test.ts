@@ -24,6 +24,9 @@ afterAll(async () => {
 
 const slack = () => env.slack!;
 const mentions = (grantId: string) => (m: SlackMessage) => JSON.stringify(m.blocks).includes(grantId);
+/** The request message itself: the audit channel's line about the grant mentions it too, and may come first. */
+const requestMessage = (grantId: string) => (m: SlackMessage) =>
+  m.channel === 'C0APPROVALS' && !m.thread_ts && mentions(grantId)(m);
 const requestMessages = (grantId: string) =>
   slack()
     .messages('C0APPROVALS')
@@ -66,7 +69,7 @@ describe('Slack down, then rate limiting', () => {
     const all = [down, ...more];
 
     const posted = await Promise.all(
-      all.map((g) => slack().waitForMessage(mentions(g.requestId), 25_000, { includeExisting: true })),
+      all.map((g) => slack().waitForMessage(requestMessage(g.requestId), 25_000, { includeExisting: true })),
     );
     await expect
       .poll(async () => (await check(down.requestId)).slack.delivered, { timeout: 5000 })
