@@ -25,8 +25,11 @@ export interface ClickRecorder {
 
 /** Attempts are bounded by time instead (the handler gives up after the grant's decision deadline). */
 const CLICK_ATTEMPTS = 100_000;
-/** Slack redelivers an unanswered payload within minutes; a click id stays taken far longer. */
-const DEDUPE_MS = 6 * 3_600_000;
+/**
+ * Slack redelivers an unanswered payload within minutes (HTTP retries at about 1 and 5 minutes); a click id
+ * stays taken longer than that, and no longer, since a flood of clicks leaves one key each.
+ */
+const DEDUPE_MS = 15 * 60_000;
 
 /** Exponential from 500 ms, capped at 5 s: a click is applied within seconds of Slack answering again. */
 export const clickRetryDelayMs = (attemptsMade: number) =>
