@@ -35,6 +35,27 @@ const DEDUPE_MS = 15 * 60_000;
 export const clickRetryDelayMs = (attemptsMade: number) =>
   Math.min(5_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
 
+/**
+ * BullMQ's connection waits out a Redis outage instead of failing; a click must not hang on it: the clicker is
+ * better told soon that nothing was recorded. A connection still coming up (start, a blip) gets this long.
+ */
+const READY_WAIT_MS = 2_000;
+
+function ready(connection: Redis, waitMs: number): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      reject(new Error(`Redis is ${connection.status}`));
+    }, waitMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    connection.once('ready', onReady);
+  });
+}
+
 export class ClickQueue implements ClickRecorder {
   constructor(
     private readonly queue: Queue,
@@ -45,6 +66,7 @@ export class ClickQueue implements ClickRecorder {
   ) {}
 
   async record(click: ClickRecord, graceMs: number): Promise<ClickTicket | null> {
+    await ready(this.connection, READY_WAIT_MS);
     const id = jobId.click(click.id);
     const key = `${this.prefix}:dedupe:${id}`;
     if ((await this.connection.set(key, '1', 'PX', DEDUPE_MS, 'NX')) !== 'OK') return null;
