@@ -22,6 +22,8 @@ export interface SharedCacheOptions {
   now?: () => number;
   /** Told when Redis could not be read or written; the lookup goes on without it. */
   onRedisError?: (error: unknown) => void;
+  /** Told when Slack failed and an old answer was served instead (how old, in ms). */
+  onStale?: (key: string, ageMs: number, error: unknown) => void;
 }
 
 export class SharedCache {
@@ -33,6 +35,7 @@ export class SharedCache {
   private readonly maxLocal: number;
   private readonly now: () => number;
   private readonly onRedisError: (error: unknown) => void;
+  private readonly onStale: (key: string, ageMs: number, error: unknown) => void;
 
   constructor(options: SharedCacheOptions = {}) {
     this.redis = options.redis ?? null;
@@ -41,6 +44,7 @@ export class SharedCache {
     this.maxLocal = options.maxLocal ?? 10_000;
     this.now = options.now ?? Date.now;
     this.onRedisError = options.onRedisError ?? (() => undefined);
+    this.onStale = options.onStale ?? (() => undefined);
   }
 
   /**
@@ -74,7 +78,11 @@ export class SharedCache {
     try {
       value = await load();
     } catch (error) {
-      if (known && this.now() - known.at < this.staleForMs) return known.v;
+      const age = known ? this.now() - known.at : Number.POSITIVE_INFINITY;
+      if (known && age < this.staleForMs) {
+        this.onStale(key, age, error);
+        return known.v;
+      }
       throw error;
     }
     const answer = { v: value, at: this.now() };

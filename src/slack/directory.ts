@@ -28,6 +28,8 @@ export interface DirectoryOptions {
   prefix?: string;
   staleForMs?: number;
   onRedisError?: (error: unknown) => void;
+  /** Slack failed and an old answer was used instead (`key` is e.g. `user:U123`). */
+  onStale?: (key: string, ageMs: number, error: unknown) => void;
   now?: () => number;
 }
 
@@ -51,6 +53,7 @@ export class SlackDirectory {
       staleForMs: options.staleForMs,
       now: options.now,
       onRedisError: options.onRedisError,
+      onStale: options.onStale,
     });
   }
 

@@ -68,6 +68,8 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     redis: deps.redis,
     prefix: config.redis.prefix,
     onRedisError: (error) => logger.warn({ err: error }, 'Slack directory cache: Redis failed'),
+    onStale: (key, ageMs, error) =>
+      logger.info({ err: error, key, ageMs }, 'Slack lookup failed; using what Slack said before'),
   });
   const refs = new MessageRefs(deps.redis, config.redis.prefix, config.durations.retentionMs);
   const providerNames = Object.fromEntries(deps.registry.all().map((p) => [p.id, p.displayName]));

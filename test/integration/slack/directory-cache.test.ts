@@ -106,7 +106,17 @@ describe('SlackDirectory with Redis', () => {
     t.advance(2 * 3_600_000);
     standIn.outage('*', { status: 503 });
     try {
-      const other = instance(t.now, prefix);
+      const stale: string[] = [];
+      const client = new webapi.WebClient(BOT_TOKEN, {
+        slackApiUrl: standIn.apiUrl,
+        retryConfig: { retries: 0 },
+      });
+      const other = new SlackDirectory(client, {
+        redis,
+        prefix,
+        now: t.now,
+        onStale: (key, ageMs) => stale.push(`${key} ${ageMs}`),
+      });
       const before = calls('users.info');
       expect((await other.user('U0BOB'))?.email).toBe('bob@sandbox.test');
       expect(calls('users.info') - before).toBe(1);
@@ -114,6 +124,12 @@ describe('SlackDirectory with Redis', () => {
       expect(await other.userIdByEmail('alice@sandbox.test')).toBe('U0ALICE');
       // Never looked up: nothing to fall back on.
       await expect(other.user('U0MALLORY')).rejects.toThrow();
+      // Not silently: each stale answer is reported with its age.
+      expect(stale).toEqual([
+        'user:U0BOB 7200000',
+        'group:S0APPROVERS 7200000',
+        'email:alice@sandbox.test 7200000',
+      ]);
     } finally {
       standIn.outage('*', null);
     }
