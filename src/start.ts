@@ -128,6 +128,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         audit,
         registry,
         approvalUrl: approvalLink,
+        clickRecorder: jobs.clicks,
         logger,
       })
     : null;
@@ -142,6 +143,8 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         retentionMs: config.durations.retentionMs,
         auditFeed: slack?.auditFeed ?? null,
         refreshHomes: slack ? () => slack.refreshHomes() : null,
+        clicks: slack?.clicks ?? null,
+        logger,
         now: Date.now,
       }),
     );

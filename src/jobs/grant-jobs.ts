@@ -4,8 +4,10 @@ import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
+import type { ClickJobHandle } from './click.js';
+import { ClickQueue, clickRetryDelayMs } from './click-queue.js';
 import { Deadlines } from './deadlines.js';
-import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
+import { type ClickJob, type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 import { OnceMarks } from './once-marks.js';
 
 const QUEUE = 'grants';
@@ -20,6 +22,7 @@ export type JobHandlers = {
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
   [JOB.homes]: () => Promise<void>;
+  [JOB.click]: (job: ClickJob, handle: ClickJobHandle) => Promise<void>;
 };
 
 /** Thrown by a handler when Slack asked us to slow down: the queue waits without using up an attempt. */
@@ -77,6 +80,8 @@ export class GrantJobs {
   readonly deadlines: Deadlines;
   /** Once-marks of the jobs' effects, so a job run again after a crash does not repeat one. */
   readonly marks: OnceMarks;
+  /** Records Slack clicks as delayed jobs (src/jobs/click-queue.ts). */
+  readonly clicks: ClickQueue;
   private worker: Worker | null = null;
   /** The repeating jobs this process keeps alive (id → job and period), for ensureSchedulers(). */
   private readonly schedulers = new Map<string, { name: JobName; everyMs: number }>();
@@ -100,6 +105,7 @@ export class GrantJobs {
     });
     this.deadlines = new Deadlines(options.connection, `${options.prefix}:deadlines`);
     this.marks = new OnceMarks(options.connection, `${options.prefix}:once`);
+    this.clicks = new ClickQueue(this.queue, options.connection, options.prefix, options.logger);
   }
 
   /**
@@ -184,7 +190,9 @@ export class GrantJobs {
       QUEUE,
       async (job: Job) => {
         try {
-          await handlers[job.name as JobName](job.data);
+          // Only the click handler reads the job itself (to keep its decision across retries).
+          const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
+          await handler(job.data, job);
         } catch (error) {
           if (error instanceof RetryLater) {
             await this.queue.rateLimit(error.delayMs);
@@ -203,7 +211,10 @@ export class GrantJobs {
         connection: this.options.connection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency ?? 8,
-        settings: { backoffStrategy: (attemptsMade) => retryDelayMs(attemptsMade) },
+        settings: {
+          backoffStrategy: (attemptsMade, type) =>
+            type === 'click' ? clickRetryDelayMs(attemptsMade) : retryDelayMs(attemptsMade),
+        },
         // A worker that died mid-job gives its jobs back within ~15 s, not BullMQ's ~60 s (30 s each).
         lockDuration: STALLED_LOCK_MS,
         stalledInterval: STALLED_CHECK_MS,

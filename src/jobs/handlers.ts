@@ -3,7 +3,10 @@
 import type { AuditSink } from '../audit/audit-log.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import type { Logger } from '../lib/logger.js';
+import type { ClickDesk } from '../slack/click-desk.js';
 import type { SlackMessenger } from '../slack/messenger.js';
+import { clickJobHandler } from './click.js';
 import type { GrantJobs, JobHandlers } from './grant-jobs.js';
 import { JOB } from './names.js';
 import { sweepDeadlines } from './sweep.js';
@@ -19,6 +22,9 @@ export interface JobDeps {
   auditFeed?: { drain(): Promise<unknown> } | null;
   /** Re-publishes App Homes after changes; absent without Slack. */
   refreshHomes?: (() => Promise<void>) | null;
+  /** Applies recorded Slack clicks; absent without Slack. */
+  clicks?: ClickDesk | null;
+  logger?: Logger;
   /** Share of the decision window after which approvers get one reminder; null for none. */
   reminderAt: number | null;
   /** How long once-marks (audit line, reminder, final render) are kept: GRANT_RETENTION. Default 24 h. */
@@ -62,6 +68,7 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
     [JOB.homes]: async () => {
       await deps.refreshHomes?.();
     },
+    [JOB.click]: clickJobHandler(deps.clicks ?? null, deps.logger, deps.now),
     [JOB.usage]: async ({ grantId }) => {
       const grant = await store.get(grantId);
       // Any status but approved has had (or will have) its own refresh.

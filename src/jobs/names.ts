@@ -1,4 +1,6 @@
 // Every background job, by name, with its data and its deterministic id. Start-up fails if one has no handler.
+import type { ClickOutcome } from '../slack/click-decide.js';
+import type { ClickRecord } from '../slack/click-record.js';
 
 export const JOB = {
   /** Post a pending grant's Slack message; retried with capped backoff until the decision deadline. */
@@ -16,6 +18,12 @@ export const JOB = {
   auditFeed: 'auditFeed',
   /** Re-publish the App Home of people who look at it, after grants they may see changed. */
   homes: 'homes',
+  /**
+   * Apply a Slack click recorded at ack() and tell the clicker the outcome (src/jobs/click.ts): waits as a
+   * delayed job while the click is applied inline, runs at once when that failed, retried until the grant's
+   * decision deadline.
+   */
+  click: 'click',
 } as const;
 
 export type JobName = (typeof JOB)[keyof typeof JOB];
@@ -29,6 +37,12 @@ export interface RefreshJob extends GrantJob {
   status: string;
 }
 
+/** A recorded click (src/slack/click-record.ts) and, once decided, what the clicker is still to be told. */
+export interface ClickJob {
+  click: ClickRecord;
+  outcome?: ClickOutcome;
+}
+
 // BullMQ job ids may not contain ':' and must not be integers; grant ids are `g_<hash>_<random>`.
 export const jobId = {
   deliver: (grantId: string) => `deliver_${grantId}`,
@@ -37,4 +51,6 @@ export const jobId = {
     `refresh_${grantId}_${status}${version === undefined ? '' : `_v${version}`}`,
   usage: (grantId: string, window: number) => `usage_${grantId}_${window}`,
   homes: (window: number) => `homes_${window}`,
+  /** The click record's id is already job-id safe and deterministic per Slack action. */
+  click: (clickId: string) => clickId,
 };

@@ -14,6 +14,8 @@ export interface SlackApp {
   app: App;
   /** Mount at the root in HTTP mode; null in Socket Mode. */
   router: Router | null;
+  /** Our workspace (SLACK_TEAM_ID, else auth.test's answer once Slack gave it). */
+  teamId(): Promise<string | undefined>;
   /** Never throws: an unreachable Slack is logged and retried, the process keeps serving. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -121,7 +123,8 @@ export function createSlackApp(
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });
-  registerListeners(app, { ...deps, teamId: async () => (await identity()).teamId });
+  const teamId = async () => (await identity()).teamId;
+  registerListeners(app, { ...deps, teamId });
 
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -140,6 +143,7 @@ export function createSlackApp(
   return {
     app,
     router,
+    teamId,
     async start() {
       void identity();
       if (slack.appToken) void connect(0);

@@ -1,5 +1,7 @@
-// Slack identities: users by email and by id, user-group members; cached, since policy is checked on every click.
+// Slack identities: users by email and by id, user-group members; cached in Redis, since policy is checked on every click.
 import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { SharedCache } from './directory-cache.js';
 
 export interface SlackUser {
   id: string;
@@ -10,44 +12,54 @@ export interface SlackUser {
   isBot: boolean;
 }
 
-interface Entry<T> {
-  value: T;
-  until: number;
-}
-
 export interface DirectoryOptions {
-  /** How long a found user stays cached (default 10 min). */
+  /** How long a found user stays fresh (default 10 min). */
   ttlMs?: number;
   /** How long "no such user" is remembered (default 1 min), so a new hire is found soon. */
   missTtlMs?: number;
-  /** User-group membership is live policy: cached briefly (default 30 s). */
+  /** User-group membership is live policy: fresh briefly (default 30 s). */
   groupTtlMs?: number;
+  /**
+   * Shared by every instance (keys under `prefix`), so deciding a click needs no Slack round trip on the
+   * common path; answers are kept for `staleForMs` (default 24 h) and served when Slack errors.
+   */
+  redis?: Redis | null;
+  /** Our Redis prefix, e.g. `cs:`; entries live under `<prefix>slack:dir:`. */
+  prefix?: string;
+  staleForMs?: number;
+  onRedisError?: (error: unknown) => void;
+  /** Slack failed and an old answer was used instead (`key` is e.g. `user:U123`). */
+  onStale?: (key: string, ageMs: number, error: unknown) => void;
   now?: () => number;
 }
 
 export class SlackDirectory {
-  private readonly byEmail = new Map<string, Entry<string | null>>();
-  private readonly byId = new Map<string, Entry<SlackUser | null>>();
-  private readonly groups = new Map<string, Entry<string[]>>();
-  private readonly ttlMs: number;
-  private readonly missTtlMs: number;
-  private readonly groupTtlMs: number;
-  private readonly now: () => number;
+  private readonly cache: SharedCache;
+  private readonly userFresh: (value: unknown) => number;
+  private readonly groupFresh: () => number;
 
   constructor(
     private readonly client: WebClient,
     options: DirectoryOptions = {},
   ) {
-    this.ttlMs = options.ttlMs ?? 600_000;
-    this.missTtlMs = options.missTtlMs ?? 60_000;
-    this.groupTtlMs = options.groupTtlMs ?? 30_000;
-    this.now = options.now ?? Date.now;
+    const ttlMs = options.ttlMs ?? 600_000;
+    const missTtlMs = options.missTtlMs ?? 60_000;
+    const groupTtlMs = options.groupTtlMs ?? 30_000;
+    this.userFresh = (value) => (value === null ? missTtlMs : ttlMs);
+    this.groupFresh = () => groupTtlMs;
+    this.cache = new SharedCache({
+      redis: options.redis,
+      prefix: `${options.prefix ?? ''}slack:dir:`,
+      staleForMs: options.staleForMs,
+      now: options.now,
+      onRedisError: options.onRedisError,
+      onStale: options.onStale,
+    });
   }
 
   /** The Slack user id for an email, or null when the person has no (active) Slack account. */
   async userIdByEmail(email: string): Promise<string | null> {
-    const key = email.toLowerCase();
-    return this.cached(this.byEmail, key, async () => {
+    return this.cache.get(`email:${email.toLowerCase()}`, this.userFresh, async () => {
       try {
         const found = await this.client.users.lookupByEmail({ email });
         const user = found.user;
@@ -60,7 +72,7 @@ export class SlackDirectory {
   }
 
   async user(id: string): Promise<SlackUser | null> {
-    return this.cached(this.byId, id, async () => {
+    return this.cache.get(`user:${id}`, this.userFresh, async (): Promise<SlackUser | null> => {
       try {
         const { user } = await this.client.users.info({ user: id });
         if (!user?.id) return null;
@@ -80,20 +92,10 @@ export class SlackDirectory {
   }
 
   async groupMembers(groupId: string): Promise<string[]> {
-    const hit = this.groups.get(groupId);
-    if (hit && hit.until > this.now()) return hit.value;
-    const { users } = await this.client.usergroups.users.list({ usergroup: groupId });
-    const value = users ?? [];
-    this.groups.set(groupId, { value, until: this.now() + this.groupTtlMs });
-    return value;
-  }
-
-  private async cached<T>(map: Map<string, Entry<T | null>>, key: string, load: () => Promise<T | null>) {
-    const hit = map.get(key);
-    if (hit && hit.until > this.now()) return hit.value;
-    const value = await load();
-    map.set(key, { value, until: this.now() + (value === null ? this.missTtlMs : this.ttlMs) });
-    return value;
+    return this.cache.get(`group:${groupId}`, this.groupFresh, async () => {
+      const { users } = await this.client.usergroups.users.list({ usergroup: groupId });
+      return users ?? [];
+    });
   }
 }
 

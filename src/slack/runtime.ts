@@ -5,11 +5,14 @@ import type { AuditSink } from '../audit/audit-log.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import type { ClickRecorder } from '../jobs/click-queue.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { createSlackApp, type SlackApp } from './app.js';
 import { SlackAuditFeed } from './audit-feed.js';
 import { AuditQuery } from './audit-query.js';
+import { ClickDesk } from './click-desk.js';
+import { ClickTeller, responseOrigins } from './click-tell.js';
 import { SlackDirectory } from './directory.js';
 import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
@@ -24,6 +27,8 @@ export interface SlackRuntime {
   client: webapi.WebClient;
   /** Null without AUDIT_CHANNEL. */
   auditFeed: SlackAuditFeed | null;
+  /** Applies recorded clicks (inline from the listeners, and for the click job). */
+  clicks: ClickDesk;
   /** Re-publishes the Homes of recent viewers (the homes job). */
   refreshHomes(): Promise<void>;
   router: SlackApp['router'];
@@ -39,6 +44,8 @@ export interface SlackRuntimeDeps {
   audit: AuditSink;
   registry: ProviderRegistry;
   approvalUrl(grant: Grant): Promise<string>;
+  /** Where clicks are recorded durably (the click job's queue). */
+  clickRecorder: ClickRecorder;
   logger: Logger;
 }
 
@@ -57,7 +64,15 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     logger: slackLogger(logger),
     timeout: 5000,
   });
-  const directory = new SlackDirectory(lookupClient);
+  // Shared by every instance through Redis: a click is decided without a Slack round trip on the common path,
+  // and with what Slack last said while it errors.
+  const directory = new SlackDirectory(lookupClient, {
+    redis: deps.redis,
+    prefix: config.redis.prefix,
+    onRedisError: (error) => logger.warn({ err: error }, 'Slack directory cache: Redis failed'),
+    onStale: (key, ageMs, error) =>
+      logger.info({ err: error, key, ageMs }, 'Slack lookup failed; using what Slack said before'),
+  });
   const refs = new MessageRefs(deps.redis, config.redis.prefix, config.durations.retentionMs);
   const providerNames = Object.fromEntries(deps.registry.all().map((p) => [p.id, p.displayName]));
   const messenger = new SlackMessenger({
@@ -100,7 +115,35 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
         logger,
       })
     : null;
-  const app = createSlackApp(
+  // Its own gated client: notices keep to Slack's shared Retry-After without queueing behind the jobs' calls.
+  const noticeClient = new GatedWebClient(
+    slack.botToken,
+    { slackApiUrl: slack.apiUrl, logger: slackLogger(logger), timeout: 5000 },
+    gate,
+  );
+  let app: SlackApp | null = null;
+  const clicks = new ClickDesk({
+    slack,
+    policy: config.policy,
+    store: deps.store,
+    directory,
+    refs,
+    messenger,
+    home,
+    audit: deps.audit,
+    client: noticeClient,
+    recorder: deps.clickRecorder,
+    teller: new ClickTeller({
+      client: noticeClient,
+      responseOrigins: responseOrigins(slack.apiUrl),
+      logger,
+      now: Date.now,
+    }),
+    logger,
+    teamId: async () => (app ? app.teamId() : slack.teamId),
+    now: Date.now,
+  });
+  app = createSlackApp(
     slack,
     {
       slack,
@@ -110,6 +153,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
       refs,
       messenger,
       home,
+      clicks,
       auditQuery,
       audit: deps.audit,
       logger,
@@ -122,6 +166,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     refs,
     client: jobClient,
     auditFeed,
+    clicks,
     refreshHomes: () => home.refreshViewers(jobClient),
     router: app.router,
     start: app.start,

@@ -5,6 +5,7 @@ import type { Config, SlackConfig } from '../../config.js';
 import type { GrantStore } from '../../grants/store-api.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AuditQuery } from '../audit-query.js';
+import type { ClickDesk } from '../click-desk.js';
 import type { SlackDirectory } from '../directory.js';
 import type { HomePublisher } from '../home-publisher.js';
 import type { MessageRefs } from '../message-refs.js';
@@ -21,6 +22,8 @@ export interface SlackDeps {
   refs: MessageRefs;
   messenger: SlackMessenger;
   home: HomePublisher;
+  /** Records and applies Approve, Deny, Revoke and Extend clicks. */
+  clicks: Pick<ClickDesk, 'take'>;
   auditQuery: AuditQuery;
   audit: AuditSink;
   logger: Logger;

@@ -33,6 +33,7 @@ describe('a job hit by a Redis stall', () => {
       [JOB.usage]: idle,
       [JOB.auditFeed]: idle,
       [JOB.homes]: idle,
+      [JOB.click]: idle,
     };
     jobs.start(handlers);
     const job = await jobs.queue.add(JOB.deliver, { grantId: 'g_stall' }, { attempts: 1 });

@@ -1,5 +1,5 @@
 // What the app sends back (response_url, command answers) and the other surfaces: ephemerals, Home, events.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
 import { approvalBlocks } from './helpers.js';
 
@@ -46,6 +46,40 @@ describe('response_url', () => {
     expect(h.standIn.messages(channel).at(-1)?.text).toBe('everyone sees this');
     await post({ delete_original: true });
     expect(h.standIn.messages(channel).some((m) => m.ts === ts)).toBe(false);
+  });
+
+  it('takes POSTs only, five of them, for 30 minutes, also while the Web API is down', async () => {
+    const { channel, ts } = await h.postApproval();
+    await h.standIn.click({ as: 'U0BOB', channel, ts, actionId: 'cs_deny' });
+    const url = h.actions[0]!.response_url;
+    const post = (text: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      });
+    expect((await fetch(url)).status).toBe(404);
+    h.standIn.outage('*', { status: 500 });
+    try {
+      for (let n = 1; n <= 5; n++) expect((await post(`notice ${n}`)).status).toBe(200);
+    } finally {
+      h.standIn.outage('*', null);
+    }
+    const sixth = await post('notice 6');
+    expect(sixth.status).toBe(404);
+    expect(await sixth.json()).toEqual({ ok: false, error: 'used_url' });
+    expect(h.standIn.ephemerals('U0BOB').filter((e) => /^notice \d$/.test(e.text))).toHaveLength(5);
+
+    await h.standIn.click({ as: 'U0BOB', channel, ts, actionId: 'cs_deny' });
+    const fresh = h.actions[1]!.response_url;
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 30 * 60_000 + 1000 });
+    try {
+      const late = await fetch(fresh, { method: 'POST', body: JSON.stringify({ text: 'too late' }) });
+      expect(late.status).toBe(404);
+      expect(await late.json()).toEqual({ ok: false, error: 'expired_url' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('can be made to fail, and respond() then throws in the app', async () => {
