@@ -1,7 +1,6 @@
 // Builds every part from a validated config and starts the HTTP server; returns a handle to stop it cleanly.
 import type { Server } from 'node:http';
 import type { Router } from 'express';
-import { Redis } from 'ioredis';
 import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
 import { grantKeys } from './grants/keys.js';
@@ -20,6 +19,8 @@ import { UpstreamProxy } from './pipes/proxy.js';
 import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { redisFactory } from './redis/connections.js';
+import { describeRedis } from './redis/settings.js';
 import { createSlackRuntime, type SlackRuntime } from './slack/runtime.js';
 import { approvalUrl, issueApprovalToken } from './web/approval-token.js';
 import { createConsentRouter } from './web/consent-router.js';
@@ -36,27 +37,23 @@ export class StartupError extends Error {}
 
 export async function startServer(config: Config, extraRouters: Router[] = []): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
-  const redis = new Redis(config.redis.url, {
-    lazyConnect: true,
-    // Fail fast while Redis is away so requests get a 503 instead of hanging in an offline queue.
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 3000,
-    // Concurrent tool calls share round trips: the hot path sends several small commands per call.
-    enableAutoPipelining: true,
-  });
+  // Every connection comes from one factory: a single node (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES).
+  const connections = redisFactory(config.redis);
+  const redis = connections.create('commands');
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
     throw new StartupError(
-      `Cannot reach Redis at ${config.redis.url} (${(error as Error).message}). Start Redis or set REDIS_URL.`,
+      `Cannot reach Redis at ${describeRedis(config.redis)} (${(error as Error).message}). Start Redis or set ${
+        config.redis.cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'
+      }.`,
     );
   }
 
   // Pub/sub needs its own connection; it may queue its SUBSCRIBE until connected, unlike the command connection.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const subscriber = connections.create('subscriber');
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
 
   const workos = createWorkos(config.workos);
@@ -87,9 +84,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     );
 
   // Background jobs: BullMQ needs its own connection that never gives up on a command.
-  const jobConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const jobConnection = connections.create('jobs');
   jobConnection.on('error', (error) => logger.warn({ err: error }, 'redis job connection error'));
-  const relaySubscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const relaySubscriber = connections.create('subscriber');
   relaySubscriber.on('error', (error) => logger.warn({ err: error }, 'redis relay subscriber error'));
   const jobs = new GrantJobs({
     connection: jobConnection,

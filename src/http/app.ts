@@ -1,6 +1,5 @@
 // The express app: MCP, OAuth metadata, the consent pages, health/metrics, and (in sandbox mode) the stand-ins' helpers.
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
@@ -8,6 +7,7 @@ import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
 import { createOpsRouter } from '../ops/router.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { hostGuard } from './host-guard.js';
 
 export interface AppParts {

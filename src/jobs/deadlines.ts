@@ -1,6 +1,6 @@
 // Grant deadlines as one sorted set, drained by a sweep job: a pending grant costs one small entry per deadline
 // instead of a delayed BullMQ job each (whose hash is ten times the size). Members are `<kind>:<grantId>`.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 export type DeadlineKind = 'expire' | 'remind';
 

@@ -1,8 +1,8 @@
 // The grant job queue: deterministic job ids (so duplicates from several instances run once), a worker whose
 // Slack 429s pause the whole queue without spending attempts, and the relay that turns store events into jobs.
 import { type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { Deadlines } from './deadlines.js';
 import { type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 

@@ -1,5 +1,5 @@
 // Where each grant's Slack message lives, and the indexes of pending and active grants for Home and /countersign.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 export interface MessageRef {
   channel: string;

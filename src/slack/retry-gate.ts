@@ -1,9 +1,9 @@
 // Slack's Retry-After, shared by every worker on every instance: once Slack answers 429, no job calls Slack
 // again until the window has passed (the queue waits it out without spending attempts).
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 // Only ever moves the window later: a shorter Retry-After from a racing call must not shorten it.
 const HOLD = `
