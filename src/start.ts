@@ -20,6 +20,7 @@ import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { redisFactory } from './redis/connections.js';
+import { slotTag } from './redis/key-slot.js';
 import { describeRedis } from './redis/settings.js';
 import { createSlackRuntime, type SlackRuntime } from './slack/runtime.js';
 import { approvalUrl, issueApprovalToken } from './web/approval-token.js';
@@ -90,7 +91,8 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   relaySubscriber.on('error', (error) => logger.warn({ err: error }, 'redis relay subscriber error'));
   const jobs = new GrantJobs({
     connection: jobConnection,
-    prefix: `{${config.redis.prefix.replace(/[:{}]/g, '')}-jobs}`,
+    // BullMQ's Lua scripts touch many keys of the queue at once: one hash tag keeps them in one cluster slot.
+    prefix: slotTag(config.redis.prefix, 'jobs'),
     logger,
   });
   const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
