@@ -2,13 +2,13 @@
 // release), then the real export CLI over that server's Redis prefix: every event in order, correlated,
 // schema-valid, and no bearer token, Pipes token or approval link token anywhere in JSON lines or CSV.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/audit/csv.js';
 import { exportedEventSchema } from '../../src/audit/schema.js';
 import { ALICE, BOB, SANDBOX_ORGANIZATION } from '../../src/sandbox/people.js';
 import { runAuditCli } from '../integration/audit/cli.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
+import { redisEnv, testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
@@ -41,7 +41,7 @@ async function approveAs(person: typeof BOB, approvalUrl: string) {
 
 /** The audit write is fire-and-forget: wait until the stream holds the grant's last event. */
 async function waitForAudit(type: string) {
-  const redis = new Redis('redis://127.0.0.1:6379');
+  const redis = testRedis();
   try {
     for (let i = 0; i < 50; i++) {
       const rows = await redis.xrevrange(`${env.prefix}audit`, '+', '-', 'COUNT', 20);
@@ -100,8 +100,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const cli = (args: string[]) =>
-  runAuditCli(args, { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: env.prefix });
+const cli = (args: string[]) => runAuditCli(args, { ...redisEnv(), REDIS_PREFIX: env.prefix });
 
 function expectNoSecret(text: string) {
   for (const [name, value] of Object.entries(secrets))

@@ -2,19 +2,20 @@
 // reminders, usage on the message, delivery reported to the assistant, and jobs dropped when moot.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 
 const DECISION_WINDOW_MS = 4000;
 const ACCESS_MS = 3000;
 let env: Environment;
 let assistant: Client;
-let redis: Redis;
+let redis: RedisClient;
 let queue: Queue;
 
 beforeAll(async () => {
@@ -32,9 +33,9 @@ beforeAll(async () => {
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_lifecycle' }),
   );
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
   queue = new Queue('grants', {
-    connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    connection: testRedis({ maxRetriesPerRequest: null }),
     prefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,
   });
 }, 40_000);

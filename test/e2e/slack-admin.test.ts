@@ -2,17 +2,18 @@
 // the maximum; App Home by role; the audit channel's thread per grant. Alice requests, Bob approves (group),
 // Carol approves and is the admin, Mallory is a stranger.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
 
 const MAX_MS = 30 * 60_000;
 let env: Environment;
 let assistant: Client;
-let redis: Redis;
+let redis: RedisClient;
 let bearer: string;
 
 beforeAll(async () => {
@@ -22,7 +23,7 @@ beforeAll(async () => {
   );
   bearer = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_e2e_admin' });
   assistant = await connectClient(env.server.url, bearer, 'claude-code');
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
 }, 40_000);
 afterAll(async () => {
   redis?.disconnect();

@@ -1,22 +1,23 @@
 // End to end over Slack's HTTP mode: the real server, the MCP SDK client and signed clicks from the Slack stand-in.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
+import { testRedis } from '../support/redis.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
 let env: Environment;
 let assistant: Client;
-let redis: Redis;
+let redis: RedisClient;
 const SID = 'session_e2e_slack';
 
 beforeAll(async () => {
   env = await startEnvironment({ SELF_APPROVE: 'read' }, { slack: 'http' });
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = testRedis();
   assistant = await connectClient(
     env.server.url,
     await env.workos.mintAccessToken(ALICE.id, { sid: SID }),
