@@ -6,8 +6,9 @@ import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
+import { clusterHealth } from '../ops/cluster-health.js';
 import { createOpsRouter } from '../ops/router.js';
-import type { RedisClient as Redis } from '../redis/connections.js';
+import { isCluster, type RedisClient as Redis } from '../redis/connections.js';
 import { hostGuard } from './host-guard.js';
 
 export interface AppParts {
@@ -26,7 +27,12 @@ export function createApp(parts: AppParts): express.Express {
   app.disable('x-powered-by');
   // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
   app.use(
-    createOpsRouter({ allowedHosts: config.allowedHosts, redis, slackConfigured: config.slack !== null }),
+    createOpsRouter({
+      allowedHosts: config.allowedHosts,
+      redis,
+      slackConfigured: config.slack !== null,
+      ...(isCluster(redis) ? { redisCluster: () => clusterHealth(redis, 1000) } : {}),
+    }),
   );
   app.use(hostGuard(config.allowedHosts));
   app.use((_req, res, next) => {

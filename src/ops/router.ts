@@ -3,6 +3,7 @@
 // by IP (127.0.0.1:PORT, a pod IP) are served; a rebinding page can only ever send its own host name.
 import { isIP } from 'node:net';
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { ClusterHealth } from './cluster-health.js';
 import { registry } from './metrics.js';
 import { slackReachability } from './slack-health.js';
 
@@ -14,6 +15,8 @@ export interface OpsDeps {
   slackConfigured: boolean;
   /** How long Redis has to answer PING before /readyz calls it down. */
   redisTimeoutMs?: number;
+  /** On a Redis Cluster: cluster_state, slot coverage and masters (src/ops/cluster-health.ts). */
+  redisCluster?: () => Promise<ClusterHealth>;
 }
 
 export function createOpsRouter(deps: OpsDeps): Router {
@@ -30,12 +33,19 @@ export function createOpsRouter(deps: OpsDeps): Router {
   });
 
   router.get('/readyz', guard, noStore, async (_req, res) => {
-    const redis = (await answersWithin(deps.redis.ping(), deps.redisTimeoutMs ?? 1000)) ? 'up' : 'down';
+    const [pinged, cluster] = await Promise.all([
+      answersWithin(deps.redis.ping(), deps.redisTimeoutMs ?? 1000),
+      deps.redisCluster?.(),
+    ]);
+    const redis = pinged && cluster?.state !== 'down' ? 'up' : 'down';
     const slack = deps.slackConfigured ? slackReachability().state : 'not_configured';
     const down = [...(redis === 'down' ? ['redis'] : []), ...(slack === 'down' ? ['slack'] : [])];
-    res
-      .status(down.length === 0 ? 200 : 503)
-      .json({ status: down.length === 0 ? 'ok' : 'unavailable', checks: { redis, slack }, down });
+    res.status(down.length === 0 ? 200 : 503).json({
+      status: down.length === 0 ? 'ok' : 'unavailable',
+      checks: { redis, slack, ...(cluster ? { redisCluster: cluster.state } : {}) },
+      ...(cluster?.state === 'down' ? { redisCluster: cluster.reason } : {}),
+      down,
+    });
   });
 
   router.get('/metrics', guard, noStore, loopbackOnly, async (_req, res, next) => {
