@@ -23,14 +23,21 @@ start() {
       exit 1
     fi
     rm -f "$DIR/nodes-$port.conf"
-    # No persistence: a CI cluster starts empty. cluster-node-timeout 2000 so a failover takes seconds.
+    # No persistence: a CI cluster starts empty. cluster-node-timeout 2000 so a failover takes seconds; replicas
+    # sync at once (no diskless delay).
     redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file "$DIR/nodes-$port.conf" --cluster-node-timeout 2000 \
+      --repl-diskless-sync-delay 0 \
       --save "" --appendonly no --dir "$DIR" --daemonize yes \
       --pidfile "$DIR/redis-$port.pid" --logfile "$DIR/redis-$port.log"
   done
   for port in $(ports); do
     for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+      echo "[redis-cluster] node on port $port did not start (port or bus port $((port + 10000)) taken?)" >&2
+      stop
+      exit 1
+    fi
   done
   # shellcheck disable=SC2046
   redis-cli --cluster create $(ports | sed 's/^/127.0.0.1:/') --cluster-replicas "$REPLICAS" \
@@ -39,7 +46,14 @@ start() {
     ok=1
     for port in $(ports); do
       redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' || ok=0
+      # A replica that never finished its first sync may not take over: wait until every link is up.
+      if redis-cli -p "$port" info replication | grep -q 'role:slave'; then
+        redis-cli -p "$port" info replication | grep -q 'master_link_status:up' || ok=0
+      fi
     done
+    if [ "$REPLICAS" -gt 0 ] && [ "$(redis-cli -p "$FIRST_PORT" cluster nodes | grep -c slave)" -ne $((3 * REPLICAS)) ]; then
+      ok=0
+    fi
     if [ "$ok" = 1 ]; then
       seeds
       return 0
@@ -51,12 +65,11 @@ start() {
 }
 
 stop() {
-  for port in $(ports); do
-    local pidfile="$DIR/redis-$port.pid"
-    if [ -f "$pidfile" ]; then
-      kill "$(cat "$pidfile")" 2>/dev/null || true
-      rm -f "$pidfile"
-    fi
+  # Every node this directory started, whatever REPLICAS was then.
+  for pidfile in "$DIR"/redis-*.pid; do
+    [ -f "$pidfile" ] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
   done
   rm -f "$DIR"/nodes-*.conf
 }

@@ -23,15 +23,27 @@ export async function startPrivateCluster(options: { replicas?: 0 | 1 } = {}): P
   const replicas = options.replicas ?? 0;
   const count = 3 * (replicas + 1);
   const dir = mkdtempSync(join(tmpdir(), 'cs-cluster-'));
-  // Cluster bus ports are port + 10000: stay below 55536. Random, so parallel test files do not collide.
-  const first = 20_000 + Math.floor(Math.random() * 2_000) * 10;
-  const env = {
-    ...process.env,
-    REDIS_CLUSTER_PORT: String(first),
-    REPLICAS: String(replicas),
-    REDIS_CLUSTER_DIR: dir,
-  };
-  const { stdout } = await run(SCRIPT, ['start'], { env, timeout: 60_000 });
+  // Cluster bus ports are port + 10000; both stay below Linux' ephemeral range (32768+). Random, so parallel
+  // test files do not collide; a range someone else holds is given up for another.
+  let stdout = '';
+  let first = 0;
+  for (let attempt = 1; ; attempt++) {
+    first = 10_000 + Math.floor(Math.random() * 1_200) * 10;
+    const env = {
+      ...process.env,
+      REDIS_CLUSTER_PORT: String(first),
+      REPLICAS: String(replicas),
+      REDIS_CLUSTER_DIR: dir,
+    };
+    try {
+      ({ stdout } = await run(SCRIPT, ['start'], { env, timeout: 60_000 }));
+      break;
+    } catch (error) {
+      await run(SCRIPT, ['stop'], { env, timeout: 30_000 }).catch(() => undefined);
+      if (attempt === 3) throw error;
+    }
+  }
+  const env = { ...process.env, REDIS_CLUSTER_PORT: String(first), REDIS_CLUSTER_DIR: dir };
   const ports = Array.from({ length: count }, (_, i) => first + i);
   return {
     nodes: stdout.trim().split('\n').at(-1)!,
