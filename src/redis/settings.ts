@@ -114,5 +114,6 @@ export function describeRedis(settings: RedisSettings): string {
 }
 
 function redacted(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_all, auth: string) => `//${auth.includes(':') ? '***' : auth}@`);
+  // The username stays (it helps tell connections apart); the password never shows.
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, (_all, user: string) => `//${user}:***@`);
 }

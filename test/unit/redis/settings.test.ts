@@ -62,6 +62,9 @@ describe('redisConfig', () => {
     });
     expect(settings.cluster).toMatchObject({ password: 'pw', natMap: { '10.0.0.1:7000': { port: 17000 } } });
     expect(describeRedis(settings)).toBe('cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000');
+    expect(describeRedis({ url: 'rediss://app:pw@r:6380/1', prefix: 'cs:' })).toBe(
+      'rediss://app:***@r:6380/1',
+    );
     try {
       redisConfig({ REDIS_CLUSTER_NODES: 'nope', REDIS_CLUSTER_NAT_MAP: 'x' });
       expect.unreachable();
