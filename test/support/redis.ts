@@ -24,7 +24,8 @@ export function testRedisSettings(prefix = 'cs:') {
  * Connects at once and queues commands meanwhile, unless `options` say otherwise.
  */
 export function testRedis(options: RedisOptions = {}): RedisClient {
-  return redisFactory(testRedisSettings()).create('jobs', { maxRetriesPerRequest: 2, ...options });
+  // ioredis' own default of 20 retries, as the plain client this used to be.
+  return redisFactory(testRedisSettings()).create('jobs', { maxRetriesPerRequest: 20, ...options });
 }
 
 /** Removes every key matching the patterns: SCAN runs on every master, since each holds only its own slots. */
