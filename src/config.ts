@@ -1,6 +1,7 @@
 // Every environment variable Countersign reads, validated once at start. The only module that reads process.env.
 import { z } from 'zod';
 import { parseDuration } from './lib/duration.js';
+import { parseClusterNodes, parseNatMap, type RedisSettings } from './redis/settings.js';
 
 const duration = (fallback: string) =>
   z
@@ -61,6 +62,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: optionalText,
+  REDIS_CLUSTER_NAT_MAP: optionalText,
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only')
@@ -139,7 +142,8 @@ export interface Config {
   /** Base URL people and clients reach us at, without trailing slash. */
   publicUrl: string;
   allowedHosts: string[];
-  redis: { url: string; prefix: string };
+  /** Single node at `url`, or a Redis Cluster when `cluster` is set (REDIS_CLUSTER_NODES). */
+  redis: RedisSettings;
   sandbox: boolean;
   workos: { apiKey: string; clientId: string; apiUrl: string; redirectUri: string };
   auth: { issuer: string; jwksUrl: string; audience: string | undefined; authorizationServer: string };
@@ -281,7 +285,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     publicUrl,
     allowedHosts,
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: redisSettings(e, problems),
     sandbox,
     workos: {
       apiKey: need(e.WORKOS_API_KEY, 'WORKOS_API_KEY', 'outside sandbox mode'),
@@ -349,14 +353,40 @@ export function loadConfig(env: Env = process.env): Config {
   return config;
 }
 
-/** Only what `npm run audit` needs (REDIS_URL, REDIS_PREFIX), so it runs without the server's settings. */
+/** Only what `npm run audit` needs (the REDIS_* settings), so it runs without the server's settings. */
 export function redisConfig(env: Env = process.env): Config['redis'] {
   const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.pick({ REDIS_URL: true, REDIS_PREFIX: true }).safeParse(blankless);
+  const parsed = envSchema
+    .pick({ REDIS_URL: true, REDIS_PREFIX: true, REDIS_CLUSTER_NODES: true, REDIS_CLUSTER_NAT_MAP: true })
+    .safeParse(blankless);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
   }
-  return { url: parsed.data.REDIS_URL, prefix: parsed.data.REDIS_PREFIX };
+  const problems: string[] = [];
+  const settings = redisSettings(parsed.data, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/** REDIS_CLUSTER_NODES selects cluster mode (REDIS_URL is then unused); REDIS_URL alone keeps one node. */
+function redisSettings(
+  e: Pick<
+    z.infer<typeof envSchema>,
+    'REDIS_URL' | 'REDIS_PREFIX' | 'REDIS_CLUSTER_NODES' | 'REDIS_CLUSTER_NAT_MAP'
+  >,
+  problems: string[],
+): RedisSettings {
+  if (!e.REDIS_CLUSTER_NODES) {
+    if (e.REDIS_CLUSTER_NAT_MAP) problems.push('REDIS_CLUSTER_NAT_MAP: only used with REDIS_CLUSTER_NODES');
+    return { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: null };
+  }
+  const nodes = parseClusterNodes(e.REDIS_CLUSTER_NODES);
+  const natMap = parseNatMap(e.REDIS_CLUSTER_NAT_MAP ?? '');
+  problems.push(
+    ...nodes.problems.map((p) => `REDIS_CLUSTER_NODES: ${p}`),
+    ...natMap.problems.map((p) => `REDIS_CLUSTER_NAT_MAP: ${p}`),
+  );
+  return { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: { ...nodes.value, natMap: natMap.value } };
 }
 
 function slackConfig(e: z.infer<typeof envSchema>, problems: string[]): SlackConfig {

@@ -4,6 +4,7 @@
 // over every key of the run's prefix and job queue, on a server of its own.
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
+import { slotTag } from '../../src/redis/key-slot.js';
 import { sleep } from '../lib/gateway-env.js';
 import {
   APPROVALS_CHANNEL,
@@ -220,7 +221,7 @@ function prefixFamily(rest: string): string {
   if (rest.startsWith('slack:msg:')) return FAMILY.slackRefs;
   if (rest.startsWith('slack:sent:')) return FAMILY.slackMarkers;
   if (rest.startsWith('slack:audit-thread:')) return FAMILY.slackAudit;
-  if (rest === 'slack:pending' || rest === 'slack:active') return FAMILY.slackIndex;
+  if (/^\{[^}]*-slack\}:(pending|active)$/.test(rest)) return FAMILY.slackIndex;
   if (rest === 'audit') return FAMILY.audit;
   if (rest.startsWith('slack:')) return FAMILY.slackOther;
   return FAMILY.otherPrefix;
@@ -244,7 +245,11 @@ function queueFamily(rest: string, completed: Set<string>, delayed: Set<string>)
 /** The keys of the grant that is due first (each pending grant has the same set). */
 async function anatomyOfOne(bench: SlackBenchEnvironment): Promise<KeyAnatomy[]> {
   const { redis, jobsPrefix } = bench;
-  const [grantId] = await redis.zrange(`${bench.env.prefix}slack:pending`, '0', '0');
+  const [grantId] = await redis.zrange(
+    `${bench.env.prefix}${slotTag(bench.env.prefix, 'slack')}:pending`,
+    '0',
+    '0',
+  );
   if (!grantId) return [];
   const queue = `${jobsPrefix}:grants:`;
   const out: KeyAnatomy[] = [];

@@ -1,8 +1,9 @@
 // Audit events: every grant lifecycle step and every upstream call, to a Redis stream and the structured log.
 // The schema is in ./schema.ts and docs/audit-events.md; `npm run audit` exports the stream.
-import type { Redis } from 'ioredis';
+
 import type { Logger } from '../lib/logger.js';
 import { auditTrimmedBySize } from '../ops/metrics.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent } from './schema.js';
 
 export type { AuditActor, AuditEvent, AuditEventType, AuditSlackRef, AuditUpstream } from './schema.js';

@@ -2,7 +2,7 @@
 // filtered by grant and user, written as JSON lines or CSV.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { csvHeader, csvRow } from './csv.js';
 import { exportedEventSchema } from './schema.js';
 

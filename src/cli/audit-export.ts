@@ -1,23 +1,13 @@
 // `npm run --silent audit -- --since 24h [--until …] [--user EMAIL] [--grant ID] [--format jsonl|csv]`:
 // prints the audit stream to stdout. Needs only REDIS_URL and REDIS_PREFIX. Exit 0 done, 1 failed, 2 bad arguments.
-import { Redis } from 'ioredis';
 import { auditStreamKey } from '../audit/audit-log.js';
 import { exportAudit } from '../audit/export.js';
 import { EXPORT_USAGE, parseExportArgs } from '../audit/export-args.js';
 import { ConfigError, redisConfig } from '../config.js';
+import { redisFactory } from '../redis/connections.js';
+import { describeRedis } from '../redis/settings.js';
 
 const NAME = 'audit export';
-
-/** The URL without its password, for messages. */
-function shown(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured REDIS_URL';
-  }
-}
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const args = parseExportArgs(argv, Date.now());
@@ -37,19 +27,14 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     process.stderr.write(`${NAME}: invalid configuration: ${error.problems.join('; ')}\n`);
     return 2;
   }
-  const client = new Redis(redis.url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 3000,
-    retryStrategy: () => null,
-  });
+  // A one-shot command connection that does not keep reconnecting when Redis is away.
+  const client = redisFactory(redis).create('commands', { retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
     process.stderr.write(
-      `${NAME}: cannot reach Redis at ${shown(redis.url)} (${(error as Error).message})\n`,
+      `${NAME}: cannot reach Redis at ${describeRedis(redis)} (${(error as Error).message})\n`,
     );
     return 1;
   }

@@ -1,5 +1,5 @@
 // Long-polling without polling: one shared subscription to the grant events channel wakes waiters by grant id.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import type { Grant } from './types.js';
 
 export interface DecisionWaiterOptions {
@@ -75,7 +75,8 @@ export class DecisionWaiter {
 
   private listen(): Promise<void> {
     if (!this.listening) {
-      const subscriber = this.options.subscriber ?? this.redis.duplicate();
+      // Both client kinds duplicate with no arguments; their option types differ, so TypeScript needs the hint.
+      const subscriber = this.options.subscriber ?? (this.redis as { duplicate(): Redis }).duplicate();
       this.subscriber = subscriber;
       subscriber.on('message', this.onMessage);
       this.listening = subscriber.subscribe(this.options.channel).then(

@@ -1,7 +1,7 @@
 // The grant and session store on Redis: every write one atomic Lua compare-and-set, every change published.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { DecisionWaiter } from './decision-waiter.js';
 import { type GrantKeys, grantKeys, type SessionRef } from './keys.js';
 import type {

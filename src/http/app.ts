@@ -1,6 +1,5 @@
 // The express app: MCP, OAuth metadata, the consent pages, health/metrics, and (in sandbox mode) the stand-ins' helpers.
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../lib/unavailable.js';
@@ -12,6 +11,7 @@ import type { ToolDeps } from '../mcp/tool-kit.js';
 import { mcpRejected } from '../ops/metrics.js';
 import type { ReadinessCheck } from '../ops/readiness.js';
 import { createOpsRouter } from '../ops/router.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { hostGuard } from './host-guard.js';
 
 export interface AppParts {

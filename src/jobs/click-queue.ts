@@ -1,8 +1,8 @@
 // Records a Slack click as a delayed job the moment it is acknowledged: the job is the durable copy, removed
 // once the click was applied inline, run at once when that failed, and run anyway after a crash.
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import type { ClickOutcome } from '../slack/click-decide.js';
 import type { ClickRecord } from '../slack/click-record.js';
 import { type ClickJob, JOB, jobId } from './names.js';

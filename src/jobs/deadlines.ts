@@ -3,7 +3,7 @@
 // A sweep takes due deadlines with a lease (into a second sorted set, scored by the lease's end) and removes
 // them only once handled, so a worker that dies mid-sweep loses nothing: its leases run out and any sweep
 // takes them again.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 export type DeadlineKind = 'expire' | 'remind';
 

@@ -1,9 +1,9 @@
 // The grant job queue: deterministic job ids (so duplicates from several instances run once), a worker whose
 // Slack 429s pause the whole queue without spending attempts, and the relay that turns store events into jobs.
 import { type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import type { ClickJobHandle } from './click.js';
 import { ClickQueue, clickRetryDelayMs } from './click-queue.js';
 import { Deadlines } from './deadlines.js';

@@ -1,6 +1,6 @@
 // Once-marks per grant and effect (an audit line, a reminder, a final re-render), so jobs that run again after a
 // crash or a lapsed lease do not repeat an effect. Not Slack-specific: jobs also run without Slack.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 const DONE = 'done';
 const BUSY = 'busy';

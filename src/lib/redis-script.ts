@@ -2,7 +2,7 @@
 // auto-pipelined connections, where a command from ioredis' defineCommand can be missing from a pipeline that
 // was started before the definition (the call then fails, and ioredis can crash the process).
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 export class RedisScript {
   private readonly sha: string;

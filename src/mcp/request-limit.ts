@@ -1,5 +1,5 @@
 // Approval-spam guard: at most N access requests per user per minute, counted in Redis across instances.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 export function createRequestLimiter(
   redis: Redis,

@@ -1,7 +1,7 @@
 // Worker heartbeats: each worker-role process stamps its member in one sorted set with Redis's own clock, so
 // any instance (a web-only one too) can tell whether some worker is alive in the fleet, whatever the hosts' clocks.
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 /** Heartbeats older than this do not count: a worker beats every few seconds, so this is several missed beats. */
 export const HEARTBEAT_FRESH_MS = 15_000;

@@ -1,7 +1,7 @@
 // The readiness checks /readyz runs: Redis usable (a write and a read, not only PING), the fleet's schedulers
 // present, a live worker somewhere, the data epoch, and Slack as last seen. Each is a small ReadinessCheck.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { liveWorkers } from './heartbeat.js';
 import type { ReadinessCheck } from './readiness.js';
 import type { EpochState } from './redis-epoch.js';

@@ -1,7 +1,7 @@
 // Detects a Redis data reset: an epoch key set once (SET NX) that every process remembers; when it vanishes or
 // changes, Redis lost its data (a restart without persistence, a FLUSHALL, a failover to an empty replica).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 /** The epoch key's commands: a plain client or a Cluster (one key, any slot). */
 export type EpochRedis = Pick<Redis, 'get' | 'set'>;

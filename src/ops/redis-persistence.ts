@@ -1,7 +1,8 @@
 // At start: does this Redis keep its data? AOF on and no eviction, or a restart or memory pressure silently
 // loses grants. Warns in the log (one line per setting); managed services that refuse CONFIG are only noted.
-import type { Redis } from 'ioredis';
+
 import type { Logger } from '../lib/logger.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 export interface PersistenceFindings {
   /** Null when CONFIG GET was refused or failed. */

@@ -1,8 +1,9 @@
 // What happens when a Redis data reset is seen: an error in the log and a count in /metrics in every process
 // that sees it; one Slack notice to the audit channel and to each admin for the whole fleet (once-marks keyed
 // by the new epoch), retried for a while if Slack does not take it.
-import type { Redis } from 'ioredis';
+
 import type { Logger } from '../lib/logger.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { redisResetNotice } from '../slack/views/lost-data.js';
 import { redisResets } from './metrics.js';
 import type { ResetSeen } from './redis-epoch.js';

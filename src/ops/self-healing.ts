@@ -1,9 +1,10 @@
 // Wires the self-healing pieces for one process: the persistence check at start, the data-epoch detector and
 // its report, the worker heartbeat and scheduler re-creation (worker roles), and the /readyz checks over them.
-import type { Redis } from 'ioredis';
+
 import type { Config } from '../config.js';
 import { type GrantJobs, SCHEDULER } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { heartbeatKey, instanceId, WorkerHeartbeat } from './heartbeat.js';
 import type { ReadinessCheck } from './readiness.js';
 import { epochCheck, redisCheck, schedulersCheck, slackCheck, workersCheck } from './ready-checks.js';

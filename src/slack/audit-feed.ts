@@ -1,11 +1,11 @@
 // The audit channel as a feed of the audit stream: one parent message per grant, each later event a reply in
 // its thread. A job drains the stream in order from a cursor, one line at a time, within Slack's limits.
 import type { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { platformError } from './directory.js';
 import type { ViewContext } from './ids.js';
 import type { MessageRefs } from './message-refs.js';

@@ -1,5 +1,5 @@
 // Reads the audit stream for Slack surfaces (the admins' Home, `/countersign audit`): newest first, filtered.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { type AuditSummaryEvent, auditSummaryLine } from './views/audit-summary.js';
 
 export interface AuditFilter {

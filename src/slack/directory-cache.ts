@@ -1,5 +1,5 @@
 // Slack lookups cached in two levels, this process then Redis (shared by every instance), keeping stale answers for when Slack fails.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 /** What Slack answered, and when: freshness is judged on read, so each level can keep the answer longer than it is fresh. */
 interface Answer<T> {

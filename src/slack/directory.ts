@@ -1,6 +1,6 @@
 // Slack identities: users by email and by id, user-group members; cached in Redis, since policy is checked on every click.
 import type { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { SharedCache } from './directory-cache.js';
 
 export interface SlackUser {

@@ -1,10 +1,10 @@
 // Publishes each person's App Home from the live grants and their role; remembers who looks at it, so a change
 // re-publishes the Homes of recent viewers (coalesced by a job) instead of every member of the workspace.
 import type { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import type { Config, SlackConfig } from '../config.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { isRequesterOf, roleOf } from './click-policy.js';
 import type { SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';

@@ -1,7 +1,9 @@
 // Where each grant's Slack message lives, where a post may be on its way (so a crash or a lost reply never
 // makes a second message), and the indexes of pending and active grants for Home and /countersign.
-import type { Redis } from 'ioredis';
+
 import { RedisScript } from '../lib/redis-script.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
+import { slotTag } from '../redis/key-slot.js';
 
 export interface MessageRef {
   channel: string;
@@ -39,6 +41,14 @@ export class MessageRefs {
 
   private postingKey(grantId: string) {
     return `${this.prefix}slack:posting:${grantId}`;
+  }
+
+  /**
+   * The pending and active indexes move a grant from one to the other in one MULTI, so they share a hash tag
+   * (one Redis Cluster slot). Before the tag they were `<prefix>slack:pending|active`.
+   */
+  private index(which: 'pending' | 'active') {
+    return `${this.prefix}${slotTag(this.prefix, 'slack')}:${which}`;
   }
 
   async get(grantId: string): Promise<MessageRef | null> {
@@ -101,31 +111,27 @@ export class MessageRefs {
   }
 
   async markPending(grantId: string, decideBy: number) {
-    await this.redis.zadd(`${this.prefix}slack:pending`, decideBy, grantId);
+    await this.redis.zadd(this.index('pending'), decideBy, grantId);
   }
 
   async markActive(grantId: string, expiresAt: number) {
     await this.redis
       .multi()
-      .zrem(`${this.prefix}slack:pending`, grantId)
-      .zadd(`${this.prefix}slack:active`, expiresAt, grantId)
+      .zrem(this.index('pending'), grantId)
+      .zadd(this.index('active'), expiresAt, grantId)
       .exec();
   }
 
   async markDone(grantId: string) {
-    await this.redis
-      .multi()
-      .zrem(`${this.prefix}slack:pending`, grantId)
-      .zrem(`${this.prefix}slack:active`, grantId)
-      .exec();
+    await this.redis.multi().zrem(this.index('pending'), grantId).zrem(this.index('active'), grantId).exec();
   }
 
   /** Ids of pending grants whose window is still open, soonest deadline first. */
   async pending(now: number, limit = 20): Promise<string[]> {
-    return this.redis.zrangebyscore(`${this.prefix}slack:pending`, now, '+inf', 'LIMIT', 0, limit);
+    return this.redis.zrangebyscore(this.index('pending'), now, '+inf', 'LIMIT', 0, limit);
   }
 
   async active(now: number, limit = 20): Promise<string[]> {
-    return this.redis.zrangebyscore(`${this.prefix}slack:active`, now, '+inf', 'LIMIT', 0, limit);
+    return this.redis.zrangebyscore(this.index('active'), now, '+inf', 'LIMIT', 0, limit);
   }
 }

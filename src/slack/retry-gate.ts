@@ -2,10 +2,10 @@
 // its own): one Lua script checks the method's window and reserves the call, so no call starts once a 429's
 // window is recorded anywhere, and at most one call of a method is on the wire across the fleet.
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import { RedisScript } from '../lib/redis-script.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 
 /*
  * Why one call per method on the wire, fleet-wide: a call already sent when another worker's 429 was answered

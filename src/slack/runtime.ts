@@ -1,6 +1,5 @@
 // Everything Slack needs, built from config: clients, directory, message refs, the messenger and the Bolt app.
 import webapi from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { GrantStore } from '../grants/store-api.js';
@@ -8,6 +7,7 @@ import type { Grant } from '../grants/types.js';
 import type { ClickRecorder } from '../jobs/click-queue.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { RedisClient as Redis } from '../redis/connections.js';
 import { createSlackApp, type SlackApp } from './app.js';
 import { SlackAuditFeed } from './audit-feed.js';
 import { AuditQuery } from './audit-query.js';

@@ -8,7 +8,7 @@ import { exportedEventSchema } from '../../src/audit/schema.js';
 import { ALICE, BOB, SANDBOX_ORGANIZATION } from '../../src/sandbox/people.js';
 import { runAuditCli } from '../integration/audit/cli.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
-import { REDIS_URL, testRedis } from '../support/redis.js';
+import { redisEnv, testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
@@ -100,7 +100,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const cli = (args: string[]) => runAuditCli(args, { REDIS_URL, REDIS_PREFIX: env.prefix });
+const cli = (args: string[]) => runAuditCli(args, { ...redisEnv(), REDIS_PREFIX: env.prefix });
 
 function expectNoSecret(text: string) {
   for (const [name, value] of Object.entries(secrets))

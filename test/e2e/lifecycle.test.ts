@@ -2,8 +2,8 @@
 // reminders, usage on the message, delivery reported to the assistant, and jobs dropped when moot.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
@@ -18,7 +18,7 @@ const ACCESS_MS = 10_000;
 const SLACK_MS = 60_000;
 let env: Environment;
 let assistant: Client;
-let redis: Redis;
+let redis: RedisClient;
 let queue: Queue;
 
 beforeAll(async () => {
@@ -38,7 +38,7 @@ beforeAll(async () => {
   );
   redis = testRedis();
   queue = new Queue('grants', {
-    connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    connection: testRedis({ maxRetriesPerRequest: null }),
     prefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,
   });
 }, 120_000);

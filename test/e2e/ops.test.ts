@@ -4,8 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient as Redis } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { redisAnswers } from '../../src/sandbox/redis.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';

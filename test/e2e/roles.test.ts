@@ -1,7 +1,8 @@
 // Split roles: a web process alone still refuses access after it ends (no job needed); a worker started
 // later catches up on the jobs the web process queued.
-import type { Redis } from 'ioredis';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient as Redis } from '../../src/redis/connections.js';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';

@@ -2,8 +2,8 @@
 // the maximum; App Home by role; the audit channel's thread per grant. Alice requests, Bob approves (group),
 // Carol approves and is the admin, Mallory is a stranger.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
@@ -13,7 +13,7 @@ import { CAROL, type Environment, startEnvironment } from '../support/server-pro
 const MAX_MS = 30 * 60_000;
 let env: Environment;
 let assistant: Client;
-let redis: Redis;
+let redis: RedisClient;
 let bearer: string;
 
 beforeAll(async () => {

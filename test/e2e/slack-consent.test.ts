@@ -1,7 +1,7 @@
 // End to end over Slack's HTTP mode: the real server, the MCP SDK client and signed clicks from the Slack stand-in.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { auditTypesOf } from '../support/audit.js';
@@ -12,7 +12,7 @@ import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
 let env: Environment;
 let assistant: Client;
-let redis: Redis;
+let redis: RedisClient;
 const SID = 'session_e2e_slack';
 
 beforeAll(async () => {

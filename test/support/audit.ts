@@ -1,5 +1,5 @@
 // Reading what the server under test wrote to its audit stream.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis/connections.js';
 
 /** Audit event types recorded for a grant, oldest first. */
 export async function auditTypesOf(redis: Redis, prefix: string, grantId: string): Promise<string[]> {

@@ -11,7 +11,7 @@ import {
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
 import { startWorkosStandIn } from '../../src/sandbox/workos/index.js';
-import { REDIS_URL, testRedis } from './redis.js';
+import { deleteKeys, redisEnv } from './redis.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -108,7 +108,7 @@ export async function startEnvironment(
     SANDBOX: 'false',
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
-    REDIS_URL,
+    ...redisEnv(),
     REDIS_PREFIX: prefix,
     WORKOS_API_KEY: apiKey,
     WORKOS_CLIENT_ID: CLIENT_ID,
@@ -204,19 +204,5 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Removes what a test run left in Redis under its own prefixes. */
-export async function deleteKeys(patterns: string[]): Promise<void> {
-  const redis = testRedis();
-  try {
-    for (const match of patterns) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
+/** Removes what a test run left in Redis under its own prefixes (on every master of a cluster). */
+export { deleteKeys };

@@ -3,9 +3,9 @@
 // backlog and is SIGKILLed at a random point, a worker starts again. The trial reports what an operator would
 // check: stored statuses, audit events, the Slack messages (as the stand-in recorded every version).
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Redis } from 'ioredis';
 import { grantKeys } from '../../src/grants/keys.js';
 import { decodeGrant } from '../../src/grants/store-codec.js';
+import type { RedisClient as Redis } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { Block, SlackMessage, SlackStandIn } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from './mcp-client.js';
@@ -180,7 +180,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
     ),
   );
   const workers: ServerProcess[] = [];
-  const subscriber = world.redis.duplicate();
+  const subscriber = testRedis();
   try {
     // 1. A worker posts every request.
     workers.push(await env.another({}, ['--role=worker']));
@@ -230,7 +230,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
     };
     if (options.killAt === 'transitions') {
       await subscriber.subscribe(grantKeys(env.prefix).events);
-      subscriber.on('message', (_channel, message: string) => {
+      subscriber.on('message', (_channel: string, message: string) => {
         const [grantId, status] = message.split(' ');
         if (status !== 'expired' || !grantId || !ids.has(grantId)) return;
         seen += 1;

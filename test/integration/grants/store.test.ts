@@ -1,12 +1,12 @@
 // Specification of the Redis grant store on real Redis: atomic transitions under races, the clock, and waiting.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { grantKeys } from '../../../src/grants/keys.js';
 import { RedisGrantStore, type RedisGrantStoreOptions } from '../../../src/grants/redis-store.js';
 import type { NewBroadGrant, TransitionResult } from '../../../src/grants/store-api.js';
 import { decodeGrant } from '../../../src/grants/store-codec.js';
 import type { Actor, Grant, SessionIdentity } from '../../../src/grants/types.js';
+import type { RedisClient as Redis } from '../../../src/redis/connections.js';
 import { testRedis } from '../../support/redis.js';
 
 const prefix = `cs-test-${randomUUID()}:`;

@@ -1,11 +1,11 @@
 // A SlackAuditFeed wired as src/slack/runtime.ts wires it (GatedWebClient + SlackRetryGate), against the Slack
 // stand-in, a real RedisGrantStore and a real AuditLog writing the audit stream. One prefix per world.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type AuditEvent, AuditLog, auditStreamKey } from '../../../src/audit/audit-log.js';
 import { RedisGrantStore } from '../../../src/grants/redis-store.js';
 import type { Actor, Grant, SessionIdentity } from '../../../src/grants/types.js';
 import { createLogger } from '../../../src/lib/logger.js';
+import type { RedisClient as Redis } from '../../../src/redis/connections.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import type { SlackMessage } from '../../../src/sandbox/slack/types.js';
 import { SlackAuditFeed } from '../../../src/slack/audit-feed.js';

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import webapi from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../../src/redis/connections.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import { SlackDirectory } from '../../../src/slack/directory.js';
 import { testRedis } from '../../support/redis.js';
@@ -14,7 +15,7 @@ const BOT_TOKEN = `xoxb-it-${randomBytes(8).toString('hex')}`;
 const MINUTE = 60_000;
 
 let standIn: SlackStandIn;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   standIn = await startSlackStandIn({ botToken: BOT_TOKEN, signingSecret: randomBytes(16).toString('hex') });
@@ -33,7 +34,7 @@ function clock(start = Date.now()) {
 }
 
 /** One instance: its own in-process level, the shared Redis level, a Slack client that does not retry. */
-function instance(now: () => number, prefix: string, connection: Redis | null = redis) {
+function instance(now: () => number, prefix: string, connection: RedisClient | null = redis) {
   const client = new webapi.WebClient(BOT_TOKEN, {
     slackApiUrl: standIn.apiUrl,
     retryConfig: { retries: 0 },

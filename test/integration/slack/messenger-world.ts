@@ -1,10 +1,10 @@
 // A SlackMessenger wired as src/slack/runtime.ts wires it, against the Slack stand-in and a real Redis.
 import { randomBytes } from 'node:crypto';
 import webapi from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import type { Config, Level, SlackConfig } from '../../../src/config.js';
 import type { Actor, Grant } from '../../../src/grants/types.js';
 import { createLogger } from '../../../src/lib/logger.js';
+import type { RedisClient as Redis } from '../../../src/redis/connections.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import { SlackDirectory } from '../../../src/slack/directory.js';
 import { MessageRefs } from '../../../src/slack/message-refs.js';

@@ -1,8 +1,9 @@
 // One Slack message per grant even when a worker dies between chat.postMessage and recording the message: the
 // post is marked first and carries the grant id in its metadata, so the retry (or a later refresh) finds the
 // message with conversations.history and adopts it instead of posting a second one.
-import type { Redis } from 'ioredis';
+
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { RedisClient as Redis } from '../../../src/redis/connections.js';
 import { type MessageRef, MessageRefs } from '../../../src/slack/message-refs.js';
 import { requestMetadata } from '../../../src/slack/posted-lookup.js';
 import {

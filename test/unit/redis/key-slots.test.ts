@@ -1,0 +1,191 @@
+// Every Redis key family and every multi-key operation, against Redis Cluster's rule: the keys one command,
+// MULTI or Lua script touches must hash to one slot. A new key or a new multi-key operation fails here until
+// it is listed (and so thought about).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { grantKeys } from '../../../src/grants/keys.js';
+import { createRequestLimiter } from '../../../src/mcp/request-limit.js';
+import type { RedisClient } from '../../../src/redis/connections.js';
+import { hashTag, keySlot, slotTag } from '../../../src/redis/key-slot.js';
+import { MessageRefs } from '../../../src/slack/message-refs.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const PREFIX = 'cs:';
+
+/** A client that records the keys each command or MULTI touches (the first argument of each command). */
+function recordingRedis() {
+  const groups: string[][] = [];
+  const multi = () => {
+    const keys: string[] = [];
+    const chain: Record<string, unknown> = new Proxy(
+      {},
+      {
+        get: (_target, name) =>
+          name === 'exec'
+            ? async () => {
+                groups.push(keys);
+                return keys.map(() => [null, 1]);
+              }
+            : (key: string) => {
+                keys.push(key);
+                return chain;
+              },
+      },
+    );
+    return chain;
+  };
+  const redis = new Proxy(
+    {},
+    {
+      get: (_target, name) =>
+        name === 'multi'
+          ? multi
+          : async (key: string) => {
+              groups.push([key]);
+              return null;
+            },
+    },
+  ) as unknown as RedisClient;
+  return { redis, groups };
+}
+
+const slots = (keys: string[]) => new Set(keys.map(keySlot));
+
+describe('the hash slot rule', () => {
+  it('matches what Redis computes (CLUSTER KEYSLOT)', () => {
+    expect(keySlot('{cs-jobs}')).toBe(11445);
+    expect(keySlot('cs:{s:0123456789abcdef}:grant:g_x')).toBe(4287);
+    expect(keySlot('cs:slack:pending')).toBe(16086);
+    expect(keySlot('a{}b')).toBe(13694);
+    expect(keySlot('a{}{b}c')).toBe(14872);
+    expect(keySlot('123456789')).toBe(12739);
+    expect(hashTag('x{a}{b}')).toBe('a');
+  });
+});
+
+describe('keys used together share a slot', () => {
+  it('a grant, its session, its use counter and usage hash (every store script and MULTI)', () => {
+    const keys = grantKeys(PREFIX);
+    const owner = { sid: 'sid-1', organizationId: 'org_1' };
+    const ids = [1, 2, 3].map((n) => keys.newGrantId(owner, new Uint8Array(15).fill(n)));
+    const family = ids.flatMap((id) => [
+      keys.session(owner),
+      keys.sessionOfGrant(id)!,
+      keys.grant(id)!,
+      keys.uses(id)!,
+      keys.usage(id)!,
+    ]);
+    // create-broad and approve-broad touch the session, the new grant and the session's previous grant.
+    expect(slots(family).size).toBe(1);
+    expect(keys.session({ sid: 'sid-2', organizationId: 'org_1' })).not.toBe(keys.session(owner));
+  });
+
+  it('the Slack pending and active indexes (markActive, markDone)', async () => {
+    const { redis, groups } = recordingRedis();
+    const refs = new MessageRefs(redis, PREFIX, 60_000);
+    await refs.markActive('g_1', 1);
+    await refs.markDone('g_1');
+    expect(groups).toHaveLength(2);
+    for (const keys of groups) {
+      expect(keys).toHaveLength(2);
+      expect(slots(keys).size).toBe(1);
+    }
+    expect(groups[0]![0]!.startsWith(PREFIX)).toBe(true);
+  });
+
+  it('the request limiter counts in one key per user and minute', async () => {
+    const { redis, groups } = recordingRedis();
+    await createRequestLimiter(redis, PREFIX, 5, () => 0)('user_1');
+    expect(groups).toHaveLength(1);
+    expect(slots(groups[0]!).size).toBe(1);
+  });
+
+  it("the job queue's keys, its deadlines and dedupe keys (BullMQ scripts, the deadline claim)", () => {
+    const prefix = slotTag(PREFIX, 'jobs');
+    expect(prefix).toBe('{cs-jobs}');
+    const keys = [
+      'wait',
+      'active',
+      'delayed',
+      'meta',
+      'events',
+      'stalled-check',
+      'repeat:deadlines',
+      'j1',
+    ].map((name) => `${prefix}:grants:${name}`);
+    keys.push(`${prefix}:deadlines`, `${prefix}:dedupe:refresh_g_1_approved`);
+    expect(slots(keys).size).toBe(1);
+  });
+});
+
+/**
+ * Every key built from the prefix in src/ (as written in the source), and why it is cluster-safe. A new entry
+ * here needs a reason: a single-key family, or a test above showing its group shares one slot.
+ */
+const KEY_FAMILIES: Record<string, string> = {
+  '`${options.prefix}:deadlines`': 'the jobs hash tag (test above)',
+  '`${this.options.prefix}:dedupe:${id}`': 'the jobs hash tag (test above)',
+  '`${prefix}{s:${hash}}`': 'the session hash tag of grants, sessions and usage (test above)',
+  '`${prefix}grant-events`': 'a pub/sub channel, not a key (PUBLISH reaches every node)',
+  '`${prefix}audit`': 'one stream: single-key commands only',
+  '`${config.redis.prefix}audit`': 'the same stream',
+  '`${this.prefix}slack:msg:${grantId}`': 'single key (HSETNX, then a MULTI on that key alone)',
+  '`${this.prefix}slack:sent:${grantId}:${effect}`': 'single key (SET NX / DEL)',
+  "`${this.prefix}${slotTag(this.prefix, 'slack')}:${which}`": 'the Slack indexes tag (test above)',
+  '`${deps.prefix}slack:home-viewers`': 'single key',
+  '`${config.redis.prefix}slack:retry-until`': 'single key (its Lua script has one key)',
+  '`${deps.prefix}slack:audit-feed:cursor`': 'single key, never in the same command as the lock',
+  '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
+  '`${this.deps.prefix}slack:audit-thread:${grant.id}`': 'single key (a MULTI on that key alone)',
+  '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
+};
+
+/** Files with multi-key-capable calls (MULTI, pipelines, Lua), and how many each has, as audited. */
+const MULTI_KEY_CALLS: Record<string, number> = {
+  'src/grants/redis-store.ts': 3, // MULTI in createRequest and recordUse (grant tag), defineCommand of the scripts
+  'src/slack/message-refs.ts': 3, // MULTI on one ref key; markActive and markDone on the indexes tag
+  'src/slack/audit-feed.ts': 3, // two one-key scripts, a MULTI on one thread key
+  'src/slack/retry-gate.ts': 1, // a one-key script
+  'src/jobs/deadlines.ts': 1, // a one-key script
+  'src/mcp/request-limit.ts': 1, // a MULTI on one key
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'sandbox' ? [] : sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('the audit is complete', () => {
+  const files = sourceFiles(join(ROOT, 'src')).map((path) => ({
+    name: relative(ROOT, path),
+    text: readFileSync(path, 'utf8'),
+  }));
+
+  it('every key family in src/ is listed with its slot reasoning', () => {
+    const found = new Set<string>();
+    for (const { name, text } of files) {
+      if (name.startsWith('src/audit/csv.ts')) continue; // CSV column names, not Redis keys
+      for (const match of text.matchAll(/`\$\{[A-Za-z.]*[pP]refix\}[^`]*`/g)) found.add(match[0]);
+    }
+    const unlisted = [...found].filter((key) => !(key in KEY_FAMILIES));
+    expect(unlisted, 'new Redis keys: add them to KEY_FAMILIES with their slot reasoning').toEqual([]);
+    const gone = Object.keys(KEY_FAMILIES).filter((key) => !found.has(key));
+    expect(gone, 'listed keys no longer in src/: remove them').toEqual([]);
+  });
+
+  it('every MULTI, pipeline and Lua script in src/ was audited', () => {
+    const counted: Record<string, number> = {};
+    for (const { name, text } of files) {
+      const n = (text.match(/\.multi\(|\.pipeline\(|\.eval\(|\.evalsha\(|defineCommand\(/g) ?? []).length;
+      if (n > 0) counted[name] = n;
+    }
+    expect(counted, 'a new multi-key operation: check its keys share a slot, then list it').toEqual(
+      MULTI_KEY_CALLS,
+    );
+  });
+});
