@@ -120,6 +120,25 @@ describe('keys used together share a slot', () => {
   });
 });
 
+describe('keys used together share a slot (durability)', () => {
+  it('the deadlines and their in-flight leases (claim, give back, complete)', () => {
+    const deadlines = `${slotTag(PREFIX, 'jobs')}:deadlines`;
+    expect(
+      slots([deadlines, `${deadlines}:inflight`, `${slotTag(PREFIX, 'jobs')}:once:g_1:remind`]).size,
+    ).toBe(1);
+  });
+
+  it('the audit stream and the once-mark of a system event (one script)', () => {
+    const stream = `${PREFIX}audit`;
+    expect(slots([stream, `{${stream}}:once:g_1:expired`]).size).toBe(1);
+  });
+
+  it("a Slack method's Retry-After window and its in-flight slot (one script)", () => {
+    const tag = `${PREFIX}slack:retry-until:{chat.update}`;
+    expect(slots([`${tag}:window`, `${tag}:slot`]).size).toBe(1);
+  });
+});
+
 /**
  * Every key built from the prefix in src/ (as written in the source), and why it is cluster-safe. A new entry
  * here needs a reason: a single-key family, or a test above showing its group shares one slot.
@@ -140,16 +159,27 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
   '`${this.deps.prefix}slack:audit-thread:${grant.id}`': 'single key (a MULTI on that key alone)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
+  '`${this.prefix}:dedupe:${id}`':
+    "a click's dedupe key: under the jobs hash tag, beside the queue (test above)",
+  '`${options.prefix}:once`': "the jobs' once-marks base: under the jobs hash tag (test above)",
+  '`${this.prefix}:${grantId}:${effect}`': 'a once-mark: single key (SET NX / DEL), under the jobs hash tag',
+  '`${prefix}workers`': 'the worker heartbeats: one sorted set, one-key scripts',
+  '`${deps.prefix}reset-notice:${epoch}:${channel}`': 'single key (SET NX / DEL)',
+  '`${prefix}epoch`': 'single key (SET NX / GET)',
+  '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",
+  '`${this.prefix}slack:posting:${grantId}`': 'single key (a MULTI on that key alone)',
 };
 
 /** Files with multi-key-capable calls (MULTI, pipelines, Lua), and how many each has, as audited. */
 const MULTI_KEY_CALLS: Record<string, number> = {
   'src/grants/redis-store.ts': 3, // MULTI in createRequest and recordUse (grant tag), defineCommand of the scripts
-  'src/slack/message-refs.ts': 3, // MULTI on one ref key; markActive and markDone on the indexes tag
+  'src/slack/message-refs.ts': 3, // MULTI on one posting key; markActive and markDone on the indexes tag
   'src/slack/audit-feed.ts': 3, // two one-key scripts, a MULTI on one thread key
-  'src/slack/retry-gate.ts': 1, // a one-key script
-  'src/jobs/deadlines.ts': 1, // a one-key script
+  'src/jobs/deadlines.ts': 3, // MULTI and two scripts on the deadlines and in-flight sets (jobs tag, test above)
   'src/mcp/request-limit.ts': 1, // a MULTI on one key
+  'src/audit/audit-log.ts': 1, // the stream and its once-mark `{<stream>}:once:…` (test above)
+  'src/lib/redis-script.ts': 2, // EVALSHA/EVAL of RedisScript: the ref claim (one key), the Slack gate (test above)
+  'src/ops/heartbeat.ts': 2, // two one-key scripts on the heartbeat set
 };
 
 function sourceFiles(dir: string): string[] {
