@@ -68,9 +68,9 @@ function windowOf(windowMs: number): { window: number; delay: number } {
   return { window, delay: (window + 1) * windowMs - now };
 }
 
-/** A running job's lock (renewed every half of it) and how often workers look for jobs whose lock lapsed. */
-const STALLED_LOCK_MS = 10_000;
+/** How often workers look for running jobs whose lock lapsed (their worker died), and how often one may. */
 const STALLED_CHECK_MS = 5_000;
+const MAX_STALLS = 3;
 
 /** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
 const DELIVERY_ATTEMPTS = 10_000;
@@ -215,9 +215,11 @@ export class GrantJobs {
           backoffStrategy: (attemptsMade, type) =>
             type === 'click' ? clickRetryDelayMs(attemptsMade) : retryDelayMs(attemptsMade),
         },
-        // A worker that died mid-job gives its jobs back within ~15 s, not BullMQ's ~60 s (30 s each).
-        lockDuration: STALLED_LOCK_MS,
+        // A worker that died mid-job gives its jobs back ~5 s after their lock lapses (BullMQ checks every
+        // 30 s). The lock keeps BullMQ's 30 s, so a starved but living worker is not taken for dead; if it
+        // is, the handlers are idempotent, and a job may be taken back a few times before it counts as failed.
         stalledInterval: STALLED_CHECK_MS,
+        maxStalledCount: MAX_STALLS,
       },
     );
     this.worker.on('failed', (job, error) =>

@@ -13,7 +13,7 @@ import {
 /** Deadlines leased per round; a sweep runs rounds until nothing more is due. */
 const SWEEP_BATCH = 100;
 /** Deadlines of a round handled at once (each is a few Redis round trips). */
-const SWEEP_CONCURRENCY = 4;
+const SWEEP_CONCURRENCY = 8;
 /**
  * How long a lease holds without renewal: after a crash, the longest a taken deadline waits for another worker.
  * Short, since renewing is cheap and a stalled holder only costs a harmless repeat.

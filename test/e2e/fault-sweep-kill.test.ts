@@ -30,20 +30,23 @@ describe('worker SIGKILL mid-sweep', () => {
       // The restarted worker takes the dead one's leases as they lapse, and its running jobs after BullMQ's
       // stalled-job check: generous, since it is the outcome that is asserted, not the time.
       const result = await runSweepKillTrial(world, { grants: GRANTS, killAt, killAfter, settleMs: 150_000 });
+      const { workerOutput, ...figures } = result;
+      const context = `${JSON.stringify(figures)}\n${workerOutput.slice(-4000)}`;
       expect(result.killedAfter, 'the worker was killed').not.toBeNull();
-      expect(result).toMatchObject({
+      expect(result, context).toMatchObject({
         grants: GRANTS,
         notExpired: 0,
         missingEvents: 0,
         duplicateEvents: 0,
         messagesFinal: GRANTS,
         changedAfterExpired: 0,
+        failedJobs: 0,
       });
-      expect(result.updatedOnce + result.updatedMore).toBe(GRANTS);
+      expect(result.updatedOnce + result.updatedMore, context).toBe(GRANTS);
       // An update Slack received just before the kill, whose job then ran again, is sent once more (the same
       // content): telling that apart needs reading the message back from Slack. Only the jobs running at the
       // kill (the worker's concurrency) can be in that position.
-      expect(result.updatedMore).toBeLessThanOrEqual(JOB_CONCURRENCY);
+      expect(result.updatedMore, context).toBeLessThanOrEqual(JOB_CONCURRENCY);
     },
     300_000,
   );

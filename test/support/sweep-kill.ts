@@ -43,7 +43,7 @@ export async function startSweepKillWorld(options: SweepKillWorldOptions): Promi
       REQUESTS_PER_MINUTE: '100000',
       // Only expiries: a reminder thread would be a second kind of deadline in the same sweep.
       REMINDER_AT: '0',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'warn',
     },
     { slack: 'http' },
   );
@@ -92,6 +92,10 @@ export interface TrialResult {
   updatedMore: number;
   /** Messages changed again after they first showed the expired state (other than an identical re-send). */
   changedAfterExpired: number;
+  /** Jobs BullMQ gave up on (failed set of the queue) at the end. */
+  failedJobs: number;
+  /** What the workers wrote (warnings and errors), for the message of a failing assertion. */
+  workerOutput: string;
   /** From the first request to every request posted (must stay well inside DECISION_WINDOW). */
   setupMs: number;
   /** From the restarted worker's spawn to its "running" line (process start-up, before any work). */
@@ -155,15 +159,20 @@ async function storedStatus(world: SweepKillWorld, grantId: string): Promise<str
   return raw ? decodeGrant(raw, null).status : null;
 }
 
-async function expiredEventCounts(world: SweepKillWorld, ids: Set<string>): Promise<Map<string, number>> {
+/** Counts `grant.expired` events per grant, reading only what was added since its last call. */
+function expiredEventCounter(world: SweepKillWorld, ids: Set<string>) {
   const counts = new Map<string, number>();
-  const rows = await world.redis.xrange(`${world.env.prefix}audit`, '-', '+');
-  for (const [, fields] of rows) {
-    const event = JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string };
-    if (event.type === 'grant.expired' && event.grantId && ids.has(event.grantId))
-      counts.set(event.grantId, (counts.get(event.grantId) ?? 0) + 1);
-  }
-  return counts;
+  let after = '-';
+  return async (): Promise<Map<string, number>> => {
+    const rows = await world.redis.xrange(`${world.env.prefix}audit`, after, '+');
+    for (const [id, fields] of rows) {
+      after = `(${id}`;
+      const event = JSON.parse(fields[fields.indexOf('event') + 1]!) as { type: string; grantId?: string };
+      if (event.type === 'grant.expired' && event.grantId && ids.has(event.grantId))
+        counts.set(event.grantId, (counts.get(event.grantId) ?? 0) + 1);
+    }
+    return counts;
+  };
 }
 
 /** Creates and posts `grants` requests with a worker, lets them pass their deadline with none, then the fault. */
@@ -262,6 +271,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
     await subscriber.unsubscribe().catch(() => undefined);
 
     // 4. A worker again: it must finish what the dead one took.
+    const expiredEvents = expiredEventCounter(world, ids);
     const restartAt = Date.now();
     workers.push(await env.another({}, ['--role=worker']));
     const restartBootMs = Date.now() - restartAt;
@@ -269,7 +279,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
     let renderedLagMs: number | null = null;
     while (Date.now() - restartAt < options.settleMs && (auditedLagMs === null || renderedLagMs === null)) {
       if (auditedLagMs === null) {
-        const counts = await expiredEventCounts(world, ids);
+        const counts = await expiredEvents();
         if (counts.size === ids.size) auditedLagMs = Date.now() - restartAt;
       }
       if (renderedLagMs === null) {
@@ -283,7 +293,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
     await sleep(500);
 
     const statuses = await Promise.all([...ids].map((id) => storedStatus(world, id)));
-    const counts = await expiredEventCounts(world, ids);
+    const counts = await expiredEvents();
     const messages = slack.messages(APPROVALS_CHANNEL).filter((m) => ourTs.has(m.ts));
     const versions = messages.map(expiredVersions);
     return {
@@ -297,6 +307,8 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
       updatedOnce: versions.filter((v) => v === 1).length,
       updatedMore: versions.filter((v) => v > 1).length,
       changedAfterExpired: messages.filter(changedAfterExpired).length,
+      failedJobs: await world.redis.zcard(`{${env.prefix.replace(/[:{}]/g, '')}-jobs}:grants:failed`),
+      workerOutput: workers.map((w) => w.output()).join('\n---\n'),
       setupMs,
       restartBootMs,
       auditedLagMs,
