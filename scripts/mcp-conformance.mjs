@@ -33,7 +33,9 @@ try {
 } catch (error) {
   console.error(`[conformance] ${error instanceof Error ? error.stack : error}`);
 } finally {
+  const stopping = Date.now();
   for (const cleanup of cleanups.reverse()) await cleanup();
+  console.log(`[conformance] cleaned up in ${Math.round((Date.now() - stopping) / 1000)} s`);
 }
 process.exit(exitCode);
 
@@ -62,6 +64,7 @@ async function main() {
   const listed = parseList(await output(node, [suiteBin, 'list', '--server']));
   const outcomes = {};
   const logs = {};
+  const pinProblems = [];
   for (const revision of revisions) {
     // The suite's client always offers its newest revision; the proxy pins the one under test (see authProxy).
     const proxy = await authProxy(server.url, token, revision);
@@ -83,16 +86,22 @@ async function main() {
       { allowFailure: true },
     );
     await proxy.close();
+    const answers = proxy.answers();
     console.log(
-      `[conformance] ${revision}: the proxy pinned ${proxy.pinned()} initialize offer(s) to ${revision}`,
+      `[conformance] ${revision}: initialize offers pinned to ${revision}, answered ${JSON.stringify(answers)}`,
     );
+    for (const version of Object.keys(answers))
+      if (!version.startsWith('refused') && version !== revision)
+        pinProblems.push(
+          `${revision}: the server negotiated ${version} instead (${answers[version]} time(s))`,
+        );
     logs[revision] = log;
     if (verbose) console.log(`\n[conformance] suite output for ${revision}:\n${log}`);
     outcomes[revision] = readOutcomes(outDir);
     if (Object.keys(outcomes[revision]).length === 0)
       throw new Error(`the suite produced no results:\n${log}`);
   }
-  const problems = compare(outcomes, listed);
+  const problems = [...pinProblems, ...compare(outcomes, listed)];
   console.log(`[conformance] done in ${Math.round((Date.now() - started) / 1000)} s`);
   if (problems.length > 0) {
     if (!verbose)
@@ -209,14 +218,18 @@ async function sandboxToken(serverUrl) {
  */
 async function authProxy(serverUrl, token, revision) {
   const target = new URL(serverUrl);
-  let pinned = 0;
+  /** What the server answered to each pinned initialize: its protocolVersion, or the HTTP status it refused with. */
+  const answers = {};
+  const tally = (key) => {
+    answers[key] = (answers[key] ?? 0) + 1;
+  };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       const pinnedBody = pinRevision(body, revision);
-      if (pinnedBody !== body) pinned += 1;
+      const initialize = pinnedBody !== body;
       body = pinnedBody;
       const headers = { ...req.headers, 'content-length': String(body.length) };
       if (!headers.authorization) headers.authorization = `Bearer ${token}`;
@@ -225,6 +238,15 @@ async function authProxy(serverUrl, token, revision) {
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
+          if (!initialize) return;
+          let text = '';
+          answer.on('data', (chunk) => {
+            text += chunk;
+          });
+          // JSON or one SSE event: either way the answer names the negotiated revision once.
+          answer.on('end', () =>
+            tally(/"protocolVersion":"([^"]+)"/.exec(text)?.[1] ?? `refused ${answer.statusCode}`),
+          );
         },
       );
       upstream.on('error', () => {
@@ -237,7 +259,7 @@ async function authProxy(serverUrl, token, revision) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://localhost:${server.address().port}`,
-    pinned: () => pinned,
+    answers: () => answers,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
