@@ -51,17 +51,20 @@ export function createApp(parts: AppParts): express.Express {
     mcpRejected.inc({ reason: 'unavailable' });
     unavailable(res);
   };
+  const bearer = requireBearer(parts.authenticator, resourceMetadataUrl(config.publicUrl), logger);
   app.post(
     '/mcp',
     // First, so an overloaded instance sheds a request before spending anything on it.
     inflightLimit(config.limits.maxInflightRequests),
     redisReady,
-    requireBearer(parts.authenticator, resourceMetadataUrl(config.publicUrl), logger),
+    bearer,
     express.json({ limit: '1mb' }),
     createMcpHandler(parts.tools),
   );
-  app.get('/mcp', methodNotAllowed);
-  app.delete('/mcp', methodNotAllowed);
+  // Authentication before the 405: a client probing with GET (as spec-following clients do) must meet the
+  // 401 challenge that starts OAuth discovery, not a 405 it may take as "no server here".
+  app.get('/mcp', bearer, methodNotAllowed);
+  app.delete('/mcp', bearer, methodNotAllowed);
 
   for (const router of parts.routers) app.use(router);
 

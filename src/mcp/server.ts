@@ -6,16 +6,15 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response } from 'express';
 import { callerFrom } from './identity.js';
 import type { ToolDeps } from './tool-kit.js';
+import { FLOW } from './tools/flow.js';
 import { registerTools } from './tools/index.js';
 
 export const SERVER_VERSION = '0.1.0';
 /** Idle servers kept for reuse: building one and registering the tools is the costliest part of a request. */
 const MAX_IDLE_SERVERS = 64;
 
-const INSTRUCTIONS =
-  'Countersign gives you human-approved, time-boxed access to third-party APIs. Read server_info first. ' +
-  'Ask with request_elevated_access, show the user the approval link, wait with check_access_request (waitSeconds: 25), ' +
-  'follow the approver’s instructions, then use call_integration_api. Release access with release_access when done.';
+/** The flow in three sentences; clients show it to the model before any tool description. */
+const INSTRUCTIONS = FLOW;
 
 export function createMcpHandler(deps: ToolDeps) {
   const idle: McpServer[] = [];
@@ -25,6 +24,9 @@ export function createMcpHandler(deps: ToolDeps) {
       { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
     );
     registerTools(server, deps);
+    // The SDK advertises tools.listChanged as soon as a tool is registered, but our tool list never changes and a
+    // stateless server has no stream to send the notification on: take the promise back (undefined is not sent).
+    server.server.registerCapabilities({ tools: { listChanged: undefined } });
     return server;
   };
 

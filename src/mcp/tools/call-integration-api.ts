@@ -24,6 +24,7 @@ import {
   textResult,
 } from '../tool-kit.js';
 import { ownedBy } from './check-access-request.js';
+import { FLOW } from './flow.js';
 import { HTTP_METHODS, resolveProviderUrl } from './request-elevated-access.js';
 
 /** Fields every audit event of one tool call carries: the caller's identity and the call's id. */
@@ -44,8 +45,7 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
     'call_integration_api',
     {
       title: 'Call Integration API',
-      description:
-        'Call a supported provider API (provider detected from the URL); the provider token is added for you. Needs approved access: read for GET, GraphQL queries, searches and read-only SQL; write for everything else. For a per-call approval pass its requestId and exactly the approved method, URL and body.',
+      description: `Call a supported provider API (provider detected from the URL); the provider token is added for you. Needs approved access: read for GET, GraphQL queries, searches and read-only SQL; write for everything else. For a per-call approval pass its requestId and exactly the approved method, URL and body. ${FLOW}`,
       inputSchema: {
         url: z.string().min(1).max(4096).describe('Full provider API URL'),
         method: z

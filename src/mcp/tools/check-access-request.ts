@@ -4,6 +4,7 @@ import type { Grant, SessionIdentity } from '../../grants/types.js';
 import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
 import { guarded, type RegisterTool, textResult } from '../tool-kit.js';
+import { FLOW } from './flow.js';
 
 /** Progress is reported at least this often while waiting, so clients that reset timeouts on progress hold on. */
 const PROGRESS_EVERY_MS = 5000;
@@ -23,8 +24,7 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
     'check_access_request',
     {
       title: 'Check Access Request',
-      description:
-        'Status of a request from request_elevated_access: pending, approved (with providers, expiry and the approver’s instructions), denied (with reason), expired, superseded, or not_found. Pass waitSeconds (up to 25) to wait for the decision instead of polling.',
+      description: `Status of a request from request_elevated_access: pending, approved (with providers, expiry and the approver’s instructions), denied (with reason), expired, superseded, or not_found. ${FLOW}`,
       inputSchema: {
         requestId: z.string().min(1).max(200).describe('The requestId from request_elevated_access'),
         waitSeconds: z

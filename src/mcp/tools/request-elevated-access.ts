@@ -10,6 +10,7 @@ import { checkBodyBounds } from '../body-bounds.js';
 import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
+import { FLOW } from './flow.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** Approved bodies are shown to a person and stored with the grant: keep them reviewable. */
@@ -21,8 +22,7 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
     'request_elevated_access',
     {
       title: 'Request Elevated Access',
-      description:
-        'Ask a person to approve access. kind "session": temporary read or write access to providers for this session (preferred). kind "call": one exact API call (method, URL, body), single use; use it only when the user asks for per-call approval. Returns a requestId and a consent link to show the user; then call check_access_request with waitSeconds.',
+      description: `Ask a person to approve access. kind "session": temporary read or write access to providers for this session (preferred). kind "call": one exact API call (method, URL, body), single use; use it only when the user asks for per-call approval. ${FLOW}`,
       inputSchema: {
         kind: z.enum(['session', 'call']).describe('"session" for broad access, "call" for one exact call'),
         level: z.enum(['read', 'write']).optional().describe('Required for kind "session"'),

@@ -1,0 +1,97 @@
+// End to end: what the server promises at initialize, how /mcp answers other methods, and how it explains the flow.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALICE } from '../../src/sandbox/people.js';
+import { connectClient } from '../support/mcp-client.js';
+import { CLIENT_ID, type Environment, startEnvironment } from '../support/server-process.js';
+
+let env: Environment;
+beforeAll(async () => {
+  env = await startEnvironment({ AUTH_AUDIENCE: CLIENT_ID });
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const token = () => env.workos.mintAccessToken(ALICE.id, { audience: CLIENT_ID });
+
+describe('capabilities', () => {
+  it('offers tools without promising list-changed notifications it could never send', async () => {
+    const response = await fetch(`${env.server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${await token()}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const { result } = (await response.json()) as { result: { capabilities: Record<string, object> } };
+    expect(result.capabilities.tools).toBeDefined();
+    // Not even as false or null: the key is absent on the wire.
+    expect(Object.keys(result.capabilities.tools ?? {})).not.toContain('listChanged');
+    expect(Object.keys(result.capabilities).sort()).toEqual(['tools']);
+  });
+});
+
+describe('GET and DELETE /mcp', () => {
+  it.each(['GET', 'DELETE'])(
+    '%s without a token answers 401 with the OAuth challenge, not 405',
+    async (method) => {
+      const response = await fetch(`${env.server.url}/mcp`, {
+        method,
+        headers: { accept: 'text/event-stream' },
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer resource_metadata="${env.server.url}/.well-known/oauth-protected-resource/mcp"`,
+      );
+    },
+  );
+
+  it('refuses a forged token on GET as on POST', async () => {
+    const forged = await env.workos.mintWithForeignKey(ALICE.id, { audience: CLIENT_ID });
+    const response = await fetch(`${env.server.url}/mcp`, { headers: { authorization: `Bearer ${forged}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('answers 405 with Allow: POST once the caller is authenticated', async () => {
+    const response = await fetch(`${env.server.url}/mcp`, {
+      headers: { authorization: `Bearer ${await token()}`, accept: 'text/event-stream' },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('the flow, explained', () => {
+  it('the instructions tell it in three sentences: request, a person approves in Slack or via the link, call or poll', async () => {
+    const client = await connectClient(env.server.url, await token());
+    const instructions = client.getInstructions() ?? '';
+    const sentences = instructions.split(/(?<=\.)\s+/).filter(Boolean);
+    expect(sentences).toHaveLength(3);
+    expect(sentences[0]).toContain('request_elevated_access');
+    expect(sentences[0]).toMatch(/link/);
+    expect(sentences[1]).toMatch(/approves in Slack/);
+    expect(sentences[1]).toMatch(/link/);
+    expect(sentences[2]).toContain('call_integration_api');
+    expect(sentences[2]).toMatch(/check_access_request \(waitSeconds/);
+
+    // The tools of the flow carry the same three sentences, for clients that drop the instructions.
+    const { tools } = await client.listTools();
+    for (const name of ['request_elevated_access', 'check_access_request', 'call_integration_api']) {
+      expect(tools.find((t) => t.name === name)?.description, name).toContain(instructions);
+    }
+    await client.close();
+  });
+});
