@@ -5,11 +5,13 @@ import { runRedisPauseFaults } from './redis-pause.js';
 import { runRedisResetFaults } from './redis-reset.js';
 import type { FaultRow } from './row.js';
 import { runShutdownFaults } from './shutdown.js';
+import { runSlackOutageClicks } from './slack-outage-clicks.js';
 import { runSlackStormFaults } from './slack-storm.js';
 import { runSweepKillFaults } from './sweep-kill.js';
 
 export const FAULT_SETTINGS = {
   sweepKill: { trials: 10, deadlines: 200 },
+  slackOutage: { clicks: 20, outageMs: 60_000 },
 };
 
 /** Runs every scenario; a scenario that throws becomes one failed row, so the others still report. */
@@ -18,6 +20,7 @@ export async function runFaults(step: (name: string) => void): Promise<FaultRow[
     ['worker SIGKILL mid-sweep', () => runSweepKillFaults(FAULT_SETTINGS.sweepKill)],
     ['Redis CLIENT PAUSE during calls', runRedisPauseFaults],
     ['Redis restart without persistence', runRedisResetFaults],
+    ['Slack Web API outage during clicks', () => runSlackOutageClicks(FAULT_SETTINGS.slackOutage)],
     ['Slack 429 storm with two workers', runSlackStormFaults],
     ['SIGTERM with idle keep-alive clients', runShutdownFaults],
   ];
