@@ -2,6 +2,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { clusterTable, runClusterSection } from './cluster/index.js';
 import { FAULT_SETTINGS, faultTable, runFaults } from './faults/index.js';
 import { runDecisionLatency } from './gateway/decision-latency.js';
 import { runOverhead } from './gateway/overhead.js';
@@ -22,9 +23,12 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 /** BENCH_BURST_REAL=1 runs the expiry burst against Slack's real 60 s window (over 20 minutes) instead of 3 s. */
 const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
 
-/** `npm run bench -- faults` runs only the named sections (today: faults); no argument runs everything. */
+/**
+ * `npm run bench -- faults cluster` runs only the named sections; no argument runs everything but the cluster
+ * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
+ */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults'];
+const KNOWN_SECTIONS = ['faults', 'cluster'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -374,10 +378,19 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   const unknown = sections.filter((name) => !KNOWN_SECTIONS.includes(name));
   if (unknown.length > 0)
     throw new Error(`unknown bench section ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
-  const faults = await runFaults(step);
-  console.log(`\nfaults\n${table(faultTable(faults))}\n`);
-  const path = `${RESULTS}${stamp}-faults.json`;
-  await writeFile(path, `${JSON.stringify({ settings: FAULT_SETTINGS, faults }, null, 2)}\n`);
+  const document: Record<string, unknown> = { startedAt: new Date().toISOString(), sections };
+  if (sections.includes('faults')) {
+    const faults = await runFaults(step);
+    console.log(`\nfaults\n${table(faultTable(faults))}\n`);
+    Object.assign(document, { faultSettings: FAULT_SETTINGS, faults });
+  }
+  if (sections.includes('cluster')) {
+    const cluster = await runClusterSection(step);
+    console.log(`\ncluster\n${table(clusterTable(cluster))}\n`);
+    document.cluster = cluster;
+  }
+  const path = `${RESULTS}${stamp}-${sections.join('-')}.json`;
+  await writeFile(path, `${JSON.stringify(document, null, 2)}\n`);
   console.log(`written to ${path}`);
 }
 
