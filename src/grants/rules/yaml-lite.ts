@@ -101,7 +101,8 @@ class Parser {
   private sequence(indent: number, path: YamlPath): YamlValue[] {
     const items: YamlValue[] = [];
     for (let line = this.lines[this.i]; line && line.indent === indent; line = this.lines[this.i]) {
-      if (!isDash(line.text)) throw new YamlLiteError(line.no, 'expected a "- " list item');
+      // A "key:" at a list's own indentation ends the list ("rules:\n- id: a\nversion: 1").
+      if (!isDash(line.text)) break;
       const itemPath = [...path, items.length];
       this.positions.set(pathKey(itemPath), line.no);
       const rest = line.text.slice(1).replace(/^ +/, '');
