@@ -79,16 +79,7 @@ export function evaluatePolicy(policy: CompiledPolicy, request: PolicyRequest, a
   const mismatches: (MismatchField | null)[] = [];
 
   for (const rule of policy.rules) {
-    let field = firstMismatch(rule, request, email);
-    if (!field) {
-      field = 'provider';
-      for (let i = 0; i < providers.length; i++) {
-        if (rule.providers && !rule.providers.has(providers[i]!)) continue;
-        field = null;
-        (rule.fallback ? fallbacks : matched)[i]!.push(rule);
-      }
-    }
-    mismatches.push(field);
+    mismatches.push(place(rule, request, email, providers, matched, fallbacks));
   }
 
   const gates = providers.map((provider, i) => {
@@ -107,9 +98,31 @@ export function evaluatePolicy(policy: CompiledPolicy, request: PolicyRequest, a
   return combine(policy, gates, governingIds, notMatched);
 }
 
-function firstMismatch(rule: CompiledRule, request: PolicyRequest, email: string): MismatchField | null {
+/**
+ * Adds `rule` to the gates of the providers it governs, or names the first field that does not fit. Cheap
+ * checks come first (kind, level, provider: most rules of a large policy fail there), patterns last.
+ */
+function place(
+  rule: CompiledRule,
+  request: PolicyRequest,
+  email: string,
+  providers: readonly string[],
+  matched: CompiledRule[][],
+  fallbacks: CompiledRule[][],
+): MismatchField | null {
   if (rule.kind && rule.kind !== request.kind) return 'kind';
   if (rule.levels && !rule.levels.has(request.level)) return 'level';
+  if (rule.providers && !providers.some((provider) => rule.providers!.has(provider))) return 'provider';
+  const field = otherMismatch(rule, request, email);
+  if (field) return field;
+  for (let i = 0; i < providers.length; i++) {
+    if (rule.providers && !rule.providers.has(providers[i]!)) continue;
+    (rule.fallback ? fallbacks : matched)[i]!.push(rule);
+  }
+  return null;
+}
+
+function otherMismatch(rule: CompiledRule, request: PolicyRequest, email: string): MismatchField | null {
   if (rule.requester && !requesterMatches(rule.requester, request.requester, email)) return 'requester';
   if (rule.clients && !(request.clientName && rule.clients.test(request.clientName))) return 'client';
   if (rule.methods && !(request.call && rule.methods.has(request.call.method))) return 'method';

@@ -33,8 +33,21 @@ export function compileHours(hours: { timezone: string; days: Weekday[]; from: s
   };
 }
 
+/** The last answer per zone: local time only changes once a minute, and formatToParts costs microseconds. */
+const lastAnswer = new Map<Intl.DateTimeFormat, { utcMinute: number; day: number; minute: number }>();
+
 /** The weekday (0 = Monday) and minute of the day at `atMs` in the zone. */
 export function localTime(format: Intl.DateTimeFormat, atMs: number): { day: number; minute: number } {
+  // Every zone in use today is offset from UTC by whole minutes, so one UTC minute is one local minute.
+  const utcMinute = Math.floor(atMs / 60_000);
+  const last = lastAnswer.get(format);
+  if (last && last.utcMinute === utcMinute) return last;
+  const answer = { utcMinute, ...readLocalTime(format, atMs) };
+  lastAnswer.set(format, answer);
+  return answer;
+}
+
+function readLocalTime(format: Intl.DateTimeFormat, atMs: number): { day: number; minute: number } {
   let day = 0;
   let hour = 0;
   let minute = 0;
