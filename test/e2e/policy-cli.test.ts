@@ -136,3 +136,24 @@ describe('policy explain', () => {
     expect((await policy(['frobnicate'])).code).toBe(2);
   });
 });
+
+describe('the server with POLICY_FILE', () => {
+  it('refuses to start with the file, the line and what is wrong', async () => {
+    const file = tempFile('policy.yml', 'version: 1\nrules:\n  - id: a\n    fallbak: true\n');
+    const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/main.ts'],
+        {
+          cwd: root,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', POLICY_FILE: file },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (error.code as number) : 0, text: stdout + stderr }),
+      );
+    });
+    expect(output.code).toBe(1);
+    expect(output.text).toContain('countersign: invalid configuration');
+    expect(output.text).toContain(`POLICY_FILE: ${file}:4: rules[0]: unknown key "fallbak"`);
+  });
+});
