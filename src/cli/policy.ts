@@ -9,6 +9,7 @@ import { evaluatePolicy, type PolicyRequest } from '../grants/rules/evaluate.js'
 import { describeMismatch, describeOutcome, summarizePolicy } from '../grants/rules/explain.js';
 import { policyFromSettings } from '../grants/rules/from-settings.js';
 import { formatPolicyError } from '../grants/rules/load.js';
+import { policyWarnings } from '../grants/rules/warnings.js';
 import type { HttpMethod } from '../grants/types.js';
 import { readPolicyFile } from '../lib/policy-file.js';
 
@@ -48,6 +49,7 @@ function check(args: string[], env: Record<string, string | undefined>, out: Out
   const policy = loadPolicy(args[0], env, err);
   if (typeof policy === 'number') return policy;
   for (const line of summarizePolicy(policy)) out(line);
+  for (const warning of policyWarnings(policy)) out(`warning: ${warning}`);
   return 0;
 }
 

@@ -37,9 +37,20 @@ describe('policy check', () => {
     const result = await policy(['check', example]);
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toContain(`5 rule(s) from ${example}, 1 fallback`);
+    expect(result.out).not.toContain('warning:');
     expect(result.out).toContain(
       'alice-linear-read: providers linear; level read; requester listed → approves at once',
     );
+  });
+
+  it('prints warnings for valid rules that are probably mistakes, and still exits 0', async () => {
+    const file = tempFile(
+      'warn.yml',
+      'version: 1\nrules:\n  - id: a\n    approvals: 2\n    approvers:\n      slackUsers: [U0BOB]\n',
+    );
+    const result = await policy(['check', file]);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('warning: a: asks for 2 approvals but names at most 1 approver(s)');
   });
 
   it('exits 1 with every error as file:line: what', async () => {
