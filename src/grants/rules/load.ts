@@ -48,7 +48,11 @@ function toErrors(issue: z.core.$ZodIssue, file: string, lineOf: (path: YamlPath
       message: `unknown key "${key}"`,
     }));
   }
-  return [{ file, line: lineOf(path), path: showPath(path), message: issue.message }];
+  // zod words a missing key as a type error ("expected array, received undefined").
+  const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+  return [
+    { file, line: lineOf(path), path: showPath(path), message: missing ? 'is required' : issue.message },
+  ];
 }
 
 function showPath(path: readonly (string | number)[]): string {

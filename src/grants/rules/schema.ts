@@ -66,7 +66,9 @@ const approvers = z.strictObject({
 
 const match = z.strictObject({
   providers: list(text).optional(),
-  level: z.union([level, z.array(level).min(1)]).optional(),
+  level: z
+    .union([level, z.array(level).min(1)], { error: 'expected read, write or a list such as [read, write]' })
+    .optional(),
   kind: z.enum(['session', 'call']).optional(),
   requester: requester.optional(),
   clients: list(text).optional(),

@@ -173,6 +173,8 @@ function scalar(text: string, line: number): YamlValue {
   if (first === "'") return singleQuoted(text, line);
   if (first === '"') return doubleQuoted(text, line);
   if (first === '[') return flowSequence(text, line);
+  if (isDash(text))
+    throw new YamlLiteError(line, 'a list cannot start on the same line here; put it on its own lines');
   if ('{&*!|>%@`?'.includes(first)) {
     throw new YamlLiteError(
       line,

@@ -45,6 +45,12 @@ describe('a bad policy file is refused with its line and what is wrong', () => {
       "unterminated 'quoted' text",
     ],
     ['a second document', 'version: 1\n---\nrules: []', 2, 'only one YAML document is allowed'],
+    [
+      'a list item inside a list item',
+      'version: 1\nrules:\n  - - id: a',
+      3,
+      'a list cannot start on the same line',
+    ],
     ['a mapping inside a value', 'version: 1\nrules:\n  - id: a: b', 3, 'quote the value'],
   ])('%s', (_name, text, line, words) => {
     const load = parsePolicyText(text, 'inline.yml');
