@@ -1,4 +1,5 @@
 // Validated rules → matchers built once (sets, lower-cased emails, compiled patterns), so evaluation is cheap.
+import { createHash } from 'node:crypto';
 import type { HttpMethod, Level } from '../types.js';
 import { compileHours, type Hours } from './hours.js';
 import { isRegexPattern, type PolicyDocument, type PolicyRule } from './schema.js';
@@ -48,6 +49,11 @@ export interface CompiledRule {
 
 export interface CompiledPolicy {
   source: PolicySource;
+  /**
+   * Names this exact policy: a hash of the file's text, or of the settings' rule. Meant to be stored with
+   * each decision so every instance can tell which policy decided (not used yet).
+   */
+  version: string;
   rules: readonly CompiledRule[];
 }
 
@@ -56,8 +62,10 @@ export interface TextMatcher {
   test(value: string): boolean;
 }
 
-export function compilePolicy(document: PolicyDocument, source: PolicySource): CompiledPolicy {
-  return { source, rules: document.rules.map(compileRule) };
+/** `text` is what the version hashes: the file's text, or for built policies their canonical JSON. */
+export function compilePolicy(document: PolicyDocument, source: PolicySource, text: string): CompiledPolicy {
+  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return { source, version, rules: document.rules.map(compileRule) };
 }
 
 export function compileRule(rule: PolicyRule): CompiledRule {

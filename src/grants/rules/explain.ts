@@ -7,7 +7,9 @@ export function summarizePolicy(policy: CompiledPolicy): string[] {
   const source =
     policy.source.kind === 'file' ? policy.source.file : 'the environment settings (no POLICY_FILE)';
   const fallbacks = policy.rules.filter((rule) => rule.fallback).length;
-  const lines = [`${policy.rules.length} rule(s) from ${source}, ${fallbacks} fallback`];
+  const lines = [
+    `${policy.rules.length} rule(s) from ${source}, ${fallbacks} fallback, version ${policy.version}`,
+  ];
   for (const rule of policy.rules)
     lines.push(`  ${rule.id}${rule.fallback ? ' (fallback)' : ''}: ${describeRule(rule)}`);
   if (fallbacks === 0) lines.push('  note: no fallback rule, so a provider no rule matches is denied');

@@ -1,4 +1,5 @@
 // With no POLICY_FILE, today's settings (SELF_APPROVE, APPROVERS, APPROVER_EMAILS, APPROVALS_CHANNEL) as one rule.
+import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Level } from '../types.js';
 import { type CompiledPolicy, compilePolicy } from './compile.js';
 import type { PolicyRule } from './schema.js';
@@ -41,5 +42,5 @@ export function policyFromSettings(settings: PolicySettings): CompiledPolicy {
     };
   }
   if (settings.approvalsChannel) rule.channel = settings.approvalsChannel;
-  return compilePolicy({ version: 1, rules: [rule] }, { kind: 'settings' });
+  return compilePolicy({ version: 1, rules: [rule] }, { kind: 'settings' }, canonicalJson(rule));
 }

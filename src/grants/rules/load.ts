@@ -35,7 +35,7 @@ export function parsePolicyText(text: string, file: string): PolicyLoad {
     errors.sort((a, b) => a.line - b.line);
     return { ok: false, errors };
   }
-  return { ok: true, policy: compilePolicy(parsed.data, { kind: 'file', file }) };
+  return { ok: true, policy: compilePolicy(parsed.data, { kind: 'file', file }, text) };
 }
 
 function toErrors(issue: z.core.$ZodIssue, file: string, lineOf: (path: YamlPath) => number): PolicyError[] {

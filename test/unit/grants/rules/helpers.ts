@@ -5,7 +5,11 @@ import { policySchema } from '../../../../src/grants/rules/schema.js';
 
 /** Rules as they would be written in the file (validated by the same schema). */
 export function policyOf(rules: unknown[]): CompiledPolicy {
-  return compilePolicy(policySchema.parse({ version: 1, rules }), { kind: 'file', file: 'test.yml' });
+  return compilePolicy(
+    policySchema.parse({ version: 1, rules }),
+    { kind: 'file', file: 'test.yml' },
+    JSON.stringify(rules),
+  );
 }
 
 export function request(

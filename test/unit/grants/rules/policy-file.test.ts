@@ -122,6 +122,17 @@ describe('a good policy file', () => {
     expect(parsed.ok && parsed.value).toEqual(value);
   });
 
+  it('is named by a version that changes with its text', () => {
+    const version = (text: string) => {
+      const load = parsePolicyText(text, 'p.yml');
+      return load.ok ? load.policy.version : load.errors;
+    };
+    const text = 'version: 1\nrules:\n  - id: a\n    decision: deny\n';
+    expect(version(text)).toMatch(/^[0-9a-f]{16}$/);
+    expect(version(text)).toBe(version(text));
+    expect(version(text)).not.toBe(version(text.replace('deny', 'approve')));
+  });
+
   it('knows the line of every value', () => {
     const parsed = parseYaml('# c\nrules:\n  - id: a\n\n  - id: b\n    match:\n      level: read\n');
     if (!parsed.ok) throw new Error(parsed.message);
