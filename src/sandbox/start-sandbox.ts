@@ -139,7 +139,8 @@ async function startSandboxSlack(
 ): Promise<SlackStandIn> {
   const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(24).toString('hex');
-  const slack = await startSlackStandIn({ botToken, signingSecret });
+  // The bot is invited to the two channels the app is pointed at, as an admin does after installing it.
+  const slack = await startSlackStandIn({ botToken, signingSecret, botIn: ['C0APPROVALS', 'C0GENERAL'] });
   Object.assign(overrides, {
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,

@@ -9,6 +9,10 @@ export interface ApiContext {
   appToken?: string;
   /** Issues a one-time Socket Mode URL for apps.connections.open. */
   socketUrl: () => string;
+  /** The bot scopes granted at install, sent in `x-oauth-scopes` (default: the repo manifest's). */
+  scopes?: readonly string[];
+  /** Added before every Web API answer (a slow Slack), in ms. */
+  latencyMs?: () => number;
 }
 
 export type Args = Record<string, unknown>;
@@ -104,6 +108,41 @@ export function channelArg(state: SlackState, args: Args, allowUser: boolean): S
   const channel = ref ? state.resolveChannel(ref, allowUser) : undefined;
   if (!channel) throw new ApiError('channel_not_found');
   return channel;
+}
+
+/**
+ * A conversation the bot may write to, as Slack decides: archived → is_archived; a public channel it was not
+ * invited to → not_in_channel; a private one it is not in does not exist for it (channel_not_found).
+ */
+export function botChannel(state: SlackState, args: Args, allowUser: boolean): SlackChannel {
+  const channel = channelArg(state, args, allowUser);
+  const member = channel.kind !== 'channel' || state.isMember(channel, state.bot.userId);
+  if (!member && channel.private) throw new ApiError('channel_not_found');
+  if (channel.archived) throw new ApiError('is_archived');
+  if (!member) throw new ApiError('not_in_channel');
+  return channel;
+}
+
+/** conversations.info's channel object, as the bot sees it. */
+export function channelObject(state: SlackState, channel: SlackChannel): Block {
+  const isChannel = channel.kind === 'channel';
+  return {
+    id: channel.id,
+    name: channel.name,
+    is_channel: isChannel && !channel.private,
+    is_group: isChannel && channel.private === true,
+    is_im: channel.kind === 'im',
+    is_mpim: channel.kind === 'mpim',
+    is_private: channel.kind !== 'channel' || channel.private === true,
+    created: 1_700_000_000,
+    is_archived: channel.archived === true,
+    is_general: channel.name === 'general',
+    is_shared: false,
+    is_org_shared: false,
+    ...(channel.kind === 'im'
+      ? { user: channel.user }
+      : { is_member: state.isMember(channel, state.bot.userId), name_normalized: channel.name }),
+  };
 }
 
 export function knownUser(state: SlackState, id: string | undefined, error = 'user_not_found'): SlackUser {

@@ -136,5 +136,17 @@ export function inboxRoutes(state: SlackState, actions: InboxActions): Router {
       res.status(400).json({ error: (error as Error).message });
     }
   });
+
+  // `/invite @countersign` typed in a channel: the bot becomes a member (JSON only, as for clicks).
+  router.post('/sandbox/slack/invite', express.json({ limit: '10kb' }), (req, res) => {
+    const channel = (req.body as Record<string, unknown> | undefined)?.channel;
+    try {
+      if (typeof channel !== 'string' || !channel) throw new Error('channel is required');
+      const joined = state.invite(channel, state.bot.userId);
+      res.json({ ok: true, channel: joined.id });
+    } catch (error) {
+      res.status(400).json({ error: (error as Error).message });
+    }
+  });
   return router;
 }

@@ -1,6 +1,7 @@
 // A local Slack (Web API, Socket Mode, signed interactivity and a browser inbox) that speaks Slack's wire format.
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { commandTextAsSent } from './command-text.js';
 import type { SlackStandIn, SlackStandInOptions } from './contract.js';
 import { applyCommandAnswer, deliver, type SenderContext } from './delivery.js';
 import {
@@ -11,6 +12,7 @@ import {
   SANDBOX_SLACK_USERS,
 } from './directory.js';
 import { inboxRoutes } from './inbox-routes.js';
+import { repoManifest } from './manifest.js';
 import {
   eventCallback,
   homeBlockActions,
@@ -50,7 +52,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     options.people ?? SANDBOX_SLACK_USERS,
     options.usergroups ?? SANDBOX_SLACK_USERGROUPS,
     options.channels ?? SANDBOX_SLACK_CHANNELS,
+    options.botIn,
   );
+  const shouldEscape = options.shouldEscape ?? repoManifest().shouldEscape;
+  let latencyMs = options.latencyMs ?? 0;
   let baseUrl = '';
   let eventsUrl = options.eventsUrl;
   const hub = new SocketModeHub(bot.appId, () => baseUrl.replace(/^http/, 'ws'));
@@ -114,6 +119,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       botToken: options.botToken,
       appToken: options.appToken,
       socketUrl: () => hub.issueUrl(),
+      ...(options.scopes ? { scopes: options.scopes } : {}),
+      latencyMs: () => latencyMs,
     }),
   );
   app.use(responseUrlRoutes(state, () => baseUrl));
@@ -157,10 +164,21 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     slashCommand: async (o) => {
       const user = person(o.as);
       const channel = o.channel ? channelOf(o.channel) : state.dmFor(user.id);
-      const fields = slashCommandFields(pctx, user, channel, o.command ?? '/countersign', o.text);
+      const text = commandTextAsSent(state, o.text, shouldEscape);
+      const fields = slashCommandFields(pctx, user, channel, o.command ?? '/countersign', text);
       const result = await deliver(sctx, 'slash_commands', fields, o);
       applyCommandAnswer(state, fields, result);
       return result;
+    },
+    inviteBot: (channel) => {
+      state.invite(channel, bot.userId);
+    },
+    removeBot: (channel) => state.remove(channel, bot.userId),
+    archive: (channel, archived = true) => {
+      channelOf(channel).archived = archived;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
     },
     event: (event, o) => deliver(sctx, 'events_api', eventCallback(pctx, event), o),
     appHomeOpened: async (userId, o = {}) => {

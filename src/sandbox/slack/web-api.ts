@@ -3,12 +3,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { type ApiContext, ApiError, type Args, JSON_ARGS, str } from './api-args.js';
 import { METHODS } from './api-methods.js';
+import { repoManifest } from './manifest.js';
 import { outagePage } from './traffic.js';
 import type { Block } from './types.js';
 
 export type { ApiContext } from './api-args.js';
-
-const BOT_SCOPES = 'chat:write,im:write,users:read,users:read.email,usergroups:read,commands';
 
 function recordedArgs(args: Args): Args {
   const { token: _token, ...rest } = args;
@@ -26,7 +25,11 @@ function recordedArgs(args: Args): Args {
 export function webApiRoutes(ctx: ApiContext): Router {
   const router = express.Router();
   const parsers = [express.urlencoded({ extended: false, limit: '2mb' }), express.json({ limit: '2mb' })];
-  router.all('/api/:method', ...parsers, (req: Request, res: Response) => {
+  const scopes = (ctx.scopes ?? repoManifest().botScopes).join(',');
+  router.all('/api/:method', ...parsers, async (req: Request, res: Response) => {
+    // A slow Slack: the answer comes this much later (the 3-second ack budget is tested against it).
+    const latency = ctx.latencyMs?.() ?? 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const method = String(req.params.method);
     const args: Args = { ...(req.query as Args), ...((req.body ?? {}) as Args) };
     const header = req.get('authorization') ?? '';
@@ -56,7 +59,7 @@ export function webApiRoutes(ctx: ApiContext): Router {
       );
     const answer = (status: number, body: Block, retryAfter?: number) => {
       record(status, body, retryAfter);
-      if (tokenKind === 'bot') res.set('x-oauth-scopes', BOT_SCOPES);
+      if (tokenKind === 'bot') res.set('x-oauth-scopes', scopes);
       if (retryAfter !== undefined) res.set('retry-after', String(retryAfter));
       res.status(status).json(body);
     };
