@@ -17,6 +17,7 @@ import type { ToolDeps } from './mcp/tool-kit.js';
 import { watchQueueDepth } from './ops/metrics.js';
 import { MetricsAuditSink } from './ops/metrics-audit-sink.js';
 import { startSelfHealing } from './ops/self-healing.js';
+import { slackSetupCheck } from './ops/slack-setup-check.js';
 import { UpstreamProxy } from './pipes/proxy.js';
 import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
@@ -180,7 +181,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     redis,
     authenticator: new BearerAuthenticator(config, workos),
     tools,
-    readiness: healing.readiness,
+    readiness: [...healing.readiness, slackSetupCheck(slack?.setup ?? null)],
     routers: [consent, ...(slack?.router ? [slack.router] : []), ...extraRouters],
   });
   // A worker only runs jobs: it neither listens nor talks to Slack's interactive side.

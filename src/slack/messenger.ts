@@ -6,6 +6,7 @@ import { mayDecide } from '../grants/policy.js';
 import type { Grant, GrantUsage } from '../grants/types.js';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
+import { postApproval } from './approval-fallback.js';
 import { platformError, type SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';
 import type { MessageRefs } from './message-refs.js';
@@ -133,11 +134,8 @@ export class SlackMessenger {
       );
       return 'none';
     }
-    const posted = await client.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks as never,
-    });
+    // The approvals channel refusing us (bot not invited…) falls back to the approvers' DMs.
+    const posted = await postApproval(this.deps, grant.id, channel, message);
     if (!posted.channel || !posted.ts) return 'none';
     if (await refs.claim(grant.id, { channel: posted.channel, ts: posted.ts })) return 'posted';
     // Another worker got there first (a retried job): keep one message per grant.

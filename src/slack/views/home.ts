@@ -18,6 +18,8 @@ export interface HomeInput {
   allActive: Grant[] | null;
   /** Admins: the latest audit lines (mrkdwn, already escaped); null for everyone else. */
   recentAudit: string[] | null;
+  /** Admins: what the Slack self-check found wrong (plain sentences); empty for everyone else. */
+  setupProblems?: string[];
   ctxFor(grant: Grant): ViewContext;
 }
 
@@ -34,6 +36,16 @@ export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } 
       elements: [md('AI assistants ask here for time-boxed access to your tools; a person decides.')],
     },
   ];
+  const setup = input.setupProblems ?? [];
+  if (setup.length > 0) {
+    blocks.push(heading('cs_home_setup', ':warning: *Slack setup needs attention*'));
+    blocks.push(
+      note(
+        'cs_home_setup_problems',
+        `${setup.map((p) => `• ${escapeWithin(p, 400)}`).join('\n')}\n\`/countersign check\` checks again.`,
+      ),
+    );
+  }
   const list = (id: string, title: string, grants: Grant[], empty: string, item: Item) => {
     blocks.push(heading(`cs_home_${id}`, `*${title}* (${grants.length})`));
     if (grants.length === 0) blocks.push(note(`cs_home_${id}_empty`, empty));
