@@ -142,4 +142,36 @@ describe('the first day in a real workspace', () => {
       slack().setLatency(0);
     }
   }, 90_000);
+
+  it('opens the Home tab from the inbox (app_home_opened), and tells App Home clicks by DM', async () => {
+    expect(slack().homeOf(BOB_ID)).toBeNull();
+    await fetch(`${slack().inboxUrl}/data?as=${BOB_ID}&conv=home`);
+    await expect.poll(() => slack().homeOf(BOB_ID), { timeout: 20_000 }).not.toBeNull();
+
+    const requestId = await requestWrite();
+    const pending = await slack().waitForMessage(isRequest(requestId), 20_000, { includeExisting: true });
+    await slack().click({ as: CAROL.id, channel: pending.channel, ts: pending.ts, actionId: 'cs_deny' });
+    await slack().waitForMessage((m) => m.ts === pending.ts && !isRequest(requestId)(m), 20_000, {
+      includeExisting: true,
+    });
+    const before = slack().dmOf(BOB_ID).length;
+    await slack().clickHome({ as: BOB_ID, actionId: 'cs_approve', value: requestId });
+    // Slack refuses an ephemeral addressed to a user id: the notice comes as a DM.
+    await expect
+      .poll(
+        () =>
+          slack()
+            .dmOf(BOB_ID)
+            .slice(before)
+            .map((m) => m.text)
+            .join('\n'),
+        { timeout: 20_000 },
+      )
+      .toMatch(/denied/i);
+    expect(
+      slack()
+        .calls('chat.postEphemeral')
+        .filter((c) => c.error === 'channel_not_found'),
+    ).toEqual([]);
+  }, 60_000);
 });

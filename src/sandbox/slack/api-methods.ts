@@ -76,7 +76,8 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
   'chat.postEphemeral': {
     token: 'bot',
     run: (args, { state }) => {
-      const channel = botChannel(state, args, true);
+      // A conversation id: Slack does not take a user id here (channel_not_found), unlike chat.postMessage.
+      const channel = botChannel(state, args, false);
       const user = knownUser(state, str(args.user));
       if (!state.isMember(channel, user.id)) throw new ApiError('user_not_in_channel');
       const blocks = blocksArg(args);

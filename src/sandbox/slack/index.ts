@@ -24,7 +24,15 @@ import { responseUrlRoutes } from './responses.js';
 import { SocketModeHub } from './socket-mode.js';
 import { type MessageChange, SlackState } from './state.js';
 import { retryAfterViolations } from './traffic.js';
-import type { ClickOptions, HomeClickOptions, SlackEphemeral, SlackMessage, SlackUser } from './types.js';
+import type {
+  ClickOptions,
+  DeliveryOptions,
+  DeliveryResult,
+  HomeClickOptions,
+  SlackEphemeral,
+  SlackMessage,
+  SlackUser,
+} from './types.js';
 import { waitForEvent } from './wait.js';
 import { webApiRoutes } from './web-api.js';
 
@@ -109,6 +117,21 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     return deliver(sctx, 'interactive', homeBlockActions(pctx, target), o);
   };
 
+  const appHomeOpened = async (
+    userId: string,
+    o: DeliveryOptions & { tab?: 'home' | 'messages' } = {},
+  ): Promise<DeliveryResult> => {
+    const home = state.homes.get(person(userId).id);
+    const event = {
+      type: 'app_home_opened',
+      user: userId,
+      channel: state.dmFor(userId).id,
+      tab: o.tab ?? 'home',
+      ...(home ? { view: copy(home) } : {}),
+    };
+    return deliver(sctx, 'events_api', eventCallback(pctx, event), o);
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -124,7 +147,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     }),
   );
   app.use(responseUrlRoutes(state, () => baseUrl));
-  app.use(inboxRoutes(state, { click, clickHome }));
+  app.use(inboxRoutes(state, { click, clickHome, homeOpened: (userId) => appHomeOpened(userId) }));
   app.use((_req, res) => {
     res.status(404).json({ ok: false, error: 'not_found' });
   });
@@ -181,17 +204,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       latencyMs = ms;
     },
     event: (event, o) => deliver(sctx, 'events_api', eventCallback(pctx, event), o),
-    appHomeOpened: async (userId, o = {}) => {
-      const home = state.homes.get(person(userId).id);
-      const event = {
-        type: 'app_home_opened',
-        user: userId,
-        channel: state.dmFor(userId).id,
-        tab: o.tab ?? 'home',
-        ...(home ? { view: copy(home) } : {}),
-      };
-      return deliver(sctx, 'events_api', eventCallback(pctx, event), o);
-    },
+    appHomeOpened,
     deliver: (kind, payload, o) => deliver(sctx, kind, payload, o),
     socketConnections: () => hub.connections,
     waitForSocket: (timeoutMs, count) => hub.waitForConnection(timeoutMs, count),

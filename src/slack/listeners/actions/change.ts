@@ -9,6 +9,7 @@ import type {
   StaticSelectAction,
 } from '@slack/bolt';
 import type { Grant } from '../../../grants/types.js';
+import { clickNotice } from '../../click-notice.js';
 import { authorizeChange } from '../../click-policy.js';
 import { ACTION } from '../../ids.js';
 import { slackActor, slackGrantAudit } from '../../slack-audit.js';
@@ -43,12 +44,8 @@ async function change(
 ) {
   const { body, client } = args;
   const inMessage = body.container?.type === 'message' && body.channel?.id;
-  const tell = (notice: { text: string }) =>
-    inMessage
-      ? client.chat
-          .postEphemeral({ channel: body.channel!.id, user: body.user.id, text: notice.text })
-          .catch((error: unknown) => deps.logger.warn({ err: error }, 'ephemeral notice failed'))
-      : Promise.resolve();
+  // An ephemeral in the message's conversation; a DM for App Home clicks (slack10: click-notice.ts).
+  const tell = clickNotice(client, body, deps.logger);
 
   const grant = await deps.store.get(grantId);
   if (!grant) {

@@ -8,6 +8,7 @@ import type {
 } from '@slack/bolt';
 import type { Grant } from '../../../grants/types.js';
 import { readChoice, type StateValues } from '../../click-choice.js';
+import { clickNotice } from '../../click-notice.js';
 import { authorizeClick } from '../../click-policy.js';
 import { ACTION } from '../../ids.js';
 import { slackActor, slackAuditActor, slackGrantAudit } from '../../slack-audit.js';
@@ -33,15 +34,8 @@ export function register(app: App, deps: SlackDeps): void {
 async function decide(args: ClickArgs, deps: SlackDeps, decision: 'approve' | 'deny'): Promise<unknown> {
   const { ack, body, client } = args;
   await ack();
-  const tell = (notice: { text: string; blocks?: unknown[] }) =>
-    client.chat
-      .postEphemeral({
-        channel: body.channel?.id ?? body.user.id,
-        user: body.user.id,
-        text: notice.text,
-        ...(notice.blocks ? { blocks: notice.blocks as never } : {}),
-      })
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'ephemeral notice failed'));
+  // An ephemeral in the message's conversation; a DM for App Home clicks (slack10: click-notice.ts).
+  const tell = clickNotice(client, body, deps.logger);
 
   const grant = await clickedGrant(args, deps, tell);
   if (!grant) return;
