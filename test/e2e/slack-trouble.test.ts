@@ -66,7 +66,14 @@ describe('Slack down, then rate limiting', () => {
     const all = [down, ...more];
 
     const posted = await Promise.all(
-      all.map((g) => slack().waitForMessage(mentions(g.requestId), 25_000, { includeExisting: true })),
+      // The request message itself: the audit channel's thread root mentions the grant too, and may come first.
+      all.map((g) =>
+        slack().waitForMessage(
+          (m) => m.channel === 'C0APPROVALS' && !m.thread_ts && mentions(g.requestId)(m),
+          25_000,
+          { includeExisting: true },
+        ),
+      ),
     );
     await expect
       .poll(async () => (await check(down.requestId)).slack.delivered, { timeout: 5000 })
