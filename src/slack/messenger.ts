@@ -36,6 +36,9 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'invalid_blocks',
   'msg_too_long',
   'user_not_found',
+  'message_not_found',
+  'cant_update_message',
+  'msg_blocks_too_long', // slack10: a retry cannot fix these
 ]);
 
 export class SlackMessenger {

@@ -54,7 +54,22 @@ export function blocksArg(args: Args): Block[] | undefined {
       response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
     });
   }
+  // Slack's whole-message limit, beyond every per-block one: about 12,000 characters of text in all blocks.
+  if (blocksTextLength(blocks) > BLOCKS_TEXT_MAX) throw new ApiError('msg_blocks_too_long');
   return withBlockIds(blocks);
+}
+
+/** What Slack is observed to accept in total across a message's blocks (msg_blocks_too_long beyond). */
+export const BLOCKS_TEXT_MAX = 12_000;
+
+function blocksTextLength(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + blocksTextLength(item), 0);
+  if (!node || typeof node !== 'object') return 0;
+  let total = 0;
+  for (const [key, value] of Object.entries(node)) {
+    total += key === 'text' && typeof value === 'string' ? value.length : blocksTextLength(value);
+  }
+  return total;
 }
 
 export function userObject(state: SlackState, user: SlackUser): Block {

@@ -66,6 +66,34 @@ describe('a fresh install', () => {
   });
 });
 
+describe('the whole-message limit', () => {
+  it('refuses blocks whose text passes 12,000 characters in all, each block within its own limit', async () => {
+    standIn = await startSlackStandIn({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN });
+    const section = (n: number) => ({ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(n) } });
+    const client = webClient(standIn);
+    await expect(
+      client.chat.postMessage({
+        channel: 'C0APPROVALS',
+        text: 'big',
+        blocks: [1, 2, 3, 4, 5].map(() => section(2_900)),
+      }),
+    ).rejects.toMatchObject(platformError('msg_blocks_too_long'));
+    const fits = await client.chat.postMessage({
+      channel: 'C0APPROVALS',
+      text: 'fits',
+      blocks: [1, 2, 3, 4].map(() => section(2_900)),
+    });
+    await expect(
+      client.chat.update({
+        channel: 'C0APPROVALS',
+        ts: fits.ts!,
+        text: 'grown',
+        blocks: [1, 2, 3, 4, 5].map(() => section(2_900)),
+      }),
+    ).rejects.toMatchObject(platformError('msg_blocks_too_long'));
+  });
+});
+
 describe('slash commands and latency', () => {
   it('sends typed mentions escaped when the manifest sets should_escape, raw otherwise', async () => {
     const texts: string[] = [];
