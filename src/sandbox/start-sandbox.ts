@@ -154,7 +154,7 @@ export function routeLines(selfApprove: string): string[] {
       : [
           '                ask for write access (e.g. "create a Linear issue"): it goes to #access-approvals; view the inbox as Bob (U0BOB) to approve',
         ];
-  return [...self, ...team, ''];
+  return [...self, ...team];
 }
 
 /** A local Slack workspace in HTTP mode: Bob (through @approvers) approves in #access-approvals, audit in #general. */
