@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # Countersign image: TypeScript compiled to dist/ in a build stage; the runtime stage has production
-# dependencies only, runs as the unprivileged `node` user and is probed on /healthz.
+# dependencies only, runs as the unprivileged `node` user and is probed on /healthz. Node 24 is the current LTS
+# (20 is past its end of life); the code keeps running on Node 20 too (package.json engines).
 #   docker build -t countersign .
 #   docker run --env-file .env -e REDIS_URL=redis://redis-host:6379 -p 5711:5711 countersign
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,7 +18,7 @@ RUN printf '%s' '{"extends":"./tsconfig.json","compilerOptions":{"noEmit":false,
   && mkdir -p dist/grants/scripts \
   && cp src/grants/scripts/*.lua dist/grants/scripts/
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=5711

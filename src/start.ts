@@ -18,6 +18,7 @@ import { clusterReadiness } from './ops/cluster-health.js';
 import { watchQueueDepth } from './ops/metrics.js';
 import { MetricsAuditSink } from './ops/metrics-audit-sink.js';
 import { startSelfHealing } from './ops/self-healing.js';
+import { slackSetupCheck } from './ops/slack-setup-check.js';
 import { UpstreamProxy } from './pipes/proxy.js';
 import { PipesTokens } from './pipes/tokens.js';
 import { createWorkos } from './pipes/workos-client.js';
@@ -199,7 +200,11 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     authenticator: new BearerAuthenticator(config, workos),
     tools,
     // On a cluster, a PING to one node proves little: /readyz also needs every slot served (src/ops/cluster-health.ts).
-    readiness: [...healing.readiness, ...(isCluster(redis) ? [clusterReadiness(redis, 1000)] : [])],
+    readiness: [
+      ...healing.readiness,
+      slackSetupCheck(slack?.setup ?? null),
+      ...(isCluster(redis) ? [clusterReadiness(redis, 1000)] : []),
+    ],
     routers: [consent, ...(slack?.router ? [slack.router] : []), ...extraRouters],
   });
   // A worker only runs jobs: it neither listens nor talks to Slack's interactive side.

@@ -24,7 +24,12 @@ code,pre{background:#f3f3f5;border-radius:6px;padding:.15rem .35rem;font-size:13
 <pre>${esc(token)}</pre>
 <p>Claude Code:</p><pre>${esc(claude)}</pre>
 <h2>2. Ask for access</h2>
-<p>Ask the assistant to read your Linear issues. It calls <code>request_elevated_access</code> and shows you a consent link.</p>
+<p>Ask the assistant to create a Linear issue (a write). It calls <code>request_elevated_access</code> and shows you a consent link.
+${
+  config.policy.selfApprove === 'read'
+    ? `A read (say, listing your issues) is one ${esc(ALICE.firstName)} may approve herself: it waits in her own Slack DM instead.`
+    : ''
+}</p>
 <h2>3. Decide</h2>
 ${
   slackInboxUrl

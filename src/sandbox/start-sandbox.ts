@@ -115,7 +115,15 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         '',
         ...(slack
           ? [
-              `  Slack:        a local workspace; approve as Bob (U0BOB) in #access-approvals at ${slack.inboxUrl}`,
+              `  Slack:        a local workspace at ${slack.inboxUrl}`,
+              ...routeLines(config.policy.selfApprove),
+              '',
+            ]
+          : []),
+        ...(privateRedis
+          ? [
+              `  Redis:        a private redis-server for this sandbox at ${privateRedis.url} (gone when it stops);`,
+              `                read its audit with REDIS_URL=${privateRedis.url} npm run audit`,
               '',
             ]
           : []),
@@ -132,6 +140,23 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   };
 }
 
+/** Where a first request shows up: reads up to SELF_APPROVE in Alice's own DM, the rest in #access-approvals. */
+export function routeLines(selfApprove: string): string[] {
+  const self =
+    selfApprove === 'none'
+      ? []
+      : [
+          `                ask for ${selfApprove === 'write' ? 'read or write' : 'read'} access (e.g. "list my Linear issues"): it waits in Alice's own DM, she approves it herself`,
+        ];
+  const team =
+    selfApprove === 'write'
+      ? []
+      : [
+          '                ask for write access (e.g. "create a Linear issue"): it goes to #access-approvals; view the inbox as Bob (U0BOB) to approve',
+        ];
+  return [...self, ...team];
+}
+
 /** A local Slack workspace in HTTP mode: Bob (through @approvers) approves in #access-approvals, audit in #general. */
 async function startSandboxSlack(
   overrides: Record<string, string>,
@@ -139,7 +164,8 @@ async function startSandboxSlack(
 ): Promise<SlackStandIn> {
   const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(24).toString('hex');
-  const slack = await startSlackStandIn({ botToken, signingSecret });
+  // The bot is invited to the two channels the app is pointed at, as an admin does after installing it.
+  const slack = await startSlackStandIn({ botToken, signingSecret, botIn: ['C0APPROVALS', 'C0GENERAL'] });
   Object.assign(overrides, {
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,

@@ -69,10 +69,12 @@ export function cachedAuthorize(
  * hands Bolt, not in a global middleware: Bolt passes middleware a copy of the listener arguments, so an `ack`
  * wrapped there would never reach the listeners that call it.
  */
-function timeAcks(app: App): void {
+function timeAcks(app: App, onEvent?: () => void): void {
   const processEvent = app.processEvent.bind(app);
   app.processEvent = (event: ReceiverEvent) => {
     const started = performance.now();
+    // Only requests that passed the signature check get here: proof that Slack reaches us.
+    onEvent?.();
     const type = interactionType(event.body);
     let timed = false;
     const ack: ReceiverEvent['ack'] = (response) => {
@@ -90,6 +92,7 @@ export function createSlackApp(
   slack: SlackConfig,
   deps: Omit<SlackDeps, 'teamId'>,
   logger: Logger,
+  onEvent?: () => void,
 ): SlackApp {
   const { authorize, identity } = cachedAuthorize(slack, logger);
   const clientOptions = { slackApiUrl: slack.apiUrl, logger: slackLogger(logger) };
@@ -118,7 +121,7 @@ export function createSlackApp(
     });
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger, logLevel });
   }
-  timeAcks(app);
+  timeAcks(app, onEvent);
   guardAcks(app, logger);
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');

@@ -1,5 +1,6 @@
 // Tells a clicker what became of their click: through the click's response_url (Slack's hooks, valid 30 minutes
-// and 5 uses, and not the Web API) while it lasts, else with chat.postEphemeral in the message's channel.
+// and 5 uses, and not the Web API) while it lasts, else with chat.postEphemeral in the message's channel, or a DM
+// for an App Home click.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../lib/logger.js';
 import type { ClickRecord } from './click-record.js';
@@ -31,18 +32,17 @@ export class ClickTeller {
    */
   async tell(click: ClickRecord, notice: Notice): Promise<void> {
     if (await this.viaResponseUrl(click, notice)) return;
-    if (!click.channel) {
-      // App Home has neither; its re-publish shows the change.
-      this.deps.logger.info({ click: click.id }, 'click outcome not told: no channel to tell it in');
-      return;
-    }
     try {
-      await this.deps.client.chat.postEphemeral({
-        channel: click.channel,
-        user: click.user,
-        text: notice.text,
-        ...(notice.blocks ? { blocks: notice.blocks } : {}),
-      });
+      const blocks = notice.blocks ? { blocks: notice.blocks } : {};
+      // App Home has no conversation (Slack refuses an ephemeral addressed to a user id): a DM instead.
+      if (click.channel)
+        await this.deps.client.chat.postEphemeral({
+          channel: click.channel,
+          user: click.user,
+          text: notice.text,
+          ...blocks,
+        });
+      else await this.deps.client.chat.postMessage({ channel: click.user, text: notice.text, ...blocks });
     } catch (error) {
       const refusal = platformError(error);
       if (refusal === undefined) throw error;

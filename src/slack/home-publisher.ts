@@ -28,6 +28,8 @@ export interface HomePublisherDeps {
   viewContext(grant: Grant): Promise<ViewContext>;
   /** The latest audit events as short mrkdwn lines, newest first. */
   recentAudit(count: number): Promise<string[]>;
+  /** What the Slack self-check found wrong (plain sentences), shown to admins. */
+  setupProblems?(): string[];
   now(): number;
 }
 
@@ -64,6 +66,7 @@ export class HomePublisher {
       toDecide: role.approver || role.admin ? pending.filter((g) => !mine(g)) : [],
       allActive: role.admin ? active : null,
       recentAudit: role.admin ? await deps.recentAudit(AUDIT_LINES) : null,
+      setupProblems: role.admin ? (deps.setupProblems?.() ?? []) : [],
     };
     const shown = new Set([
       ...input.mine.pending,

@@ -6,6 +6,7 @@ import { mayDecide } from '../grants/policy.js';
 import type { Grant, GrantUsage } from '../grants/types.js';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
+import { postApproval } from './approval-fallback.js';
 import { platformError, type SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';
 import type { MessageRef, MessageRefs } from './message-refs.js';
@@ -36,6 +37,9 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'invalid_blocks',
   'msg_too_long',
   'user_not_found',
+  'message_not_found',
+  'cant_update_message',
+  'msg_blocks_too_long', // slack10: a retry cannot fix these
 ]);
 
 export class SlackMessenger {
@@ -168,20 +172,24 @@ export class SlackMessenger {
       );
       return 'none';
     }
-    // Marked before the post: if the ref is never recorded, a retry looks for this post instead of posting again.
-    await refs.markPosting(grant.id, { channel, since: this.deps.now() });
-    const posted = await client.chat
-      .postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks as never,
-        metadata: requestMetadata(grant.id),
-      })
-      .catch(async (error: unknown) => {
-        // Slack answered and refused: nothing was posted there, so there is nothing to look for.
-        if (platformError(error)) await refs.clearPosting(grant.id, channel);
-        throw error;
-      });
+    const post = async (to: string) => {
+      // Marked before the post: if the ref is never recorded, a retry looks for this post instead of posting again.
+      await refs.markPosting(grant.id, { channel: to, since: this.deps.now() });
+      return client.chat
+        .postMessage({
+          channel: to,
+          text: message.text,
+          blocks: message.blocks as never,
+          metadata: requestMetadata(grant.id),
+        })
+        .catch(async (error: unknown) => {
+          // Slack answered and refused: nothing was posted there, so there is nothing to look for.
+          if (platformError(error)) await refs.clearPosting(grant.id, to);
+          throw error;
+        });
+    };
+    // The approvals channel refusing us (bot not invited…) falls back to the approvers' DMs.
+    const posted = await postApproval(this.deps, grant.id, channel, post);
     if (!posted.channel || !posted.ts) return 'none';
     const { claimed, ref } = await refs.claimOrGet(grant.id, { channel: posted.channel, ts: posted.ts });
     // Recorded by us, or adopted by another worker that found it first: either way it is the grant's message.

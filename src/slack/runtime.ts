@@ -18,6 +18,7 @@ import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
 import { GatedWebClient, SlackRetryGate } from './retry-gate.js';
+import { SlackSetupMonitor } from './setup-monitor.js';
 import { slackLogger } from './slack-logger.js';
 
 export interface SlackRuntime {
@@ -29,6 +30,8 @@ export interface SlackRuntime {
   auditFeed: SlackAuditFeed | null;
   /** Applies recorded clicks (inline from the listeners, and for the click job). */
   clicks: ClickDesk;
+  /** The Slack self-check (start, every 10 min, /countersign check): /readyz, admins' Home and DM. */
+  setup: SlackSetupMonitor;
   /** Re-publishes the Homes of recent viewers (the homes job). */
   refreshHomes(): Promise<void>;
   router: SlackApp['router'];
@@ -73,6 +76,22 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     onStale: (key, ageMs, error) =>
       logger.info({ err: error, key, ageMs }, 'Slack lookup failed; using what Slack said before'),
   });
+  const setup = new SlackSetupMonitor({
+    client: lookupClient,
+    slack,
+    httpMode: !slack.appToken,
+    redis: deps.redis,
+    prefix: config.redis.prefix,
+    admins: async () => {
+      const members = await Promise.all(
+        slack.adminGroups.map((id) => directory.groupMembers(id).catch(() => [])),
+      );
+      return [...new Set([...slack.adminUsers, ...members.flat()])];
+    },
+    dm: async (userId, text) => void (await jobClient.chat.postMessage({ channel: userId, text })),
+    logger,
+    now: Date.now,
+  });
   const refs = new MessageRefs(deps.redis, config.redis.prefix, config.durations.retentionMs);
   const providerNames = Object.fromEntries(deps.registry.all().map((p) => [p.id, p.displayName]));
   const messenger = new SlackMessenger({
@@ -99,6 +118,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     directory,
     viewContext: (grant) => messenger.viewContext(grant),
     recentAudit: (count) => auditQuery.lines({ sinceMs: 0 }, count),
+    setupProblems: () => setup.report()?.problems.map((p) => p.message) ?? [],
     now: Date.now,
   });
   const auditFeed = slack.auditChannel
@@ -156,10 +176,12 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
       clicks,
       auditQuery,
       audit: deps.audit,
+      setup,
       logger,
       now: Date.now,
     },
     logger,
+    () => setup.noteEvent(),
   );
   return {
     messenger,
@@ -167,9 +189,16 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     client: jobClient,
     auditFeed,
     clicks,
+    setup,
     refreshHomes: () => home.refreshViewers(jobClient),
     router: app.router,
-    start: app.start,
-    stop: app.stop,
+    async start() {
+      await app.start();
+      setup.start();
+    },
+    async stop() {
+      setup.stop();
+      await app.stop();
+    },
   };
 }

@@ -56,6 +56,19 @@ async function approvedAccess() {
   return { requestId: requestId as string, message };
 }
 
+/** A /countersign as typed, acked in time; its answer, which comes by response_url after the ack. */
+async function ask(as: string, text: string): Promise<string> {
+  const seen = slack().ephemerals(as).length;
+  const result = await slack().slashCommand({ as, text });
+  expect(result.late).toBeFalsy();
+  await expect.poll(() => slack().ephemerals(as).length, { timeout: 15_000 }).toBeGreaterThan(seen);
+  return slack()
+    .ephemerals(as)
+    .slice(seen)
+    .map((e) => e.text)
+    .join('\n');
+}
+
 function current(message: SlackMessage, done: (m: SlackMessage) => boolean) {
   return slack().waitForMessage(
     (m) => m.ts === message.ts && m.channel === message.channel && done(m),
@@ -130,8 +143,7 @@ describe('revoke ends access at once, from every surface', () => {
 
   it('with /countersign revoke, by an approver', async () => {
     const { requestId, message } = await approvedAccess();
-    const answer = await slack().slashCommand({ as: BOB_ID, text: `revoke ${requestId}` });
-    expect(answer.body).toMatch(/Revoked/);
+    expect(await ask(BOB_ID, `revoke ${requestId}`)).toMatch(/Revoked/);
     await endsAccess(requestId, message);
   }, 120_000);
 
@@ -140,8 +152,9 @@ describe('revoke ends access at once, from every surface', () => {
     const told = notices(MALLORY_ID);
     await slack().click({ as: MALLORY_ID, channel: message.channel, ts: message.ts, actionId: 'cs_revoke' });
     await told(/Only the requester, an approver or an admin/);
-    const answer = await slack().slashCommand({ as: MALLORY_ID, text: `revoke ${requestId}` });
-    expect(answer.body).toMatch(/Only the requester, an approver or an admin/);
+    expect(await ask(MALLORY_ID, `revoke ${requestId}`)).toMatch(
+      /Only the requester, an approver or an admin/,
+    );
     expect((await status(requestId)).status).toBe('approved');
     expect((await callLinear()).isError).toBeFalsy();
     await callTool(assistant, 'release_access');
@@ -317,20 +330,19 @@ describe('the audit channel', () => {
 
 describe('/countersign', () => {
   it('answers help, unknown input, list by role, and audit for admins only', async () => {
-    const help = await slack().slashCommand({ as: BOB_ID, text: 'help' });
-    expect(help.body).toMatch(/approver/);
-    expect(help.body).not.toMatch(/audit/);
-    expect((await slack().slashCommand({ as: BOB_ID, text: 'frobnicate' })).body).toMatch(
-      /I don’t know `frobnicate`/,
-    );
+    const help = await ask(BOB_ID, 'help');
+    expect(help).toMatch(/approver/);
+    expect(help).not.toMatch(/audit/);
+    expect(await ask(BOB_ID, 'frobnicate')).toMatch(/I don’t know `frobnicate`/);
 
     const { requestId } = await approvedAccess();
-    expect((await slack().slashCommand({ as: ALICE_ID, text: 'list' })).body).toContain(requestId);
-    expect((await slack().slashCommand({ as: MALLORY_ID, text: 'list' })).body).not.toContain(requestId);
-    expect((await slack().slashCommand({ as: BOB_ID, text: 'audit' })).body).toMatch(/Only admins/);
-    const audit = await slack().slashCommand({ as: CAROL.id, text: `audit <@${BOB_ID}|bob> 1h` });
-    expect(audit.body).toContain('grant.approved');
-    expect(audit.body).toContain(requestId);
+    expect(await ask(ALICE_ID, 'list')).toContain(requestId);
+    expect(await ask(MALLORY_ID, 'list')).not.toContain(requestId);
+    expect(await ask(BOB_ID, 'audit')).toMatch(/Only admins/);
+    // Typed as a person types it: with should_escape on, Slack sends <@U0BOB|bob>.
+    const audit = await ask(CAROL.id, 'audit @bob 1h');
+    expect(audit).toContain('grant.approved');
+    expect(audit).toContain(requestId);
     await callTool(assistant, 'release_access');
   }, 120_000);
 });

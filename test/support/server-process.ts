@@ -88,6 +88,8 @@ export interface Environment {
 export interface EnvironmentOptions {
   /** Start a Slack stand-in and wire the server to it over HTTP (signed requests) or Socket Mode. */
   slack?: 'http' | 'socket';
+  /** Channels the bot is invited to (default: the approvals and audit channels it is configured with). */
+  slackBotIn?: string[];
 }
 
 export const CLIENT_ID = 'client_e2e';
@@ -102,7 +104,7 @@ export async function startEnvironment(
   const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
   const prefix = `cs-e2e-${randomUUID().slice(0, 8)}:`;
   const port = await freePort();
-  const slack = options.slack ? await startSlackFor(options.slack, port) : null;
+  const slack = options.slack ? await startSlackFor(options.slack, port, options.slackBotIn) : null;
   const serverEnv: Record<string, string> = {
     PORT: String(port),
     SANDBOX: 'false',
@@ -168,7 +170,7 @@ export const CAROL: SlackUser = {
 };
 
 /** A Slack stand-in and the server settings that point at it. Approvers: the @approvers group (Bob) and Carol. */
-async function startSlackFor(mode: 'http' | 'socket', port: number) {
+async function startSlackFor(mode: 'http' | 'socket', port: number, botIn?: string[]) {
   const botToken = `xoxb-e2e-${randomBytes(8).toString('hex')}`;
   const appToken = `xapp-e2e-${randomBytes(8).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
@@ -176,6 +178,7 @@ async function startSlackFor(mode: 'http' | 'socket', port: number) {
     botToken,
     signingSecret,
     people: [...SANDBOX_SLACK_USERS, CAROL],
+    botIn: botIn ?? ['C0APPROVALS', 'C0GENERAL'],
     ...(mode === 'socket' ? { appToken } : { eventsUrl: `http://127.0.0.1:${port}/slack/events` }),
   });
   const env: Record<string, string> = {

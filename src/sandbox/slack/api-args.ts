@@ -11,6 +11,8 @@ export interface ApiContext {
   scopes: ReadonlySet<string>;
   /** Issues a one-time Socket Mode URL for apps.connections.open. */
   socketUrl: () => string;
+  /** Added before every Web API answer (a slow Slack), in ms. */
+  latencyMs?: () => number;
 }
 
 export type Args = Record<string, unknown>;
@@ -52,7 +54,22 @@ export function blocksArg(args: Args): Block[] | undefined {
       response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
     });
   }
+  // Slack's whole-message limit, beyond every per-block one: about 12,000 characters of text in all blocks.
+  if (blocksTextLength(blocks) > BLOCKS_TEXT_MAX) throw new ApiError('msg_blocks_too_long');
   return withBlockIds(blocks);
+}
+
+/** What Slack is observed to accept in total across a message's blocks (msg_blocks_too_long beyond). */
+export const BLOCKS_TEXT_MAX = 12_000;
+
+function blocksTextLength(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + blocksTextLength(item), 0);
+  if (!node || typeof node !== 'object') return 0;
+  let total = 0;
+  for (const [key, value] of Object.entries(node)) {
+    total += key === 'text' && typeof value === 'string' ? value.length : blocksTextLength(value);
+  }
+  return total;
 }
 
 export function userObject(state: SlackState, user: SlackUser): Block {
@@ -106,6 +123,41 @@ export function channelArg(state: SlackState, args: Args, allowUser: boolean): S
   const channel = ref ? state.resolveChannel(ref, allowUser) : undefined;
   if (!channel) throw new ApiError('channel_not_found');
   return channel;
+}
+
+/**
+ * A conversation the bot may write to, as Slack decides: archived → is_archived; a public channel it was not
+ * invited to → not_in_channel; a private one it is not in does not exist for it (channel_not_found).
+ */
+export function botChannel(state: SlackState, args: Args, allowUser: boolean): SlackChannel {
+  const channel = channelArg(state, args, allowUser);
+  const member = channel.kind !== 'channel' || state.isMember(channel, state.bot.userId);
+  if (!member && channel.private) throw new ApiError('channel_not_found');
+  if (channel.archived) throw new ApiError('is_archived');
+  if (!member) throw new ApiError('not_in_channel');
+  return channel;
+}
+
+/** conversations.info's channel object, as the bot sees it. */
+export function channelObject(state: SlackState, channel: SlackChannel): Block {
+  const isChannel = channel.kind === 'channel';
+  return {
+    id: channel.id,
+    name: channel.name,
+    is_channel: isChannel && !channel.private,
+    is_group: isChannel && channel.private === true,
+    is_im: channel.kind === 'im',
+    is_mpim: channel.kind === 'mpim',
+    is_private: channel.kind !== 'channel' || channel.private === true,
+    created: 1_700_000_000,
+    is_archived: channel.archived === true,
+    is_general: channel.name === 'general',
+    is_shared: false,
+    is_org_shared: false,
+    ...(channel.kind === 'im'
+      ? { user: channel.user }
+      : { is_member: state.isMember(channel, state.bot.userId), name_normalized: channel.name }),
+  };
 }
 
 export function knownUser(state: SlackState, id: string | undefined, error = 'user_not_found'): SlackUser {

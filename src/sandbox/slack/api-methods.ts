@@ -4,7 +4,9 @@ import {
   ApiError,
   type Args,
   blocksArg,
+  botChannel,
   channelArg,
+  channelObject,
   jsonArg,
   knownUser,
   messageBody,
@@ -35,7 +37,7 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
   'chat.postMessage': {
     token: 'bot',
     run: (args, { state }) => {
-      const channel = channelArg(state, args, true);
+      const channel = botChannel(state, args, true);
       const blocks = blocksArg(args);
       const text = str(args.text) ?? '';
       if (!text && !blocks?.length) throw new ApiError('no_text');
@@ -51,7 +53,7 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
   'chat.update': {
     token: 'bot',
     run: (args, { state }) => {
-      const channel = channelArg(state, args, false);
+      const channel = botChannel(state, args, false);
       const message = state.findMessage(channel.id, str(args.ts) ?? '');
       if (!message) throw new ApiError('message_not_found');
       if (message.bot_id !== state.bot.botId) throw new ApiError('cant_update_message');
@@ -76,7 +78,8 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
   'chat.postEphemeral': {
     token: 'bot',
     run: (args, { state }) => {
-      const channel = channelArg(state, args, true);
+      // A conversation id: Slack does not take a user id here (channel_not_found), unlike chat.postMessage.
+      const channel = botChannel(state, args, false);
       const user = knownUser(state, str(args.user));
       if (!state.isMember(channel, user.id)) throw new ApiError('user_not_in_channel');
       const blocks = blocksArg(args);
@@ -99,6 +102,15 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
       if (!message) throw new ApiError('message_not_found');
       const permalink = `https://${state.team.domain}.slack.com/archives/${channel.id}/p${message.ts.replace('.', '')}`;
       return { channel: channel.id, permalink };
+    },
+  },
+  'conversations.info': {
+    token: 'bot',
+    run: (args, { state }) => {
+      const channel = channelArg(state, args, false);
+      const visible = channel.kind !== 'channel' || !channel.private;
+      if (!visible && !state.isMember(channel, state.bot.userId)) throw new ApiError('channel_not_found');
+      return { channel: channelObject(state, channel) };
     },
   },
   'conversations.open': {

@@ -38,10 +38,22 @@ export interface SlackStandInOptions {
   people?: readonly SlackUser[];
   /** Default: S0APPROVERS (@approvers) = [U0BOB]. */
   usergroups?: readonly SlackUsergroup[];
-  /** Default: #general (C0GENERAL) and #access-approvals (C0APPROVALS), everyone a member. */
-  channels?: ReadonlyArray<{ id: string; name: string }>;
+  /** Default: #general (C0GENERAL) and #access-approvals (C0APPROVALS), every person a member. */
+  channels?: ReadonlyArray<{ id: string; name: string; private?: boolean }>;
+  /**
+   * Channels the bot was invited to; elsewhere its posts get not_in_channel, as in Slack. Default: every
+   * channel (tests and the sandbox invite it where they point the app); [] for a fresh install.
+   */
+  botIn?: readonly string[];
+  /** Slash-command text escaping (the manifest's should_escape). Default: manifest.yml's. */
+  shouldEscape?: boolean;
+  /** Every Web API answer is this much later (default 0); see setLatency. */
+  latencyMs?: number;
   bot?: Partial<SlackBotIdentity>;
-  /** The bot token's OAuth scopes; a method needing one it lacks answers `missing_scope`. Default: manifest.yml's. */
+  /**
+   * The bot token's OAuth scopes (also sent in `x-oauth-scopes`); a method needing one it lacks answers
+   * `missing_scope`. Default: manifest.yml's.
+   */
   scopes?: readonly string[];
   /** The app's request URL (our `/slack/events`) for HTTP-mode delivery; can be set later. */
   eventsUrl?: string;
@@ -111,7 +123,11 @@ export interface SlackStandIn {
   ): { arrived: Promise<{ method: string; args: Record<string, unknown> }>; release(): void };
   click(options: ClickOptions): Promise<DeliveryResult>;
   clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
-  /** A slash command; its immediate answer (text or JSON) is shown as Slack would. */
+  /**
+   * A slash command as the person typed it (`audit @alice`): sent with the text Slack sends for the
+   * manifest's should_escape; its immediate answer (text or JSON) is shown as Slack would, or, when the ack
+   * came after 3 s, "failed with the error operation_timeout".
+   */
   slashCommand(options: SlashCommandOptions): Promise<DeliveryResult>;
   /** Wraps one event (e.g. `{type: 'app_home_opened', …}`) in an event_callback and delivers it. */
   event(event: Block, options?: DeliveryOptions): Promise<DeliveryResult>;
@@ -119,6 +135,14 @@ export interface SlackStandIn {
     userId: string,
     options?: DeliveryOptions & { tab?: 'home' | 'messages' },
   ): Promise<DeliveryResult>;
+  /** `/invite @countersign` in a channel (id or name). */
+  inviteBot(channel: string): void;
+  /** The bot is removed from a channel. */
+  removeBot(channel: string): void;
+  /** Archives (or, with false, unarchives) a channel. */
+  archive(channel: string, archived?: boolean): void;
+  /** Web API answers come this much later from now on (a slow or distant Slack). */
+  setLatency(ms: number): void;
   /** Sends any payload as Slack would (forged or hand-built payloads in security tests). */
   deliver(kind: EnvelopeType, payload: unknown, options?: DeliveryOptions): Promise<DeliveryResult>;
   socketConnections(): number;

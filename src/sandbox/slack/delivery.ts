@@ -13,6 +13,8 @@ export interface SenderContext {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Slack waits this long for an app's ack, then shows the person "failed with the error operation_timeout". */
+export const ACK_DEADLINE_MS = 3_000;
 
 /** `v0=` + hex HMAC-SHA256 of "v0:<timestamp>:<raw body>" (S1). */
 export function slackSignature(secret: string, timestamp: number | string, rawBody: string): string {
@@ -30,6 +32,16 @@ function encode(kind: EnvelopeType, payload: unknown): { body: string; contentTy
 }
 
 export async function deliver(
+  ctx: SenderContext,
+  kind: EnvelopeType,
+  payload: unknown,
+  options: DeliveryOptions = {},
+): Promise<DeliveryResult> {
+  const result = await send(ctx, kind, payload, options);
+  return result.ackMs > ACK_DEADLINE_MS ? { ...result, late: true } : result;
+}
+
+async function send(
   ctx: SenderContext,
   kind: EnvelopeType,
   payload: unknown,
@@ -91,6 +103,15 @@ export function applyCommandAnswer(
   fields: Record<string, string>,
   result: DeliveryResult,
 ) {
+  if (result.ackMs > ACK_DEADLINE_MS) {
+    // Too late: Slack drops whatever the app answered and tells the person the command failed.
+    applyReply(
+      state,
+      { channel: fields.channel_id!, ephemeral: true, user: fields.user_id! },
+      { text: `${fields.command} failed with the error "operation_timeout"` },
+    );
+    return;
+  }
   if (result.status !== 200 || !result.body || result.body === '{}' || result.body === '""') return;
   const reply: Block = parseReply(result.body);
   if (!reply.text && !reply.blocks) return;

@@ -9,6 +9,8 @@ import type { ClickOptions, DeliveryResult, HomeClickOptions, SlackChannel } fro
 export interface InboxActions {
   click(options: ClickOptions): Promise<DeliveryResult>;
   clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
+  /** The person opened the app's Home tab: Slack sends app_home_opened. */
+  homeOpened(userId: string): Promise<DeliveryResult>;
 }
 
 const HOME = 'home';
@@ -83,6 +85,8 @@ function itemsFor(state: SlackState, as: string, conv: string): Item[] {
 
 export function inboxRoutes(state: SlackState, actions: InboxActions): Router {
   const router = express.Router();
+  // What each person looked at last (the page polls): opening the Home tab is a change to it.
+  const looking = new Map<string, string>();
   router.get('/sandbox/slack', (_req, res) => {
     res.set('cache-control', 'no-store').type('html').send(inboxPage());
   });
@@ -96,6 +100,8 @@ export function inboxRoutes(state: SlackState, actions: InboxActions): Router {
     const wantedConv = String(req.query.conv ?? '');
     const conv = conversations.some((c) => c.id === wantedConv) ? wantedConv : state.dmFor(as).id;
     const current = conversations.find((c) => c.id === conv);
+    if (conv === HOME && looking.get(as) !== HOME) void actions.homeOpened(as).catch(() => undefined);
+    looking.set(as, conv);
     res.set('cache-control', 'no-store').json({
       as,
       conv,
@@ -132,6 +138,18 @@ export function inboxRoutes(state: SlackState, actions: InboxActions): Router {
         error: result.error,
         body: result.body,
       });
+    } catch (error) {
+      res.status(400).json({ error: (error as Error).message });
+    }
+  });
+
+  // `/invite @countersign` typed in a channel: the bot becomes a member (JSON only, as for clicks).
+  router.post('/sandbox/slack/invite', express.json({ limit: '10kb' }), (req, res) => {
+    const channel = (req.body as Record<string, unknown> | undefined)?.channel;
+    try {
+      if (typeof channel !== 'string' || !channel) throw new Error('channel is required');
+      const joined = state.invite(channel, state.bot.userId);
+      res.json({ ok: true, channel: joined.id });
     } catch (error) {
       res.status(400).json({ error: (error as Error).message });
     }

@@ -1,6 +1,7 @@
 // A local Slack (Web API, Socket Mode, signed interactivity and a browser inbox) that speaks Slack's wire format.
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { commandTextAsSent } from './command-text.js';
 import type { SlackStandIn, SlackStandInOptions } from './contract.js';
 import { applyCommandAnswer, deliver, type SenderContext } from './delivery.js';
 import {
@@ -11,6 +12,7 @@ import {
   SANDBOX_SLACK_USERS,
 } from './directory.js';
 import { inboxRoutes } from './inbox-routes.js';
+import { repoManifest } from './manifest.js';
 import {
   eventCallback,
   homeBlockActions,
@@ -23,7 +25,15 @@ import { SANDBOX_BOT_SCOPES } from './scopes.js';
 import { SocketModeHub } from './socket-mode.js';
 import { type MessageChange, SlackState } from './state.js';
 import { retryAfterViolations } from './traffic.js';
-import type { ClickOptions, HomeClickOptions, SlackEphemeral, SlackMessage, SlackUser } from './types.js';
+import type {
+  ClickOptions,
+  DeliveryOptions,
+  DeliveryResult,
+  HomeClickOptions,
+  SlackEphemeral,
+  SlackMessage,
+  SlackUser,
+} from './types.js';
 import { waitForEvent } from './wait.js';
 import { webApiRoutes } from './web-api.js';
 
@@ -52,7 +62,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     options.people ?? SANDBOX_SLACK_USERS,
     options.usergroups ?? SANDBOX_SLACK_USERGROUPS,
     options.channels ?? SANDBOX_SLACK_CHANNELS,
+    options.botIn,
   );
+  const shouldEscape = options.shouldEscape ?? repoManifest().shouldEscape;
+  let latencyMs = options.latencyMs ?? 0;
   let baseUrl = '';
   let eventsUrl = options.eventsUrl;
   const hub = new SocketModeHub(bot.appId, () => baseUrl.replace(/^http/, 'ws'));
@@ -108,6 +121,22 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
 
   /** Held replies are let go on close, so no request hangs past the stand-in. */
   const closers: Array<() => void> = [];
+
+  const appHomeOpened = async (
+    userId: string,
+    o: DeliveryOptions & { tab?: 'home' | 'messages' } = {},
+  ): Promise<DeliveryResult> => {
+    const home = state.homes.get(person(userId).id);
+    const event = {
+      type: 'app_home_opened',
+      user: userId,
+      channel: state.dmFor(userId).id,
+      tab: o.tab ?? 'home',
+      ...(home ? { view: copy(home) } : {}),
+    };
+    return deliver(sctx, 'events_api', eventCallback(pctx, event), o);
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -119,10 +148,11 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       appToken: options.appToken,
       scopes: new Set(options.scopes ?? SANDBOX_BOT_SCOPES),
       socketUrl: () => hub.issueUrl(),
+      latencyMs: () => latencyMs,
     }),
   );
   app.use(responseUrlRoutes(state, () => baseUrl));
-  app.use(inboxRoutes(state, { click, clickHome }));
+  app.use(inboxRoutes(state, { click, clickHome, homeOpened: (userId) => appHomeOpened(userId) }));
   app.use((_req, res) => {
     res.status(404).json({ ok: false, error: 'not_found' });
   });
@@ -173,23 +203,24 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     slashCommand: async (o) => {
       const user = person(o.as);
       const channel = o.channel ? channelOf(o.channel) : state.dmFor(user.id);
-      const fields = slashCommandFields(pctx, user, channel, o.command ?? '/countersign', o.text);
+      const text = commandTextAsSent(state, o.text, shouldEscape);
+      const fields = slashCommandFields(pctx, user, channel, o.command ?? '/countersign', text);
       const result = await deliver(sctx, 'slash_commands', fields, o);
       applyCommandAnswer(state, fields, result);
       return result;
     },
-    event: (event, o) => deliver(sctx, 'events_api', eventCallback(pctx, event), o),
-    appHomeOpened: async (userId, o = {}) => {
-      const home = state.homes.get(person(userId).id);
-      const event = {
-        type: 'app_home_opened',
-        user: userId,
-        channel: state.dmFor(userId).id,
-        tab: o.tab ?? 'home',
-        ...(home ? { view: copy(home) } : {}),
-      };
-      return deliver(sctx, 'events_api', eventCallback(pctx, event), o);
+    inviteBot: (channel) => {
+      state.invite(channel, bot.userId);
     },
+    removeBot: (channel) => state.remove(channel, bot.userId),
+    archive: (channel, archived = true) => {
+      channelOf(channel).archived = archived;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    event: (event, o) => deliver(sctx, 'events_api', eventCallback(pctx, event), o),
+    appHomeOpened,
     deliver: (kind, payload, o) => deliver(sctx, kind, payload, o),
     socketConnections: () => hub.connections,
     waitForSocket: (timeoutMs, count) => hub.waitForConnection(timeoutMs, count),

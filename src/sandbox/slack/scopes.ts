@@ -1,20 +1,11 @@
 // The bot token's OAuth scopes and which scope each Web API method needs, so a scope missing from manifest.yml
 // fails in tests as it would in Slack (`missing_scope` with `needed` and `provided`).
 import { ApiError } from './api-args.js';
+import { repoManifest } from './manifest.js';
 import type { SlackChannel } from './types.js';
 
-/** What manifest.yml grants the bot (test/unit/sandbox/scopes.test.ts keeps the two equal). */
-export const SANDBOX_BOT_SCOPES: readonly string[] = [
-  'chat:write',
-  'im:write',
-  'users:read',
-  'users:read.email',
-  'usergroups:read',
-  'commands',
-  'channels:history',
-  'groups:history',
-  'im:history',
-];
+/** What manifest.yml grants the bot: read from the repo's manifest, so the stand-in grants exactly that. */
+export const SANDBOX_BOT_SCOPES: readonly string[] = repoManifest().botScopes;
 
 /** Scopes a method accepts (any one of them will do); methods not listed need none. */
 const METHOD_SCOPES: Record<string, readonly string[]> = {
@@ -23,6 +14,7 @@ const METHOD_SCOPES: Record<string, readonly string[]> = {
   'chat.delete': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'conversations.open': ['channels:manage', 'groups:write', 'im:write', 'mpim:write'],
+  'conversations.info': ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
   'users.info': ['users:read'],
   'users.lookupByEmail': ['users:read.email'],
   'usergroups.users.list': ['usergroups:read'],

@@ -69,7 +69,9 @@ export class SlackState {
     readonly bot: SlackBotIdentity,
     users: readonly SlackUser[],
     usergroups: readonly SlackUsergroup[],
-    channels: ReadonlyArray<{ id: string; name: string }>,
+    channels: ReadonlyArray<{ id: string; name: string; private?: boolean }>,
+    /** Channels the bot was invited to (default: every one). */
+    botIn?: readonly string[],
   ) {
     this.events.setMaxListeners(0);
     for (const user of users) this.users.set(user.id, { ...user });
@@ -77,6 +79,9 @@ export class SlackState {
     for (const channel of channels) {
       // Every person is in every channel: the sandbox has one small team.
       this.channels.set(channel.id, { ...channel, kind: 'channel', members: [...this.users.keys()] });
+    }
+    for (const channel of channels) {
+      if (!botIn || botIn.includes(channel.id)) this.invite(channel.id, this.bot.userId);
     }
     // Each person's IM with the bot exists from the start, so its D… id works before conversations.open.
     for (const user of users) this.dmFor(user.id);
@@ -135,6 +140,20 @@ export class SlackState {
       if (channel.kind === 'channel' && channel.name === name) return channel;
     }
     return undefined;
+  }
+
+  /** `/invite @countersign` (or a person): the conversation gains the member; an unknown channel throws. */
+  invite(channelId: string, userId: string): SlackChannel {
+    const channel = this.resolveChannel(channelId, false);
+    if (channel?.kind !== 'channel') throw new Error(`no channel ${channelId}`);
+    if (!channel.members.includes(userId)) channel.members.push(userId);
+    return channel;
+  }
+
+  /** The bot leaves (or is removed from) a channel. */
+  remove(channelId: string, userId: string): void {
+    const channel = this.resolveChannel(channelId, false);
+    if (channel) channel.members = channel.members.filter((id) => id !== userId);
   }
 
   isMember(channel: SlackChannel, userId: string): boolean {

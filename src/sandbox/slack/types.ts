@@ -27,7 +27,11 @@ export interface SlackChannel {
   kind: 'channel' | 'im' | 'mpim';
   /** For an IM, the person on the other side of the bot. */
   user?: string;
+  /** People and, once invited, the bot (its user id): Slack refuses the bot's posts elsewhere. */
   members: string[];
+  archived?: boolean;
+  /** A private channel the bot is not in is invisible to it (channel_not_found). */
+  private?: boolean;
 }
 
 /** The bot the Web API tokens belong to. */
@@ -159,7 +163,10 @@ export interface DeliveryResult {
   status: number;
   /** Response body, or the socket ack's `payload` as JSON text. */
   body: string;
+  /** From sending to the answer; over 3 s Slack has already given up (`late`). */
   ackMs: number;
+  /** The ack came after Slack's 3-second deadline: Slack shows the person the action or command failed. */
+  late?: boolean;
   error?: string;
   /** The payload that was sent (parsed), for assertions. */
   payload: unknown;

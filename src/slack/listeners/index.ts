@@ -10,6 +10,7 @@ import type { SlackDirectory } from '../directory.js';
 import type { HomePublisher } from '../home-publisher.js';
 import type { MessageRefs } from '../message-refs.js';
 import type { SlackMessenger } from '../messenger.js';
+import type { SlackSetupMonitor } from '../setup-monitor.js';
 import { register as registerActions } from './actions/index.js';
 import { register as registerCommands } from './commands/index.js';
 import { register as registerHome } from './home/index.js';
@@ -26,6 +27,8 @@ export interface SlackDeps {
   clicks: Pick<ClickDesk, 'take'>;
   auditQuery: AuditQuery;
   audit: AuditSink;
+  /** The Slack self-check, for `/countersign check` (absent in tests that build listeners alone). */
+  setup?: Pick<SlackSetupMonitor, 'runNow'>;
   logger: Logger;
   /** Our workspace: clicks from any other team are refused. */
   teamId(): Promise<string | undefined>;

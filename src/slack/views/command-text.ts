@@ -23,7 +23,10 @@ export function commandHelp(who: {
     '`/countersign list`: requests and access you can see',
     '`/countersign revoke &lt;grant id&gt;`: end access now',
   ];
-  if (who.admin) lines.push('`/countersign audit [@user] [24h]`: the latest audit events');
+  if (who.admin) {
+    lines.push('`/countersign audit [@user] [24h]`: the latest audit events');
+    lines.push('`/countersign check`: check the Slack setup (scopes, channels, groups) again');
+  }
   lines.push('`/countersign help`: this text. The App Home tab shows the same, with buttons.');
   return lines.join('\n');
 }

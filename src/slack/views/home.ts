@@ -6,7 +6,7 @@ import { formatDuration } from '../../lib/duration.js';
 import { ACTION, blockId, type ViewContext } from '../ids.js';
 import { clientLabel, providerNames, requesterMrkdwn, usageText, when } from './grant-text.js';
 import { LIMITS } from './limits.js';
-import { escapeWithin, md, plain, truncate } from './mrkdwn.js';
+import { escapeCode, escapeWithin, fitMrkdwn, md, plain, truncate } from './mrkdwn.js';
 import { denyButton } from './request-inputs.js';
 
 export interface HomeInput {
@@ -18,6 +18,8 @@ export interface HomeInput {
   allActive: Grant[] | null;
   /** Admins: the latest audit lines (mrkdwn, already escaped); null for everyone else. */
   recentAudit: string[] | null;
+  /** Admins: what the Slack self-check found wrong (plain sentences); empty for everyone else. */
+  setupProblems?: string[];
   ctxFor(grant: Grant): ViewContext;
 }
 
@@ -34,6 +36,16 @@ export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } 
       elements: [md('AI assistants ask here for time-boxed access to your tools; a person decides.')],
     },
   ];
+  const setup = input.setupProblems ?? [];
+  if (setup.length > 0) {
+    blocks.push(heading('cs_home_setup', ':warning: *Slack setup needs attention*'));
+    blocks.push(
+      note(
+        'cs_home_setup_problems',
+        `${setup.map((p) => `• ${escapeWithin(p, 400)}`).join('\n')}\n\`/countersign check\` checks again.`,
+      ),
+    );
+  }
   const list = (id: string, title: string, grants: Grant[], empty: string, item: Item) => {
     blocks.push(heading(`cs_home_${id}`, `*${title}* (${grants.length})`));
     if (grants.length === 0) blocks.push(note(`cs_home_${id}_empty`, empty));
@@ -57,7 +69,7 @@ export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } 
       'Waiting for your decision',
       input.toDecide,
       'Nothing is waiting for you. 🎉',
-      (g, c, id) => [pendingItem(g, c, id), decideButtons(g, id)],
+      (g, c, id) => [pendingItem(g, c, id), decideButtons(g, c, id)],
     );
   }
   if (input.allActive !== null) {
@@ -93,7 +105,7 @@ function pendingItem(grant: Grant, ctx: ViewContext, id: string): SectionBlock {
       ? `one ${grant.request.method} call to \`${escapeWithin(grant.request.url, 200)}\``
       : `*${grant.requestedLevel}* on ${escapeWithin(providerNames(grant.requestedProviders, ctx), 600)} for ${formatDuration(grant.requestedDurationMs)}`;
   const reason = grant.reason ? `\n> ${escapeWithin(grant.reason.replace(/\s+/g, ' '), 300)}` : '';
-  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} asks for ${what}\nDecide by ${when(grant.decideBy)}${reason}`;
+  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} asks for ${what}\nDecide by ${when(grant.decideBy)}${reason}${bodyPreview(grant, ctx)}`;
   const section: SectionBlock = {
     type: 'section',
     block_id: blockId(`home_${id}`, grant.history.length),
@@ -110,21 +122,49 @@ function pendingItem(grant: Grant, ctx: ViewContext, id: string): SectionBlock {
   return section;
 }
 
+/** A one-call request's body as it will be sent: what is approved, not only where (bounded, link for the rest). */
+const BODY_PREVIEW = 600;
+function bodyPreview(grant: Grant, ctx: ViewContext): string {
+  const body = grant.kind === 'request' ? grant.request?.body : null;
+  if (body === null || body === undefined) return grant.kind === 'request' ? '\n_No body._' : '';
+  const shown = fitMrkdwn(body, BODY_PREVIEW, escapeCode);
+  const rest =
+    shown.omitted === 0
+      ? ''
+      : ctx.approvalUrl && ctx.approvalUrl.length <= LIMITS.url
+        ? `\n_(${shown.omitted} more characters: *Open* shows the full body)_`
+        : `\n_(${shown.omitted} more characters not shown)_`;
+  return `\n\`\`\`\n${shown.text}\n\`\`\`${rest}`;
+}
+
+/** The approve confirmation of a one-call request: method, URL and the start of the body (plain text, 300). */
+function callConfirmText(grant: Grant): string {
+  const request = grant.request!;
+  const body = request.body === null ? 'No body.' : `Body: ${request.body.replace(/\s+/g, ' ')}`;
+  return truncate(`${request.method} ${request.url}\n${body}`, LIMITS.confirmText);
+}
+
 /** Approve as asked, or Deny: the same decision as on the message (narrowing needs the message's form). */
-function decideButtons(grant: Grant, id: string): ActionsBlock {
+function decideButtons(grant: Grant, _ctx: ViewContext, id: string): ActionsBlock {
+  const approve: Button = {
+    type: 'button',
+    action_id: ACTION.approve,
+    text: plain('Approve as asked'),
+    style: 'primary',
+    value: grant.id,
+  };
+  // Approving from Home skips the message's full view, so a one-call request says what it sends first.
+  if (grant.kind === 'request' && grant.request)
+    approve.confirm = {
+      title: plain('Approve this call?', LIMITS.confirmTitle),
+      text: plain(callConfirmText(grant), LIMITS.confirmText),
+      confirm: plain('Approve'),
+      deny: plain('Cancel'),
+    };
   return {
     type: 'actions',
     block_id: blockId(`home_${id}_decide`, grant.history.length),
-    elements: [
-      {
-        type: 'button',
-        action_id: ACTION.approve,
-        text: plain('Approve as asked'),
-        style: 'primary',
-        value: grant.id,
-      },
-      denyButton(grant, 'The assistant is told it was denied.'),
-    ],
+    elements: [approve, denyButton(grant, 'The assistant is told it was denied.')],
   };
 }
 

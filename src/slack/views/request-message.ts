@@ -19,6 +19,7 @@ import {
   when,
 } from './grant-text.js';
 import { LIMITS } from './limits.js';
+import { blockTextLength, MESSAGE_TEXT_BUDGET } from './message-budget.js';
 import { escapeCode, escapeMrkdwn, escapeWithin, fitMrkdwn, md, plain, quote, truncate } from './mrkdwn.js';
 import { decisionButtons, durationInput, levelInput, notesInput, providerInputs } from './request-inputs.js';
 
@@ -66,7 +67,29 @@ export function requestMessage(grant: Grant, ctx: ViewContext): { text: string; 
       blocks.push(grantControls(grant, ctx, v));
     blocks.push(footerBlock(grant, v));
   }
+  if (grant.kind === 'request') fitCallToBudget(blocks, grant, ctx, v);
   return { text: fallbackText(grant, ctx), blocks };
+}
+
+/** Sections a call's URL or body may shrink to when the whole message is over Slack's budget. */
+const CALL_MIN_ROOM = 400;
+
+/**
+ * A big body, a long URL, a long reason and long notes can each fit their block yet together pass Slack's
+ * whole-message limit: then the body, and if need be the URL, are cut further (the consent page has all).
+ */
+function fitCallToBudget(blocks: KnownBlock[], grant: Grant, ctx: ViewContext, v: number): void {
+  const index = (name: string) => blocks.findIndex((b) => b.block_id === blockId(name, v));
+  let room = { url: LIMITS.sectionText, body: LIMITS.sectionText };
+  for (const part of ['body', 'url'] as const) {
+    const over = blockTextLength(blocks) - MESSAGE_TEXT_BUDGET;
+    if (over <= 0) return;
+    room = { ...room, [part]: Math.max(CALL_MIN_ROOM, room[part] - over) };
+    const [call, body] = callSections(grant, ctx, v, room);
+    const at = index('call');
+    if (at < 0 || !call || !body) return;
+    blocks.splice(at, 2, call, body);
+  }
 }
 
 function tooManyProviders(v: number): KnownBlock {
@@ -117,7 +140,12 @@ function reasonSection(grant: Grant, v: number): SectionBlock {
 }
 
 /** Method, URL and body of a per-request grant: exactly what the approval allows, cut with a visible note. */
-function callSections(grant: Grant, ctx: ViewContext, v: number): SectionBlock[] {
+function callSections(
+  grant: Grant,
+  ctx: ViewContext,
+  v: number,
+  room: { url: number; body: number } = { url: LIMITS.sectionText, body: LIMITS.sectionText },
+): SectionBlock[] {
   const request = grant.request;
   if (!request) return [];
   // The consent page only helps while the request is open; afterwards it shows nothing more.
@@ -125,21 +153,21 @@ function callSections(grant: Grant, ctx: ViewContext, v: number): SectionBlock[]
     ctx.approvalUrl && grant.status === 'pending'
       ? `\n_(${n} more characters; open in browser for the full ${what})_`
       : `\n_(${n} more characters not shown)_`;
-  const url = codeWithin(`*Call* \`${request.method}\`\n`, request.url, (n) => more(n, 'URL'));
+  const url = codeWithin(`*Call* \`${request.method}\`\n`, request.url, (n) => more(n, 'URL'), room.url);
   const body =
     request.body === null
       ? '*Body*\n_None: the call must be sent without a body._'
-      : codeWithin('*Body*\n', prettyJson(request.body), (n) => more(n, 'body'));
+      : codeWithin('*Body*\n', prettyJson(request.body), (n) => more(n, 'body'), room.body);
   return [
     { type: 'section', block_id: blockId('call', v), text: md(url) },
     { type: 'section', block_id: blockId('body', v), text: md(body) },
   ];
 }
 
-/** `label` + a ``` block of `raw` + a note on what was cut, all within one section's 3000 characters. */
-function codeWithin(label: string, raw: string, note: (omitted: number) => string): string {
+/** `label` + a ``` block of `raw` + a note on what was cut, all within `max` (a section's 3000 at most). */
+function codeWithin(label: string, raw: string, note: (omitted: number) => string, max: number): string {
   const fence = (inner: string) => `${label}\`\`\`\n${inner}\n\`\`\``;
-  const room = LIMITS.sectionText - fence('').length;
+  const room = Math.min(max, LIMITS.sectionText) - fence('').length;
   const whole = fitMrkdwn(raw, room, escapeCode);
   if (whole.omitted === 0) return fence(whole.text);
   // Reserve room for the note as if everything were cut, so its digits always fit.

@@ -130,16 +130,16 @@ describe('audit channel (written by SlackAuditFeed, never by the messenger)', ()
 });
 
 describe('Slack errors', () => {
-  it('a permanent error (channel_not_found) is dropped: sync resolves, nothing is retried', async () => {
+  it('an approvals channel Slack refuses (channel_not_found) falls back to the approvers by DM, never silence', async () => {
     const { standIn, messenger, refs } = await start({ selfApprove: 'read', approvalsChannel: 'C0NOSUCH' });
     const grant = grantFor();
     await expect(messenger.sync(grant, 'pending')).resolves.toBeUndefined();
 
     expect(standIn.calls('chat.postMessage').map((c) => [c.args.channel, c.error])).toEqual([
       ['C0NOSUCH', 'channel_not_found'],
+      ['U0BOB', undefined],
     ]);
-    expect(standIn.calls().map((c) => c.method)).toEqual(['users.lookupByEmail', 'chat.postMessage']);
-    expect(await refs.get(grant.id)).toBeNull();
+    expect(await refs.get(grant.id)).toMatchObject({ channel: standIn.channelFor('U0BOB') });
   });
 
   it('any other Slack error (invalid_auth) is thrown, so the job retries', async () => {

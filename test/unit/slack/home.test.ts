@@ -72,4 +72,39 @@ describe('homeView', () => {
     const ids = view.blocks.map((b) => b.block_id);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('shows a one-call request’s body before Approve as asked, which asks for confirmation', () => {
+    const view = home({ toDecide: [pendingRequest()] });
+    const text = allText(view.blocks);
+    expect(text).toContain('issueUpdate(id:');
+    const approve = elementsWith(view.blocks, ACTION.approve)[0]!;
+    expect(approve.confirm.title.text).toBe('Approve this call?');
+    expect(approve.confirm.text.text).toMatch(
+      /^POST https:\/\/api\.linear\.app\/graphql\nBody: .*issueUpdate/,
+    );
+    expect(validateBlocks(view)).toEqual([]);
+  });
+
+  it('bounds a huge body, pointing at Open for the rest', () => {
+    const body = JSON.stringify({ query: 'x'.repeat(20_000) });
+    const view = home({
+      toDecide: [
+        pendingRequest({ request: { method: 'POST', url: 'https://api.linear.app/graphql', body } }),
+      ],
+    });
+    expect(allText(view.blocks)).toMatch(/more characters: \*Open\* shows the full body/);
+    const approve = elementsWith(view.blocks, ACTION.approve)[0]!;
+    expect(approve.confirm.text.text.length).toBeLessThanOrEqual(300);
+    expect(validateBlocks(view)).toEqual([]);
+  });
+
+  it('shows admins what the Slack self-check found', () => {
+    const view = home({
+      allActive: [],
+      recentAudit: [],
+      setupProblems: ['The bot is not in #access-approvals'],
+    });
+    expect(allText(view.blocks)).toMatch(/Slack setup needs attention[\s\S]*not in #access-approvals/);
+    expect(allText(home({}).blocks)).not.toMatch(/Slack setup/);
+  });
 });

@@ -1,5 +1,5 @@
-// `/countersign`: help, list, revoke <id>, and (admins) audit [@user] [since]. Answers are ephemeral; unknown
-// input gets the help text.
+// `/countersign`: help, list, revoke <id>, and (admins) audit [@user] [since] and check. Acked at once, answered
+// with respond() (ephemeral), since the lookups may outlast Slack's 3 s; unknown input gets the help text.
 import type { App } from '@slack/bolt';
 import type { Grant } from '../../../grants/types.js';
 import { parseDuration } from '../../../lib/duration.js';
@@ -15,11 +15,19 @@ const LIST_MAX = 20;
 const AUDIT_LINES = 20;
 
 export function register(app: App, deps: SlackDeps): void {
-  app.command(COMMAND, async ({ ack, command }) => {
-    const user = await deps.directory.user(command.user_id).catch(() => null);
-    const [verb = '', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
-    const text = await answer(verb.toLowerCase(), args, user, command.user_id, deps);
-    await ack({ response_type: 'ephemeral', text });
+  app.command(COMMAND, async ({ ack, command, respond }) => {
+    // First, on every path: a slow or rate-limited Slack lookup below must not push the ack past 3 s.
+    await ack();
+    let text: string;
+    try {
+      const user = await deps.directory.user(command.user_id).catch(() => null);
+      const [verb = '', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+      text = await answer(verb.toLowerCase(), args, user, command.user_id, deps);
+    } catch (error) {
+      deps.logger.warn({ err: error }, '/countersign failed');
+      text = 'Something went wrong on our side; try again in a moment.';
+    }
+    await respond({ response_type: 'ephemeral', text });
   });
 }
 
@@ -33,6 +41,9 @@ async function answer(verb: string, args: string[], user: SlackUser | null, user
     case 'audit':
       if (!role.admin) return 'Only admins can read the audit from Slack.';
       return audit(args, deps);
+    case 'check':
+      if (!role.admin) return 'Only admins can check the Slack setup.';
+      return check(deps);
     default:
       return commandHelp({
         ...role,
@@ -112,4 +123,16 @@ async function audit(args: string[], deps: SlackDeps) {
     AUDIT_LINES,
   );
   return lines.length > 0 ? lines.join('\n') : 'No audit events in that window.';
+}
+
+async function check(deps: SlackDeps) {
+  if (!deps.setup) return 'The Slack setup check is not available here.';
+  const { problems } = await deps.setup.runNow();
+  if (problems.length === 0) return 'Slack setup: every check passes.';
+  return [
+    'Slack setup needs attention:',
+    ...problems.map(
+      (p) => `• ${p.message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
+    ),
+  ].join('\n');
 }
