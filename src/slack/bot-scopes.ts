@@ -9,4 +9,7 @@ export const REQUIRED_BOT_SCOPES: readonly string[] = [
   'commands',
   'channels:read',
   'groups:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
 ];

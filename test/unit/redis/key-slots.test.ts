@@ -168,6 +168,8 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${prefix}epoch`': 'single key (SET NX / GET)',
   '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",
   '`${this.prefix}slack:posting:${grantId}`': 'single key (a MULTI on that key alone)',
+  '`${this.deps.prefix}slack:setup-dm:${digest}`':
+    'single key (SET NX): one admin DM per set of setup problems',
 };
 
 /** Files with multi-key-capable calls (MULTI, pipelines, Lua), and how many each has, as audited. */
