@@ -9,6 +9,7 @@ import { ClickQueue, clickRetryDelayMs } from './click-queue.js';
 import { Deadlines } from './deadlines.js';
 import { type ClickJob, type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 import { OnceMarks } from './once-marks.js';
+import { watchWorker } from './worker-watchdog.js';
 
 const QUEUE = 'grants';
 
@@ -186,9 +187,38 @@ export class GrantJobs {
     for (const name of Object.values(JOB)) {
       if (typeof handlers[name] !== 'function') throw new Error(`no handler for job ${name}`);
     }
-    this.worker = new Worker(
+    this.worker = this.newWorker(handlers);
+    this.stopWatchdog = watchWorker({
+      counts: async () => {
+        const counts = await this.queue.getJobCounts('waiting', 'active');
+        return { waiting: counts.waiting ?? 0, active: counts.active ?? 0 };
+      },
+      lastTaken: () => this.lastTaken,
+      replace: async () => {
+        const stuck = this.worker;
+        this.worker = this.newWorker(handlers);
+        // Its blocking connection may hang on a node that is gone: do not wait on it past a few seconds.
+        await Promise.race([stuck?.close(true), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        stuck?.disconnect().catch(() => undefined);
+      },
+      onStuck: (detail) =>
+        this.options.logger.error(
+          detail,
+          'job worker took no job while jobs waited (Redis failover?); replacing it',
+        ),
+    });
+  }
+
+  /** When this process last took a job, or started its worker: what the watchdog measures idleness from. */
+  private lastTaken = Date.now();
+  private stopWatchdog: (() => void) | null = null;
+
+  private newWorker(handlers: JobHandlers): Worker {
+    this.lastTaken = Date.now();
+    const worker = new Worker(
       QUEUE,
       async (job: Job) => {
+        this.lastTaken = Date.now();
         try {
           // Only the click handler reads the job itself (to keep its decision across retries).
           const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
@@ -222,14 +252,16 @@ export class GrantJobs {
         maxStalledCount: MAX_STALLS,
       },
     );
-    this.worker.on('failed', (job, error) =>
+    worker.on('failed', (job, error) =>
       this.options.logger.warn({ err: error, job: job?.id, attempts: job?.attemptsMade }, 'job failed'),
     );
-    this.worker.on('error', (error) => this.options.logger.warn({ err: error }, 'job worker error'));
+    worker.on('error', (error) => this.options.logger.warn({ err: error }, 'job worker error'));
+    return worker;
   }
 
   /** Waits for running jobs to finish, then closes (graceful shutdown). */
   async close(): Promise<void> {
+    this.stopWatchdog?.();
     await this.worker?.close();
     await this.queue.close();
   }
