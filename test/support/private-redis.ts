@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../../src/sandbox/redis.js';
 import { freePort } from './server-process.js';
 
 export interface PrivateRedis {
@@ -36,7 +36,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
     child = spawn('redis-server', args, { stdio: 'ignore' });
     for (let attempt = 0; attempt < 300; attempt++) {
-      if (await answers(url)) return;
+      if (await redisAnswers(url)) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     child.kill('SIGKILL');
@@ -61,17 +61,4 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
 }
