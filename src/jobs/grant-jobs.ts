@@ -13,12 +13,17 @@ import { OnceMarks } from './once-marks.js';
 const QUEUE = 'grants';
 
 /** The repeating jobs' scheduler ids (readiness looks for them in Redis). */
-export const SCHEDULER = { deadlines: 'deadlines', auditFeed: 'audit-feed' } as const;
+export const SCHEDULER = { auditFeed: 'audit-feed' } as const;
+
+/**
+ * Schedulers of earlier versions, removed when a worker starts: the deadline sweep now runs on a timer in each
+ * worker (src/jobs/sweep-timer.ts), and its old repeating job would fail for want of a handler.
+ */
+const RETIRED_SCHEDULERS = ['deadlines'];
 
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob) => Promise<void>;
   [JOB.refresh]: (job: RefreshJob) => Promise<void>;
-  [JOB.sweep]: () => Promise<void>;
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
   [JOB.homes]: () => Promise<void>;
@@ -141,9 +146,9 @@ export class GrantJobs {
     await this.deadlines.cancel(grantId, kinds);
   }
 
-  /** Sweeps for passed deadlines every `everyMs`. */
-  async sweepEvery(everyMs: number): Promise<void> {
-    await this.every(SCHEDULER.deadlines, JOB.sweep, everyMs);
+  /** Removes the repeating jobs of earlier versions that this one no longer runs (see RETIRED_SCHEDULERS). */
+  async retireSchedulers(): Promise<void> {
+    for (const id of RETIRED_SCHEDULERS) await this.queue.removeJobScheduler(id);
   }
 
   /** Drains the audit stream into the audit channel every `everyMs`. */

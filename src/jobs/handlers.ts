@@ -9,7 +9,6 @@ import type { SlackMessenger } from '../slack/messenger.js';
 import { clickJobHandler } from './click.js';
 import type { GrantJobs, JobHandlers } from './grant-jobs.js';
 import { JOB } from './names.js';
-import { sweepDeadlines } from './sweep.js';
 import { auditSystemTransition, isSystemStatus, renderSystemTransition } from './system-transition.js';
 
 export interface JobDeps {
@@ -61,7 +60,6 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const latest = await store.get(grantId);
       if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
     },
-    [JOB.sweep]: () => sweepDeadlines(deps),
     [JOB.auditFeed]: async () => {
       await deps.auditFeed?.drain();
     },
