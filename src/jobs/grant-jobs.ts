@@ -21,9 +21,19 @@ export const SCHEDULER = { auditFeed: 'audit-feed' } as const;
  */
 const RETIRED_SCHEDULERS = ['deadlines'];
 
+/** What BullMQ tells a handler about this run of its job (the worker passes the Job itself). */
+export type JobRun = Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>;
+
+/**
+ * True when the job ran before: it failed, or its worker died and BullMQ took it back after a stall. Its
+ * effects may then have reached Slack already (the crash came before the job was recorded done).
+ */
+export const isRerun = (run?: JobRun): boolean =>
+  !!run && (run.attemptsMade > 0 || run.stalledCounter > 0 || run.attemptsStarted > 1);
+
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob) => Promise<void>;
-  [JOB.refresh]: (job: RefreshJob) => Promise<void>;
+  [JOB.refresh]: (job: RefreshJob, run?: JobRun) => Promise<void>;
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
   [JOB.homes]: () => Promise<void>;
@@ -195,7 +205,8 @@ export class GrantJobs {
       QUEUE,
       async (job: Job) => {
         try {
-          // Only the click handler reads the job itself (to keep its decision across retries).
+          // The click handler reads the job itself (to keep its decision across retries), the refresh whether
+          // it is a re-run (to read its message back before updating it again).
           const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
           await handler(job.data, job);
         } catch (error) {

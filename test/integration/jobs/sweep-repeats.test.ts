@@ -163,3 +163,25 @@ describe('the sweep after a crash', () => {
     expect(slack.filter((s) => s === `${grant.id} remind`)).toHaveLength(1);
   });
 });
+
+describe('the refresh job run again', () => {
+  it('asks the messenger to read the message back only on a re-run (after a stall or a failed attempt)', async () => {
+    const grant = await overdueGrant();
+    expect((await store.get(grant.id))?.status).toBe('expired');
+    const seen: Array<boolean | undefined> = [];
+    const reading = {
+      sync: async (_g: Grant, _s: string, options?: { rerun?: boolean }) => void seen.push(options?.rerun),
+    } as unknown as SlackMessenger;
+    const refresh = grantJobHandlers(depsOn(store, reading))[JOB.refresh];
+    const other = await overdueGrant();
+    await refresh(
+      { grantId: grant.id, status: 'expired' },
+      { attemptsMade: 0, attemptsStarted: 1, stalledCounter: 0 },
+    );
+    await refresh(
+      { grantId: other.id, status: 'expired' },
+      { attemptsMade: 0, attemptsStarted: 2, stalledCounter: 1 },
+    );
+    expect(seen).toEqual([false, true]);
+  });
+});
