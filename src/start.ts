@@ -9,7 +9,9 @@ import type { Grant } from './grants/types.js';
 import { createApp } from './http/app.js';
 import { drain, until } from './http/drain.js';
 import { GrantJobs, relayGrantEvents } from './jobs/grant-jobs.js';
-import { grantJobHandlers } from './jobs/handlers.js';
+import { grantJobHandlers, type JobDeps } from './jobs/handlers.js';
+import { sweepDeadlines } from './jobs/sweep.js';
+import { type SweepTimer, startSweepTimer } from './jobs/sweep-timer.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { BearerAuthenticator } from './mcp/auth.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
@@ -126,24 +128,26 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
         logger,
       })
     : null;
+  // The deadline sweep runs on its own timer in every worker (src/jobs/sweep-timer.ts), not as a queued job.
+  let sweeper: SweepTimer | null = null;
   if (config.role !== 'web') {
-    jobs.start(
-      grantJobHandlers({
-        store,
-        jobs,
-        audit,
-        messenger: slack?.messenger ?? null,
-        reminderAt: config.jobs.reminderAt,
-        retentionMs: config.durations.retentionMs,
-        auditFeed: slack?.auditFeed ?? null,
-        refreshHomes: slack ? () => slack.refreshHomes() : null,
-        clicks: slack?.clicks ?? null,
-        logger,
-        now: Date.now,
-      }),
-    );
-    await jobs.sweepEvery(SWEEP_EVERY_MS);
+    const jobDeps: JobDeps = {
+      store,
+      jobs,
+      audit,
+      messenger: slack?.messenger ?? null,
+      reminderAt: config.jobs.reminderAt,
+      retentionMs: config.durations.retentionMs,
+      auditFeed: slack?.auditFeed ?? null,
+      refreshHomes: slack ? () => slack.refreshHomes() : null,
+      clicks: slack?.clicks ?? null,
+      logger,
+      now: Date.now,
+    };
+    jobs.start(grantJobHandlers(jobDeps));
+    await jobs.retireSchedulers();
     if (slack?.auditFeed) await jobs.feedAuditEvery(AUDIT_FEED_EVERY_MS);
+    sweeper = startSweepTimer({ sweep: () => sweepDeadlines(jobDeps), everyMs: SWEEP_EVERY_MS, logger });
   }
   // Schedulers re-created and the data epoch checked every few seconds and on each reconnect; /readyz's checks.
   const healing = await startSelfHealing({
@@ -231,6 +235,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       await slack?.stop();
       unwatchQueue();
       await healing.stop();
+      // A sweep round in progress finishes (or gives back what it took) within the grace period; its leases
+      // lapse otherwise, and another worker takes them.
+      await until(sweeper?.stop() ?? Promise.resolve(), deadline);
       // Running jobs get what is left of the grace period, no more (BullMQ's close can hang on a stalled Redis).
       await until(jobs.close(), deadline);
       await relaySubscriber.quit().catch(() => relaySubscriber.disconnect());
@@ -242,7 +249,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   };
 }
 
-/** How often passed deadlines are swept: an expiry is applied (and its message re-rendered) within this. */
+/** Pause between sweeps for passed deadlines: an expiry is applied (and its message re-rendered) within about this. */
 const SWEEP_EVERY_MS = 250;
 
 /** How often new audit events are drained into the audit channel's threads. */

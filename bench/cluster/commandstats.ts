@@ -61,7 +61,7 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
-/** Commands per millisecond an idle server sends anyway (the 250 ms deadline sweep, schedulers, INFO). */
+/** Commands per millisecond an idle server sends anyway (each worker's 250 ms deadline sweep, schedulers, INFO). */
 type Background = {
   perMs: Map<string, number>;
   bytesInPerMs: number;

@@ -1,6 +1,6 @@
 // Fault bench: Redis restarts without persistence under a running server (role all, Slack stand-in), several
 // times, then its data flushed without a restart (only the periodic upkeep can notice). Measured from the
-// moment the empty Redis answers: until the deadline-sweep scheduler exists in it again, and until the reset
+// moment the empty Redis answers: until the audit feed's scheduler exists in it again, and until the reset
 // is counted in /metrics; and whether each reset was reported as promised (metric, /readyz, one
 // audit-channel notice, the admin's DM). Run alone: npx tsx bench/faults/redis-reset.ts
 import { performance } from 'node:perf_hooks';
@@ -41,7 +41,7 @@ export async function runRedisResetFaults(): Promise<FaultRow[]> {
   /** Measures from `back` (the empty Redis answering) and checks the reset was reported as the `n`-th. */
   const measure = async (n: number, back: number, into: typeof restarts) => {
     const [schedulers, detected] = await Promise.all([
-      until(async () => Boolean(await queue.getJobScheduler('deadlines').catch(() => null)), back),
+      until(async () => Boolean(await queue.getJobScheduler('audit-feed').catch(() => null)), back),
       until(async () => (await resetsCounted()) >= n, back),
     ]);
     if (schedulers !== null) into.schedulers.push(schedulers);
@@ -62,7 +62,7 @@ export async function runRedisResetFaults(): Promise<FaultRow[]> {
     if (ok !== null && detected !== null) reported++;
   };
   try {
-    await until(async () => Boolean(await queue.getJobScheduler('deadlines')), performance.now());
+    await until(async () => Boolean(await queue.getJobScheduler('audit-feed')), performance.now());
     for (let n = 1; n <= RESTARTS; n++) {
       const exited = new Promise((resolve) => redis.process().once('exit', resolve));
       redis.kill();

@@ -82,7 +82,7 @@ function faultRows(options: SweepKillOptions, results: TrialResult[]): FaultRow[
     row('grants with more than one grant.expired event', String(duplicates), '0', duplicates === 0),
     row('messages showing expired, no buttons', `${final}/${total}`, 'all', final === total),
     row('messages updated exactly once to expired', `${once}/${total}`, 'all', once === total),
-    row('… re-sent the same expired update (job re-run after the kill)', String(more)),
+    row('… re-sent the same expired update (job re-run after the kill)', String(more), '0', more === 0),
     row('… changed again after showing expired', String(changed), '0', changed === 0),
     row(
       'lag restarted worker running → all expired and audited, p99 over trials',

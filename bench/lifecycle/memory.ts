@@ -174,7 +174,7 @@ const FAMILY = {
   events: 'BullMQ events stream',
   completedSet: 'BullMQ completed set',
   delayedSet: 'BullMQ delayed set',
-  scheduler: 'BullMQ job schedulers (sweep, audit feed)',
+  scheduler: 'BullMQ job schedulers (audit feed)',
   deadlines: 'grant deadlines (sorted set)',
   dedupe: 'job dedupe keys',
   otherQueue: 'BullMQ other queue keys',
@@ -321,7 +321,7 @@ async function settle(bench: SlackBenchEnvironment, count: number, maxMs: number
     const jobs = await jobCounts(bench);
     const posted = bench.slack.messages(APPROVALS_CHANNEL).length;
     const audit = bench.slack.messages(AUDIT_CHANNEL).length;
-    // The sweep's scheduler keeps one job coming and going; it is not the grants' state.
+    // The audit feed's scheduler keeps one job coming and going; it is not the grants' state.
     let keys = 0;
     for await (const batch of scanKeys(bench.redis, bench.env.prefix)) keys += batch.length;
     const deadlines = await bench.redis.zcard(`${bench.jobsPrefix}:deadlines`);

@@ -14,12 +14,27 @@ import { watchWorker } from './worker-watchdog.js';
 const QUEUE = 'grants';
 
 /** The repeating jobs' scheduler ids (readiness looks for them in Redis). */
-export const SCHEDULER = { deadlines: 'deadlines', auditFeed: 'audit-feed' } as const;
+export const SCHEDULER = { auditFeed: 'audit-feed' } as const;
+
+/**
+ * Schedulers of earlier versions, removed when a worker starts: the deadline sweep now runs on a timer in each
+ * worker (src/jobs/sweep-timer.ts), and its old repeating job would fail for want of a handler.
+ */
+const RETIRED_SCHEDULERS = ['deadlines'];
+
+/** What BullMQ tells a handler about this run of its job (the worker passes the Job itself). */
+export type JobRun = Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>;
+
+/**
+ * True when the job ran before: it failed, or its worker died and BullMQ took it back after a stall. Its
+ * effects may then have reached Slack already (the crash came before the job was recorded done).
+ */
+export const isRerun = (run?: JobRun): boolean =>
+  !!run && (run.attemptsMade > 0 || run.stalledCounter > 0 || run.attemptsStarted > 1);
 
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob) => Promise<void>;
-  [JOB.refresh]: (job: RefreshJob) => Promise<void>;
-  [JOB.sweep]: () => Promise<void>;
+  [JOB.refresh]: (job: RefreshJob, run?: JobRun) => Promise<void>;
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
   [JOB.homes]: () => Promise<void>;
@@ -142,9 +157,9 @@ export class GrantJobs {
     await this.deadlines.cancel(grantId, kinds);
   }
 
-  /** Sweeps for passed deadlines every `everyMs`. */
-  async sweepEvery(everyMs: number): Promise<void> {
-    await this.every(SCHEDULER.deadlines, JOB.sweep, everyMs);
+  /** Removes the repeating jobs of earlier versions that this one no longer runs (see RETIRED_SCHEDULERS). */
+  async retireSchedulers(): Promise<void> {
+    for (const id of RETIRED_SCHEDULERS) await this.queue.removeJobScheduler(id);
   }
 
   /** Drains the audit stream into the audit channel every `everyMs`. */
@@ -220,7 +235,8 @@ export class GrantJobs {
       async (job: Job) => {
         this.lastTaken = Date.now();
         try {
-          // Only the click handler reads the job itself (to keep its decision across retries).
+          // The click handler reads the job itself (to keep its decision across retries), the refresh whether
+          // it is a re-run (to read its message back before updating it again).
           const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
           await handler(job.data, job);
         } catch (error) {

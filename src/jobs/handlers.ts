@@ -7,9 +7,8 @@ import type { Logger } from '../lib/logger.js';
 import type { ClickDesk } from '../slack/click-desk.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import { clickJobHandler } from './click.js';
-import type { GrantJobs, JobHandlers } from './grant-jobs.js';
+import { type GrantJobs, isRerun, type JobHandlers } from './grant-jobs.js';
 import { JOB } from './names.js';
-import { sweepDeadlines } from './sweep.js';
 import { auditSystemTransition, isSystemStatus, renderSystemTransition } from './system-transition.js';
 
 export interface JobDeps {
@@ -38,7 +37,10 @@ const HOMES_EVERY_MS = 2000;
 export function grantJobHandlers(deps: JobDeps): JobHandlers {
   const { store, jobs, messenger } = deps;
   return {
-    [JOB.refresh]: async ({ grantId, status }) => {
+    [JOB.refresh]: async ({ grantId, status }, run) => {
+      // A re-run after a crash reads the message back before updating it: the first run's update may have
+      // reached Slack. A first run pays nothing extra.
+      const rerun = isRerun(run);
       const grant = await store.get(grantId);
       if (!grant) return;
       await scheduleDeadlines(deps, grant);
@@ -49,8 +51,8 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       else if (isSystemStatus(grant.status)) {
         // Nobody's request caused it: the job is where it gets audited (once, also if the expire handler did).
         await auditSystemTransition(deps, grant);
-        await renderSystemTransition(deps, { ...grant, status: grant.status });
-      } else await messenger?.sync(grant, status);
+        await renderSystemTransition(deps, { ...grant, status: grant.status }, { rerun });
+      } else await messenger?.sync(grant, status, { rerun });
     },
     [JOB.deliver]: async ({ grantId }) => {
       const grant = await store.get(grantId);
@@ -61,7 +63,6 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const latest = await store.get(grantId);
       if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
     },
-    [JOB.sweep]: () => sweepDeadlines(deps),
     [JOB.auditFeed]: async () => {
       await deps.auditFeed?.drain();
     },

@@ -7,11 +7,6 @@ export const JOB = {
   deliver: 'deliver',
   /** After a change: schedule deadlines, re-render the message, send the once-per-status DM and audit line. */
   refresh: 'refresh',
-  /**
-   * Every few hundred ms: take the deadlines that have passed (src/jobs/deadlines.ts) and act on them: apply
-   * the clock at decideBy / expiresAt, or ping the approvers once part way through the decision window.
-   */
-  sweep: 'sweep',
   /** Re-render an approved grant's message with its usage, at most once per usage window. */
   usage: 'usage',
   /** Post new audit events to the audit channel's threads, in order (every few seconds, one drain at a time). */

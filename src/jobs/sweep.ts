@@ -1,6 +1,7 @@
 // The deadline sweep: leases passed deadlines, handles each (apply the clock, or remind the approvers once), and
-// lets a deadline go only once its handling is recorded. A worker that dies mid-sweep leaves leases that run
-// out within LEASE_MS; the next sweep anywhere takes them again, and the handlers make the repeat harmless.
+// lets a deadline go only once its handling is recorded. Run on a timer in every worker (src/jobs/sweep-timer.ts).
+// A worker that dies mid-sweep leaves leases that run out within LEASE_MS; the next sweep anywhere takes them
+// again, and the handlers make the repeat harmless.
 import type { DueDeadline } from './deadlines.js';
 import type { JobDeps } from './handlers.js';
 import {
@@ -58,14 +59,14 @@ async function handleRound(deps: JobDeps, due: DueDeadline[], held: Set<DueDeadl
       } catch (error) {
         failure ??= { error };
         held.delete(deadline);
-        // Put it back so nothing is lost; a Slack 429 (RetryLater) also pauses the queue.
+        // Put it back so nothing is lost; a Slack 429 (RetryLater) also pauses the sweep timer.
         await deadlines.giveBack([deadline], deps.now() + SWEEP_RETRY_MS);
       }
     }
   };
   await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, lane));
   if (!failure) return;
-  // Not attempted: due now, for the next sweep (after the queue's pause when Slack asked for one).
+  // Not attempted: due now, for the next sweep (after the timer's pause when Slack asked for one).
   await deadlines.giveBack([...held], deps.now());
   throw (failure as { error: unknown }).error;
 }

@@ -41,10 +41,14 @@ export async function auditSystemTransition(deps: JobDeps, grant: Grant): Promis
 }
 
 /** In the refresh job: the message re-rendered for the final state, skipped when a previous run did it. */
-export async function renderSystemTransition(deps: JobDeps, grant: Grant & { status: SystemStatus }) {
+export async function renderSystemTransition(
+  deps: JobDeps,
+  grant: Grant & { status: SystemStatus },
+  options: { rerun?: boolean } = {},
+) {
   const effect = renderEffect(grant.status);
   if (await deps.jobs.marks.isDone(grant.id, effect)) return;
-  await deps.messenger?.sync(grant, grant.status);
+  await deps.messenger?.sync(grant, grant.status, options);
   await deps.jobs.marks.done(grant.id, effect, keepMs(deps));
 }
 

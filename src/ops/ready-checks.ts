@@ -1,5 +1,5 @@
-// The readiness checks /readyz runs: Redis usable (a write and a read, not only PING), the fleet's schedulers
-// present, a live worker somewhere, the data epoch, and Slack as last seen. Each is a small ReadinessCheck.
+// The readiness checks /readyz runs: Redis usable (a write and a read, not only PING), the audit feed's job
+// scheduler present, a live worker somewhere, the data epoch, and Slack as last seen. Each a ReadinessCheck.
 import { randomUUID } from 'node:crypto';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { liveWorkers } from './heartbeat.js';
@@ -27,8 +27,9 @@ export interface SchedulerSource {
 }
 
 /**
- * The repeating jobs the fleet relies on (the deadline sweep; the audit feed when an audit channel is set).
- * Without them no expiry, reminder or audit line goes out, though every request still answers.
+ * The repeating jobs the fleet relies on (the audit feed, when an audit channel is set): without it no audit
+ * line goes out, though every request still answers. The deadline sweep is no job: it runs on a timer in every
+ * worker, so a live worker heartbeat (workersCheck) is what proves deadlines are being swept.
  */
 export function schedulersCheck(
   queue: SchedulerSource,

@@ -81,7 +81,8 @@ export async function startSelfHealing(deps: SelfHealingDeps): Promise<SelfHeali
   // The first round adopts the epoch and announces this worker before readiness is asked.
   await upkeep.runNow();
 
-  const schedulerIds = [SCHEDULER.deadlines, ...(config.slack?.auditChannel ? [SCHEDULER.auditFeed] : [])];
+  // The deadline sweep has no scheduler (it runs on a timer in every worker): the workers check covers it.
+  const schedulerIds = config.slack?.auditChannel ? [SCHEDULER.auditFeed] : [];
   const readiness: ReadinessCheck[] = [
     redisCheck(redis, `${prefix}readyz:${instance}`),
     schedulersCheck(jobs.queue, schedulerIds, () => deps.jobConnection.status === 'ready'),

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { postApproval } from './approval-fallback.js';
 import { platformError, type SlackDirectory } from './directory.js';
 import type { ViewContext } from './ids.js';
+import { showsAlready } from './message-readback.js';
 import type { MessageRef, MessageRefs } from './message-refs.js';
 import { findPosted, requestMetadata } from './posted-lookup.js';
 import { outcomeDm } from './views/notices.js';
@@ -42,6 +43,11 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'msg_blocks_too_long', // slack10: a retry cannot fix these
 ]);
 
+export interface SyncOptions {
+  /** The job ran before (src/jobs/grant-jobs.ts isRerun): skip an update Slack already shows. */
+  rerun?: boolean;
+}
+
 export class SlackMessenger {
   constructor(private readonly deps: MessengerDeps) {}
 
@@ -67,10 +73,10 @@ export class SlackMessenger {
    * per status, only for the event that matches the grant's current status (a late event for an older status
    * re-renders, nothing more). Audit-channel lines come from the audit stream (SlackAuditFeed).
    */
-  async sync(grant: Grant, status: string): Promise<void> {
+  async sync(grant: Grant, status: string, options: SyncOptions = {}): Promise<void> {
     const ctx = await this.guard(() => this.viewContext(grant));
     if (!ctx) return;
-    const rendered = await this.guard(() => this.render(grant, ctx));
+    const rendered = await this.guard(() => this.render(grant, ctx, options.rerun === true));
     // Another worker posted the message first: it also sends what follows.
     if (rendered === 'lost') return;
     await this.index(grant);
@@ -80,11 +86,16 @@ export class SlackMessenger {
       await this.guard(() => this.once(grant, `dm-${status}`, () => this.notifyRequester(grant, ctx)));
   }
 
-  private async render(grant: Grant, ctx: ViewContext): Promise<'updated' | 'posted' | 'lost' | 'none'> {
+  private async render(
+    grant: Grant,
+    ctx: ViewContext,
+    rerun: boolean,
+  ): Promise<'updated' | 'posted' | 'lost' | 'none'> {
     const message = requestMessage(grant, ctx);
     // Whatever the status: a message posted before a crash must not keep live buttons on a decided request.
     const ref = (await this.deps.refs.get(grant.id)) ?? (await this.adopt(grant));
     if (ref) {
+      if (rerun && (await this.showsAlready(grant, ref, message))) return 'updated';
       await this.deps.client.chat.update({
         channel: ref.channel,
         ts: ref.ts,
@@ -95,6 +106,26 @@ export class SlackMessenger {
     }
     if (grant.status !== 'pending') return 'none';
     return this.deliver(grant, ctx, message);
+  }
+
+  /**
+   * A re-run job's message may already show this render (sent before the crash): read it back. Slack refusing
+   * the read (no history scope, say) means "not known", and the update goes out as before; an outage or a 429
+   * propagates, as the update's would.
+   */
+  private async showsAlready(grant: Grant, ref: MessageRef, message: { text: string; blocks: unknown[] }) {
+    const { client, logger } = this.deps;
+    try {
+      return await showsAlready(client, ref, message);
+    } catch (error) {
+      const code = platformError(error);
+      if (!code) throw error;
+      logger.warn(
+        { grantId: grant.id, code },
+        'cannot read a request message back before updating it again (the app needs channels:history, groups:history, im:history)',
+      );
+      return false;
+    }
   }
 
   /**

@@ -263,7 +263,9 @@ describe('/readyz names what the fleet lacks', () => {
   };
 
   beforeAll(async () => {
-    env = await startEnvironment({ ROLE: 'web' });
+    // With an audit channel: its feed is the one job scheduler the fleet needs (the deadline sweep is a timer in
+    // each worker, proven alive by the workers check).
+    env = await startEnvironment({ ROLE: 'web' }, { slack: 'http' });
     base = env.server.url;
     redis = testRedis();
   }, 40_000);
@@ -289,7 +291,7 @@ describe('/readyz names what the fleet lacks', () => {
     const noSchedulers = await ready();
     expect(noSchedulers.status).toBe(503);
     expect(noSchedulers.body.down).toEqual(['schedulers']);
-    expect(noSchedulers.body.details?.schedulers).toEqual({ missing: ['deadlines'] });
+    expect(noSchedulers.body.details?.schedulers).toEqual({ missing: ['audit-feed'] });
     await redis.zrem(`${env.prefix}workers`, 'fake');
 
     const worker = await env.another({}, ['--role=worker']);

@@ -6,8 +6,10 @@ import type { AuditEvent } from '../../../src/audit/audit-log.js';
 import { RedisGrantStore } from '../../../src/grants/redis-store.js';
 import type { Actor, Grant } from '../../../src/grants/types.js';
 import { GrantJobs } from '../../../src/jobs/grant-jobs.js';
-import { grantJobHandlers } from '../../../src/jobs/handlers.js';
+import { grantJobHandlers, type JobDeps } from '../../../src/jobs/handlers.js';
 import { jobId } from '../../../src/jobs/names.js';
+import { sweepDeadlines } from '../../../src/jobs/sweep.js';
+import { type SweepTimer, startSweepTimer } from '../../../src/jobs/sweep-timer.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { SlackMessenger } from '../../../src/slack/messenger.js';
 import { testRedis } from '../../support/redis.js';
@@ -37,6 +39,7 @@ export interface World {
 }
 
 const worlds: World[] = [];
+const sweepers: SweepTimer[] = [];
 const extraQueues: GrantJobs[] = [];
 
 /** A store with its own key prefix and a GrantJobs (own BullMQ prefix) whose worker runs the real handlers. */
@@ -60,17 +63,16 @@ export function openWorld(options: {
     sync: async (grant: Grant, status: string) => void world.slack.push(`${grant.id} ${status}`),
     remind: async (grant: Grant) => void world.slack.push(`${grant.id} remind`),
   } as unknown as SlackMessenger;
-  jobs.start(
-    grantJobHandlers({
-      store,
-      jobs,
-      audit: { record: (event) => void world.audit.push(event) },
-      messenger: options.messenger ? messenger : null,
-      reminderAt: options.reminderAt,
-      now: Date.now,
-    }),
-  );
-  void jobs.sweepEvery(100);
+  const deps: JobDeps = {
+    store,
+    jobs,
+    audit: { record: (event) => void world.audit.push(event) },
+    messenger: options.messenger ? messenger : null,
+    reminderAt: options.reminderAt,
+    now: Date.now,
+  };
+  jobs.start(grantJobHandlers(deps));
+  sweepers.push(startSweepTimer({ sweep: () => sweepDeadlines(deps), everyMs: 100, logger }));
   worlds.push(world);
   return world;
 }
@@ -83,6 +85,7 @@ export function sameQueueElsewhere(world: World): GrantJobs {
 }
 
 export async function closeWorlds(): Promise<void> {
+  await Promise.all(sweepers.map((s) => s.stop()));
   await Promise.all([...worlds.map((w) => w.jobs.close()), ...extraQueues.map((q) => q.close())]);
   await Promise.all(worlds.map((w) => w.store.close()));
   await deleteKeys([`${RUN}-*`, `{${RUN}-*`]);

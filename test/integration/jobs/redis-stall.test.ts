@@ -29,7 +29,6 @@ describe('a job hit by a Redis stall', () => {
         if (runs.length < 3) throw new Error('Command timed out');
       },
       [JOB.refresh]: idle,
-      [JOB.sweep]: idle,
       [JOB.usage]: idle,
       [JOB.auditFeed]: idle,
       [JOB.homes]: idle,

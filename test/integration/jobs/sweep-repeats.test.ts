@@ -1,14 +1,14 @@
-// At-least-once sweeps with exactly-once effects, on real Redis: the handlers are called directly (no worker),
-// as a worker that died mid-sweep and the one that takes its lapsed leases would call them.
+// At-least-once sweeps with exactly-once effects, on real Redis: the sweep and handlers are called directly (no
+// worker, no timer), as a worker that died mid-sweep and the one that takes its lapsed leases would call them.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-log.js';
 import { RedisGrantStore } from '../../../src/grants/redis-store.js';
 import type { Grant } from '../../../src/grants/types.js';
 import { GrantJobs } from '../../../src/jobs/grant-jobs.js';
-import { grantJobHandlers } from '../../../src/jobs/handlers.js';
+import { grantJobHandlers, type JobDeps } from '../../../src/jobs/handlers.js';
 import { JOB, jobId } from '../../../src/jobs/names.js';
-import { LEASE_MS } from '../../../src/jobs/sweep.js';
+import { LEASE_MS, sweepDeadlines } from '../../../src/jobs/sweep.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { SlackMessenger } from '../../../src/slack/messenger.js';
 import { testRedis } from '../../support/redis.js';
@@ -49,16 +49,16 @@ const recording = {
   sync: async (grant: Grant, status: string) => void slack.push(`${grant.id} ${status}`),
   remind: async (grant: Grant) => void slack.push(`${grant.id} remind`),
 } as unknown as SlackMessenger;
-const handlersOn = (on: RedisGrantStore, messenger = recording) =>
-  grantJobHandlers({
-    store: on,
-    jobs,
-    audit: { record: (event) => void audit.push(event) },
-    messenger,
-    reminderAt: 0.5,
-    now: () => clock,
-  });
-const handlers = handlersOn(store);
+const depsOn = (on: RedisGrantStore, messenger = recording): JobDeps => ({
+  store: on,
+  jobs,
+  audit: { record: (event) => void audit.push(event) },
+  messenger,
+  reminderAt: 0.5,
+  now: () => clock,
+});
+const deps = depsOn(store);
+const handlers = grantJobHandlers(deps);
 
 afterAll(async () => {
   await jobs.close();
@@ -98,11 +98,11 @@ describe('the sweep after a crash', () => {
     await jobs.expireAt(grant.id, grant.decideBy);
     // A worker claims it and dies before handling it.
     expect(await jobs.deadlines.claimDue(clock, 10, LEASE_MS)).toHaveLength(1);
-    await handlers[JOB.sweep]();
+    await sweepDeadlines(deps);
     expect(events(grant.id, 'grant.expired')).toHaveLength(0);
 
     clock += LEASE_MS;
-    await handlers[JOB.sweep]();
+    await sweepDeadlines(deps);
     expect((await store.get(grant.id))?.status).toBe('expired');
     expect(events(grant.id, 'grant.expired')).toHaveLength(1);
     expect(await jobs.queue.getJob(jobId.refresh(grant.id, 'expired'))).toBeDefined();
@@ -112,12 +112,12 @@ describe('the sweep after a crash', () => {
   it('a handler that ran but died before completing runs again without a second audit line or render', async () => {
     const grant = await overdueGrant();
     await jobs.expireAt(grant.id, grant.decideBy);
-    await handlers[JOB.sweep]();
+    await sweepDeadlines(deps);
     // The refresh runs (the relay's job), then the same work is delivered again: the deadline re-taken after a
     // lapsed lease, the refresh job run again after a stall.
     await handlers[JOB.refresh]({ grantId: grant.id, status: 'expired' });
     await jobs.expireAt(grant.id, grant.decideBy);
-    await handlers[JOB.sweep]();
+    await sweepDeadlines(deps);
     await handlers[JOB.refresh]({ grantId: grant.id, status: 'expired' });
     expect(events(grant.id, 'grant.expired')).toHaveLength(1);
     expect(slack.filter((s) => s === `${grant.id} expired`)).toHaveLength(1);
@@ -129,13 +129,13 @@ describe('the sweep after a crash', () => {
     expect((await store.get(grant.id))?.status).toBe('expired');
     await handlers[JOB.refresh]({ grantId: grant.id, status: 'expired' });
     await jobs.expireAt(grant.id, grant.decideBy);
-    await handlers[JOB.sweep]();
+    await sweepDeadlines(deps);
     expect(events(grant.id, 'grant.expired')).toHaveLength(1);
   });
 
   it('reminds once however often the reminder deadline is handled', async () => {
     const grant = await newGrant(slowStore);
-    const sweep = handlersOn(slowStore)[JOB.sweep];
+    const sweep = () => sweepDeadlines(depsOn(slowStore));
     await jobs.remindAt(grant.id, clock - 1);
     await sweep();
     await jobs.remindAt(grant.id, clock - 1);
@@ -152,7 +152,7 @@ describe('the sweep after a crash', () => {
         slack.push(`${g.id} remind`);
       },
     } as unknown as SlackMessenger;
-    const sweep = handlersOn(slowStore, flaky)[JOB.sweep];
+    const sweep = () => sweepDeadlines(depsOn(slowStore, flaky));
     await jobs.remindAt(grant.id, clock - 1);
     await expect(sweep()).rejects.toThrow('Slack is down');
     expect(await jobs.deadlines.at('remind', grant.id)).toBeGreaterThan(clock);
@@ -161,5 +161,27 @@ describe('the sweep after a crash', () => {
     clock += 60_000;
     await sweep();
     expect(slack.filter((s) => s === `${grant.id} remind`)).toHaveLength(1);
+  });
+});
+
+describe('the refresh job run again', () => {
+  it('asks the messenger to read the message back only on a re-run (after a stall or a failed attempt)', async () => {
+    const grant = await overdueGrant();
+    expect((await store.get(grant.id))?.status).toBe('expired');
+    const seen: Array<boolean | undefined> = [];
+    const reading = {
+      sync: async (_g: Grant, _s: string, options?: { rerun?: boolean }) => void seen.push(options?.rerun),
+    } as unknown as SlackMessenger;
+    const refresh = grantJobHandlers(depsOn(store, reading))[JOB.refresh];
+    const other = await overdueGrant();
+    await refresh(
+      { grantId: grant.id, status: 'expired' },
+      { attemptsMade: 0, attemptsStarted: 1, stalledCounter: 0 },
+    );
+    await refresh(
+      { grantId: other.id, status: 'expired' },
+      { attemptsMade: 0, attemptsStarted: 2, stalledCounter: 1 },
+    );
+    expect(seen).toEqual([false, true]);
   });
 });

@@ -142,17 +142,16 @@ describe('job schedulers', () => {
   it('are re-created when Redis lost them: by the upkeep timer, and at once on a reconnect', async () => {
     const jobs = new GrantJobs({ connection: jobConnection, prefix: JOBS_PREFIX, logger });
     try {
-      await jobs.sweepEvery(250);
       await jobs.feedAuditEvery(2000);
-      expect(jobs.schedulerIds()).toEqual([SCHEDULER.deadlines, SCHEDULER.auditFeed]);
+      expect(jobs.schedulerIds()).toEqual([SCHEDULER.auditFeed]);
       expect(await jobs.ensureSchedulers()).toEqual([]);
       const check = schedulersCheck(jobs.queue, jobs.schedulerIds(), () => true);
       expect(await check.run()).toEqual({ state: 'present', ok: true });
 
-      await jobs.queue.removeJobScheduler(SCHEDULER.deadlines);
-      expect(await check.run()).toEqual({ state: 'missing', ok: false, detail: { missing: ['deadlines'] } });
-      expect(await jobs.ensureSchedulers()).toEqual([SCHEDULER.deadlines]);
-      expect(await jobs.queue.getJobScheduler(SCHEDULER.deadlines)).toMatchObject({ every: 250 });
+      await jobs.queue.removeJobScheduler(SCHEDULER.auditFeed);
+      expect(await check.run()).toEqual({ state: 'missing', ok: false, detail: { missing: ['audit-feed'] } });
+      expect(await jobs.ensureSchedulers()).toEqual([SCHEDULER.auditFeed]);
+      expect(await jobs.queue.getJobScheduler(SCHEDULER.auditFeed)).toMatchObject({ every: 2000 });
       expect(await check.run()).toEqual({ state: 'present', ok: true });
 
       // Through the upkeep: its timer (short here), then a reconnect with a timer too long to matter.
@@ -174,11 +173,23 @@ describe('job schedulers', () => {
         reconnects: [connection],
         logger,
       });
-      await jobs.queue.removeJobScheduler(SCHEDULER.deadlines);
+      await jobs.queue.removeJobScheduler(SCHEDULER.auditFeed);
       connection.emit('ready');
-      await expect.poll(() => recreated.flat(), { timeout: 15_000 }).toEqual([SCHEDULER.deadlines]);
+      await expect.poll(() => recreated.flat(), { timeout: 15_000 }).toEqual([SCHEDULER.auditFeed]);
       await onReconnect.stop();
       expect(connection.listenerCount('ready')).toBe(0);
+    } finally {
+      await jobs.close();
+    }
+  });
+
+  it('of earlier versions (the deadline sweep, now a timer in each worker) are removed when a worker starts', async () => {
+    const jobs = new GrantJobs({ connection: jobConnection, prefix: JOBS_PREFIX, logger });
+    try {
+      await jobs.queue.upsertJobScheduler('deadlines', { every: 250 }, { name: 'sweep', data: {} });
+      expect(await jobs.queue.getJobScheduler('deadlines')).toBeTruthy();
+      await jobs.retireSchedulers();
+      expect(await jobs.queue.getJobScheduler('deadlines')).toBeFalsy();
     } finally {
       await jobs.close();
     }
@@ -188,7 +199,7 @@ describe('job schedulers', () => {
     let asked = 0;
     const check = schedulersCheck(
       { getJobScheduler: async () => void asked++ },
-      [SCHEDULER.deadlines],
+      [SCHEDULER.auditFeed],
       () => false,
     );
     expect(await check.run()).toMatchObject({ state: 'down', ok: false });
