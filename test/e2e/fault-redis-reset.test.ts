@@ -57,7 +57,7 @@ const buttonFor = (grantId: string) => (m: SlackMessage) =>
 const markedGone = (message: SlackMessage) =>
   slack().waitForMessage(
     (m) => m.ts === message.ts && m.channel === message.channel && /no longer known/.test(m.text),
-    20_000,
+    60_000,
     { includeExisting: true },
   );
 
@@ -70,7 +70,7 @@ async function request(client = assistant): Promise<{ requestId: string; message
   });
   expect(result.isError, textOf(result)).toBeFalsy();
   const { requestId } = result.structuredContent as { requestId: string };
-  const message = await slack().waitForMessage(buttonFor(requestId), 20_000, { includeExisting: true });
+  const message = await slack().waitForMessage(buttonFor(requestId), 60_000, { includeExisting: true });
   return { requestId, message };
 }
 
@@ -118,7 +118,7 @@ describe('Redis restarts empty under a running server', () => {
       actionId: 'cs_approve',
       state: { cs_providers: ['linear'] },
     });
-    await slack().waitForMessage((m) => m.ts === granted.message.ts && hasAction(m, 'cs_revoke'), 20_000, {
+    await slack().waitForMessage((m) => m.ts === granted.message.ts && hasAction(m, 'cs_revoke'), 60_000, {
       includeExisting: true,
     });
 
@@ -175,7 +175,7 @@ describe('Redis restarts empty under a running server', () => {
           slack()
             .ephemerals(BOB_ID)
             .some((e) => /no longer exists/.test(e.text)),
-        { timeout: 20_000 },
+        { timeout: 60_000 },
       )
       .toBe(true);
 
