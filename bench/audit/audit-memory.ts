@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { REDIS_URL } from '../../test/support/redis.js';
 
 /** One `api.call` event as call_integration_api records it (ids and lengths as in production). */
 function upstreamCall(n: number) {
@@ -34,7 +35,7 @@ function upstreamCall(n: number) {
 export async function measureAuditMemory(
   count = 10_000,
 ): Promise<{ count: number; bytes: number; perEvent: number }> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = new Redis(REDIS_URL);
   const key = `cs-bench-audit-${randomBytes(4).toString('hex')}:audit`;
   try {
     const log = new AuditLog(redis, key, createLogger('silent'));
