@@ -77,6 +77,14 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE: duration('10s'),
 
   SANDBOX: z.enum(['auto', 'true', 'false']).default('auto'),
+  SANDBOX_DATA_DIR: z.string().min(1).default('.countersign'),
+  SANDBOX_AUTH_PORT: z
+    .string()
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65_535, {
+      error: (issue) => `"${String(issue.input)}" is not a port number (0-65535)`,
+    })
+    .transform(Number)
+    .optional(),
   WORKOS_API_KEY: optionalText,
   WORKOS_CLIENT_ID: optionalText,
   WORKOS_API_URL: url.default('https://api.workos.com'),
@@ -405,6 +413,32 @@ function redisSettings(
     ...natMap.problems.map((p) => `REDIS_CLUSTER_NAT_MAP: ${p}`),
   );
   return { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: { ...nodes.value, natMap: natMap.value } };
+}
+
+/** What the sandbox needs before the rest is known: where it keeps its keys, and its sign-in server's port. */
+export interface SandboxSettings {
+  /** Keys, secrets and client registrations survive a restart here (default `.countersign`, git-ignored). */
+  dataDir: string;
+  /**
+   * Port of the AuthKit stand-in. Fixed across restarts, since it is the tokens' issuer: default PORT + 1
+   * (5712), or any free port when PORT is 0.
+   */
+  authPort: number;
+}
+
+export function sandboxSettings(env: Env = process.env): SandboxSettings {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema
+    .pick({ PORT: true, SANDBOX_DATA_DIR: true, SANDBOX_AUTH_PORT: true })
+    .safeParse(blankless);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  }
+  const { PORT, SANDBOX_DATA_DIR, SANDBOX_AUTH_PORT } = parsed.data;
+  const authPort = SANDBOX_AUTH_PORT ?? (PORT === 0 ? 0 : PORT + 1);
+  if (authPort > 65_535)
+    throw new ConfigError([`SANDBOX_AUTH_PORT: PORT + 1 (${authPort}) is no port; set it`]);
+  return { dataDir: SANDBOX_DATA_DIR, authPort };
 }
 
 /** Only what `npm run policy` needs: POLICY_FILE and the settings that form the default policy. */

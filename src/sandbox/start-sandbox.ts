@@ -1,10 +1,12 @@
 // Sandbox mode: local WorkOS and provider stand-ins (and Redis if needed), wired in place of the real services.
 import { randomBytes } from 'node:crypto';
 import { type Request, Router } from 'express';
-import type { Config } from '../config.js';
+import { z } from 'zod';
+import { type Config, sandboxSettings } from '../config.js';
 import { isDirectLoopbackRequest } from '../ops/router.js';
 import { isLoopbackHost } from '../providers/url.js';
 import { SLACK_EVENTS_PATH } from '../slack/app.js';
+import { type DataFolder, openDataFolder } from './data-folder.js';
 import { startDemoProvider } from './demo-provider.js';
 import { ALICE, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
 import { type PrivateRedis, redisAnswers, startPrivateRedis } from './redis.js';
@@ -39,9 +41,20 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     }
   }
 
+  const settings = sandboxSettings(env);
+  const dataFolder = openDataFolder(settings.dataDir);
+  const secrets = sandboxSecrets(dataFolder);
   const clientId = 'client_sandbox';
-  const apiKey = `sk_sandbox_${randomBytes(12).toString('hex')}`;
-  const workos = await startWorkosStandIn({ clientId, apiKey });
+  const { apiKey } = secrets;
+  // A fixed port: it is the issuer of every token, so tokens and registrations outlive a restart.
+  const workos = await startWorkosStandIn({ clientId, apiKey, port: settings.authPort, dataFolder }).catch(
+    (error: unknown) => {
+      if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      throw new Error(
+        `port ${settings.authPort} (the sandbox sign-in server) is in use: stop what holds it or set SANDBOX_AUTH_PORT`,
+      );
+    },
+  );
   const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
   // Each token is a session of its own: two assistants (or a leaked token) never share one's grants.
   const mintToken = () =>
@@ -59,8 +72,8 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     WORKOS_API_URL: workos.url,
     AUTH_ISSUER: workos.issuer,
     AUTH_JWKS_URL: workos.jwksUrl,
-    APPROVAL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
-    COOKIE_SECRET: randomBytes(32).toString('base64url'),
+    APPROVAL_TOKEN_SECRET: secrets.approvalTokenSecret,
+    COOKIE_SECRET: secrets.cookieSecret,
     LINEAR_API_URL: demo.linearUrl,
     NOTION_API_URL: demo.notionUrl,
     SNOWFLAKE_ACCOUNT_URL: demo.snowflakeUrl,
@@ -127,7 +140,10 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
               '',
             ]
           : []),
-        `  Claude Code:  claude mcp add --transport http countersign ${mcpUrl} --header "Authorization: Bearer <token>"`,
+        `  Claude Code:  claude mcp add --transport http countersign ${mcpUrl}`,
+        `                (no token needed: it signs in through ${workos.url}, pick Alice; or paste one with`,
+        `                --header "Authorization: Bearer <token>")`,
+        `  Kept in:      ${dataFolder.path} (signing keys, sign-ins and client registrations survive a restart)`,
         '',
       ].join('\n');
     },
@@ -138,6 +154,26 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       await privateRedis?.stop();
     },
   };
+}
+
+const SECRETS_FILE = 'sandbox-secrets.json';
+const secretsSchema = z.object({
+  apiKey: z.string().startsWith('sk_sandbox_'),
+  approvalTokenSecret: z.string().min(32),
+  cookieSecret: z.string().min(32),
+});
+
+/** The stand-in API key and the web secrets, made once: consent links and sign-in cookies outlive a restart. */
+function sandboxSecrets(folder: DataFolder): z.infer<typeof secretsSchema> {
+  const saved = folder.read(SECRETS_FILE, secretsSchema);
+  if (saved) return saved;
+  const fresh = {
+    apiKey: `sk_sandbox_${randomBytes(12).toString('hex')}`,
+    approvalTokenSecret: randomBytes(32).toString('base64url'),
+    cookieSecret: randomBytes(32).toString('base64url'),
+  };
+  folder.write(SECRETS_FILE, fresh);
+  return fresh;
 }
 
 /** Where a first request shows up: reads up to SELF_APPROVE in Alice's own DM, the rest in #access-approvals. */

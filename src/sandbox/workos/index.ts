@@ -1,6 +1,7 @@
 // A local WorkOS (API, AuthKit and Pipes) on 127.0.0.1 that speaks the real wire format, for tests and sandbox mode.
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { DataFolder } from '../data-folder.js';
 import {
   type ConnectionMap,
   type ConnectionState,
@@ -12,6 +13,8 @@ import { apiRoutes } from './api-routes.js';
 import { authRoutes } from './auth-routes.js';
 import type { StandInContext } from './context.js';
 import { createSigner, type MintOptions } from './keys.js';
+import { oauthRoutes } from './oauth-routes.js';
+import { loadSigningKey, persistOAuthState, saveSigningKey } from './persistence.js';
 import { type ProviderTokenLookup, type ProviderTokenOwner, randomId, StandInState } from './state.js';
 
 export type { MintOptions } from './keys.js';
@@ -37,6 +40,11 @@ export interface WorkosStandInOptions {
   providerTokenTtlMs?: number | null;
   /** Lifetime of tokens from sign-in and `/oauth2/token`, as a jose time span. Default "1h". */
   accessTokenTtl?: string;
+  /**
+   * Where the signing key, client registrations and refresh tokens are kept across restarts (sandbox mode).
+   * Default: nowhere, every start is fresh (tests).
+   */
+  dataFolder?: DataFolder;
 }
 
 export interface WorkosStandIn {
@@ -70,7 +78,10 @@ export async function startWorkosStandIn(options: WorkosStandInOptions): Promise
     options.organizations,
     options.connections ?? defaultConnections(),
   );
-  const signer = await createSigner();
+  const savedKey = options.dataFolder ? loadSigningKey(options.dataFolder) : null;
+  const signer = await createSigner(savedKey ?? undefined);
+  if (options.dataFolder && !savedKey) saveSigningKey(options.dataFolder, signer.saved);
+  if (options.dataFolder) persistOAuthState(options.dataFolder, state);
   let baseUrl = '';
   const ctx: StandInContext = {
     state,
@@ -91,7 +102,7 @@ export async function startWorkosStandIn(options: WorkosStandInOptions): Promise
     next();
   });
   app.use(express.json({ limit: '100kb' }), express.urlencoded({ extended: false, limit: '100kb' }));
-  app.use(authRoutes(ctx), apiRoutes(ctx));
+  app.use(authRoutes(ctx), oauthRoutes(ctx), apiRoutes(ctx));
   app.use((req, res) => {
     res.status(404).json({ message: `The requested path '${req.path}' could not be found.` });
   });

@@ -1,6 +1,6 @@
 // Signing keys of the WorkOS stand-in: the published RS256 key, a foreign one for negative tests, and minting.
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
 export interface MintOptions {
   /** `sid` claim; defaults to a fresh consent id (MCP tokens) or session id (sign-in tokens). */
@@ -32,20 +32,37 @@ export interface Claims {
   expiresIn: string;
 }
 
+/** The published key as kept in the sandbox's data folder: its id and the private JWK. */
+export interface SavedSigningKey {
+  kid: string;
+  privateJwk: JWK;
+}
+
 export interface Signer {
   kid: string;
+  /** The published key, to keep so tokens signed now still verify after a restart. */
+  saved: SavedSigningKey;
   jwks(): { keys: JWK[] };
   sign(claims: Claims, options?: { kid?: string; foreign?: boolean }): Promise<string>;
 }
 
-export async function createSigner(): Promise<Signer> {
-  const kid = `key_${randomBytes(12).toString('hex').toUpperCase()}`;
-  const [own, foreign] = await Promise.all([generateKeyPair('RS256'), generateKeyPair('RS256')]);
+/** Signs with `saved` when given (a restarted sandbox), else with a fresh key pair. */
+export async function createSigner(saved?: SavedSigningKey): Promise<Signer> {
+  const kid = saved?.kid ?? `key_${randomBytes(12).toString('hex').toUpperCase()}`;
+  const own = saved
+    ? { privateKey: await importJWK(saved.privateJwk, 'RS256') }
+    : await generateKeyPair('RS256', { extractable: true });
+  const foreign = await generateKeyPair('RS256');
+  const privateJwk = saved?.privateJwk ?? (await exportJWK(own.privateKey));
   // The spec also lists x5c and x5t#S256; jose and the SDK need neither, so they are left out knowingly.
-  const jwks = { keys: [{ ...(await exportJWK(own.publicKey)), kid, alg: 'RS256', use: 'sig' }] };
+  // Only the public members (kty, n, e) are published.
+  const jwks = {
+    keys: [{ kty: privateJwk.kty, n: privateJwk.n, e: privateJwk.e, kid, alg: 'RS256', use: 'sig' }],
+  };
 
   return {
     kid,
+    saved: { kid, privateJwk },
     jwks: () => jwks,
     async sign(claims, options = {}) {
       const jwt = new SignJWT({

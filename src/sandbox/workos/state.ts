@@ -78,6 +78,14 @@ export interface PendingCode {
   expiresAt: number;
 }
 
+/** A client registered through dynamic client registration (RFC 7591): a public client, PKCE only. */
+export interface RegisteredClient {
+  redirectUris: string[];
+  clientName: string | null;
+  /** Epoch seconds. */
+  issuedAt: number;
+}
+
 export interface RefreshGrant {
   userId: string;
   sid: string;
@@ -97,9 +105,14 @@ export class StandInState {
   readonly connections = new Map<string, Map<string, ConnectionState>>();
   readonly codes = new Map<string, PendingCode>();
   readonly refreshTokens = new Map<string, RefreshGrant>();
+  /** Codes already exchanged → the refresh token they gave, until the code would have expired. */
+  readonly spentCodes = new Map<string, string>();
+  private readonly spentCodeExpiry = new Map<string, number>();
   readonly providerTokens = new Map<string, IssuedProviderToken>();
-  /** OAuth clients registered through dynamic client registration: client id → redirect URIs. */
-  readonly oauthClients = new Map<string, string[]>();
+  /** OAuth clients registered through dynamic client registration, by client id. */
+  readonly oauthClients = new Map<string, RegisteredClient>();
+  /** Called after a registration or a refresh token changes, so they can be kept across restarts. */
+  onOAuthChange: () => void = () => undefined;
   readonly log: Array<{ method: string; path: string }> = [];
   outage = false;
 
@@ -113,6 +126,18 @@ export class StandInState {
     for (const [userId, byProvider] of Object.entries(connections ?? {})) {
       for (const [provider, state] of Object.entries(byProvider)) this.setConnection(userId, provider, state);
     }
+  }
+
+  /** Remembers an exchanged code for its lifetime, so a replay can be told from garbage and revoke what it gave. */
+  rememberSpentCode(code: string, refreshToken: string, until: number): void {
+    const now = Date.now();
+    for (const [spent, expiry] of this.spentCodeExpiry) {
+      if (expiry > now) break;
+      this.spentCodeExpiry.delete(spent);
+      this.spentCodes.delete(spent);
+    }
+    this.spentCodes.set(code, refreshToken);
+    this.spentCodeExpiry.set(code, until);
   }
 
   record(method: string, path: string): void {
