@@ -2,8 +2,10 @@
 // Slack inbox in headless Chromium, and the assistant sees the narrowed grant. Screenshot saved.
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +27,9 @@ beforeAll(async () => {
   // No WorkOS or Slack credentials at all: the process starts its own stand-ins, as `npm start` does.
   server = await spawnServer({
     PORT: String(await freePort()),
+    // Its sign-in server on a port of its own and its keys in a throwaway folder, so runs never collide.
+    SANDBOX_AUTH_PORT: String(await freePort()),
+    SANDBOX_DATA_DIR: mkdtempSync(join(tmpdir(), 'countersign-sandbox-')),
     REDIS_URL,
     REDIS_PREFIX: PREFIX,
     LOG_LEVEL: 'warn',
