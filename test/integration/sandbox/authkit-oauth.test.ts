@@ -112,7 +112,8 @@ describe('authorize', () => {
 
   it('sends a known client back with invalid_request when PKCE is missing or not S256', async () => {
     const clientId = await register();
-    for (const params of [{ code_challenge: '' }, { code_challenge_method: 'plain' }]) {
+    const cases: Record<string, string>[] = [{ code_challenge: '' }, { code_challenge_method: 'plain' }];
+    for (const params of cases) {
       const location = await redirectOf(authorizeUrl(standIn.url, clientId, params).url);
       expect(location.searchParams.get('error')).toBe('invalid_request');
       expect(location.searchParams.get('state')).toBe('st');
