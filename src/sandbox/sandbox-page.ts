@@ -10,7 +10,8 @@ const esc = (text: string) =>
 
 export function sandboxPage(config: Config, token: string, slackInboxUrl: string | null): string {
   const mcpUrl = `${config.publicUrl}/mcp`;
-  const claude = `claude mcp add --transport http countersign ${mcpUrl} --header "Authorization: Bearer ${token}"`;
+  const claudeOAuth = `claude mcp add --transport http countersign ${mcpUrl}`;
+  const claude = `${claudeOAuth} --header "Authorization: Bearer ${token}"`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Countersign sandbox</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
@@ -20,9 +21,12 @@ code,pre{background:#f3f3f5;border-radius:6px;padding:.15rem .35rem;font-size:13
 <p class="note">Sandbox mode: WorkOS and the provider APIs are local stand-ins on loopback. Nothing leaves this machine.</p>
 <h2>1. Connect an MCP client</h2>
 <p>MCP endpoint: <code>${esc(mcpUrl)}</code></p>
-<p>Bearer token for ${esc(ALICE.firstName)} (${esc(ALICE.email)}), valid 12 hours:</p>
+<p>Claude Code, signing in with OAuth (no token to copy): add the server, then run <code>/mcp</code> in Claude Code and
+choose <em>Authenticate</em>. A browser tab opens on the sandbox sign-in page: pick ${esc(ALICE.firstName)}.</p>
+<pre>${esc(claudeOAuth)}</pre>
+<p>Or paste a bearer token for ${esc(ALICE.firstName)} (${esc(ALICE.email)}), valid 12 hours, restarts included:</p>
 <pre>${esc(token)}</pre>
-<p>Claude Code:</p><pre>${esc(claude)}</pre>
+<pre>${esc(claude)}</pre>
 <h2>2. Ask for access</h2>
 <p>Ask the assistant to create a Linear issue (a write). It calls <code>request_elevated_access</code> and shows you a consent link.
 ${

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, wantsSandbox } from '../../src/config.js';
+import { ConfigError, loadConfig, sandboxSettings, wantsSandbox } from '../../src/config.js';
 import { formatDuration, parseDuration } from '../../src/lib/duration.js';
 
 const production = {
@@ -154,6 +154,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' })).toThrow(
       /SANDBOX: the sandbox never runs with NODE_ENV=production/,
     );
+  });
+});
+
+describe('sandbox settings', () => {
+  it('keeps its data in .countersign and its sign-in server on PORT + 1, both settable', () => {
+    expect(sandboxSettings({})).toEqual({ dataDir: '.countersign', authPort: 5712 });
+    expect(sandboxSettings({ PORT: '8000', SANDBOX_DATA_DIR: '' })).toEqual({
+      dataDir: '.countersign',
+      authPort: 8001,
+    });
+    expect(sandboxSettings({ PORT: '0' }).authPort).toBe(0);
+    expect(sandboxSettings({ SANDBOX_AUTH_PORT: '6000', SANDBOX_DATA_DIR: '/tmp/cs' })).toEqual({
+      dataDir: '/tmp/cs',
+      authPort: 6000,
+    });
+  });
+
+  it('names a bad port, and PORT 65535 leaves no room for PORT + 1', () => {
+    expect(() => sandboxSettings({ SANDBOX_AUTH_PORT: 'abc' })).toThrow(
+      /SANDBOX_AUTH_PORT: "abc" is not a port/,
+    );
+    expect(() => sandboxSettings({ PORT: '65535' })).toThrow(/SANDBOX_AUTH_PORT/);
   });
 });
 
