@@ -328,7 +328,8 @@ export function loadConfig(env: Env = process.env): Config {
               'AUTH_AUDIENCE',
               'with NODE_ENV=production (the Resource Indicator set in WorkOS, usually PUBLIC_URL/mcp)',
             )
-          : e.AUTH_AUDIENCE,
+          : // The sandbox checks it as production does: its tokens, OAuth or pasted, are bound to our MCP URL.
+            (e.AUTH_AUDIENCE ?? (sandbox ? `${publicUrl}/mcp` : undefined)),
       authorizationServer: issuer ?? '',
     },
     secrets: {

@@ -57,11 +57,13 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   );
   const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
   // Each token is a session of its own: two assistants (or a leaked token) never share one's grants.
-  const mintToken = () =>
+  const mintToken = (config: Config) =>
     workos.mintAccessToken(ALICE.id, {
       sid: `${SANDBOX_SID}_${randomBytes(6).toString('hex')}`,
       orgId: SANDBOX_ORGANIZATION.id,
       expiresIn: '12h',
+      // For our MCP URL only, as an OAuth token for the resource is (the server checks the audience).
+      audience: `${config.publicUrl}/mcp`,
     });
 
   const overrides: Record<string, string> = {
@@ -101,7 +103,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
           return;
         }
         res.setHeader('Cache-Control', 'no-store');
-        res.json({ token: await mintToken(), mcpUrl: `${config.publicUrl}/mcp` });
+        res.json({ token: await mintToken(config), mcpUrl: `${config.publicUrl}/mcp` });
       });
       router.get('/sandbox', async (req, res) => {
         if (!loopbackOnly(req)) {
@@ -109,13 +111,13 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
           return;
         }
         res.setHeader('Cache-Control', 'no-store');
-        res.type('html').send(sandboxPage(config, await mintToken(), slack?.inboxUrl ?? null));
+        res.type('html').send(sandboxPage(config, await mintToken(config), slack?.inboxUrl ?? null));
       });
       if (slack) router.get('/sandbox/slack', (_req, res) => res.redirect(302, slack.inboxUrl));
       return router;
     },
     async banner(config) {
-      const token = await mintToken();
+      const token = await mintToken(config);
       const mcpUrl = `${config.publicUrl}/mcp`;
       return [
         '',

@@ -77,27 +77,27 @@ async function whoami(client: Client): Promise<Record<string, unknown> | undefin
 }
 
 /** A fresh authorization for the registered client: sign in as Alice, return the code and its verifier. */
-async function authorizeAgain(): Promise<{ code: string; verifier: string }> {
+async function authorizeAgain(resource: URL = mcpUrl): Promise<{ code: string; verifier: string }> {
   const metadata = await discoverAuthorizationServerMetadata(issuer);
   const { authorizationUrl, codeVerifier } = await startAuthorization(issuer, {
     metadata,
     clientInformation: provider.registration!,
     redirectUrl: redirect.url,
     scope: 'openid profile email offline_access',
-    resource: mcpUrl,
+    resource,
   });
   const params = await signInInBrowser(browser, authorizationUrl, redirect, /Alice/);
   return { code: params.get('code')!, verifier: codeVerifier };
 }
 
-const exchange = async (code: string, codeVerifier: string) =>
+const exchange = async (code: string, codeVerifier: string, resource: URL = mcpUrl) =>
   exchangeAuthorization(issuer, {
     metadata: await discoverAuthorizationServerMetadata(issuer),
     clientInformation: provider.registration!,
     authorizationCode: code,
     codeVerifier,
     redirectUri: redirect.url,
-    resource: mcpUrl,
+    resource,
   });
 
 async function oauthErrorOf(promise: Promise<unknown>): Promise<string> {
@@ -157,6 +157,17 @@ describe('sign-in with no pasted token', () => {
       resource: mcpUrl,
     });
     expect(await oauthErrorOf(refresh)).toBe('invalid_grant');
+  }, 60_000);
+});
+
+describe('the resource server', () => {
+  it('refuses a token the same sign-in server issued for another resource', async () => {
+    const elsewhere = new URL('http://127.0.0.1:9/mcp');
+    const { code, verifier } = await authorizeAgain(elsewhere);
+    const tokens = await exchange(code, verifier, elsewhere);
+    const response = await fetch(mcpUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('aud claim');
   }, 60_000);
 });
 

@@ -171,6 +171,14 @@ describe('sandbox settings', () => {
     });
   });
 
+  it('binds sandbox tokens to our MCP URL unless AUTH_AUDIENCE says otherwise', () => {
+    expect(loadConfig({}).auth.audience).toBe('http://127.0.0.1:5711/mcp');
+    expect(loadConfig({ PUBLIC_URL: 'http://localhost:9000' }).auth.audience).toBe(
+      'http://localhost:9000/mcp',
+    );
+    expect(loadConfig({ AUTH_AUDIENCE: 'other' }).auth.audience).toBe('other');
+  });
+
   it('names a bad port, and PORT 65535 leaves no room for PORT + 1', () => {
     expect(() => sandboxSettings({ SANDBOX_AUTH_PORT: 'abc' })).toThrow(
       /SANDBOX_AUTH_PORT: "abc" is not a port/,
