@@ -172,11 +172,21 @@ describe('sandbox settings', () => {
   });
 
   it('binds sandbox tokens to our MCP URL unless AUTH_AUDIENCE says otherwise', () => {
-    expect(loadConfig({}).auth.audience).toBe('http://127.0.0.1:5711/mcp');
-    expect(loadConfig({ PUBLIC_URL: 'http://localhost:9000' }).auth.audience).toBe(
+    // What start-sandbox.ts hands to loadConfig.
+    const sandbox = {
+      SANDBOX: 'true',
+      WORKOS_API_KEY: 'sk_sandbox_1',
+      WORKOS_CLIENT_ID: 'client_sandbox',
+      AUTH_ISSUER: 'http://127.0.0.1:5712',
+      AUTH_JWKS_URL: 'http://127.0.0.1:5712/oauth2/jwks',
+      APPROVAL_TOKEN_SECRET: 'a'.repeat(32),
+      COOKIE_SECRET: 'b'.repeat(32),
+    };
+    expect(loadConfig(sandbox).auth.audience).toBe('http://127.0.0.1:5711/mcp');
+    expect(loadConfig({ ...sandbox, PUBLIC_URL: 'http://localhost:9000' }).auth.audience).toBe(
       'http://localhost:9000/mcp',
     );
-    expect(loadConfig({ AUTH_AUDIENCE: 'other' }).auth.audience).toBe('other');
+    expect(loadConfig({ ...sandbox, AUTH_AUDIENCE: 'other' }).auth.audience).toBe('other');
   });
 
   it('names a bad port, and PORT 65535 leaves no room for PORT + 1', () => {
