@@ -81,6 +81,8 @@ export function authRoutes(ctx: StandInContext): Router {
   });
   router.get('/oauth2/jwks', jwks);
 
+  // AuthKit's document (W3) minus what the stand-in does not implement, so no client is sent down a path that
+  // fails: introspection, the device flow, client ID metadata documents and client-secret authentication.
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
     const base = ctx.baseUrl();
     res.json({
