@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { type Config, sandboxSettings } from '../config.js';
+import { type Config, ConfigError, sandboxSettings } from '../config.js';
 import { isDirectLoopbackRequest } from '../ops/router.js';
 import { isLoopbackHost } from '../providers/url.js';
 import { SLACK_EVENTS_PATH } from '../slack/app.js';
@@ -48,11 +48,12 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   const { apiKey } = secrets;
   // A fixed port: it is the issuer of every token, so tokens and registrations outlive a restart.
   const workos = await startWorkosStandIn({ clientId, apiKey, port: settings.authPort, dataFolder }).catch(
-    (error: unknown) => {
+    async (error: unknown) => {
+      await privateRedis?.stop();
       if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
-      throw new Error(
-        `port ${settings.authPort} (the sandbox sign-in server) is in use: stop what holds it or set SANDBOX_AUTH_PORT`,
-      );
+      throw new ConfigError([
+        `SANDBOX_AUTH_PORT: port ${settings.authPort} (the sandbox sign-in server, PORT + 1 by default) is in use; free it or set another`,
+      ]);
     },
   );
   const demo = await startDemoProvider({ tokenCheck: (bearer) => workos.issuedProviderTokens(bearer) });
