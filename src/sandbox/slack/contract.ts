@@ -77,6 +77,12 @@ export interface SlackStandIn {
   bot: SlackBotIdentity;
   setEventsUrl(url: string | undefined): void;
   /**
+   * What Slack does when a request URL is saved in the app settings ("create from manifest" included): a
+   * signed `url_verification` event whose `challenge` the app must echo within 3 s. `verified` is false when it
+   * did not (wrong signing secret: 401; not listening; too slow; another body).
+   */
+  verifyEventsUrl(options?: Pick<DeliveryOptions, 'url' | 'signingSecret'>): Promise<UrlVerification>;
+  /**
    * Web API calls so far (tokens never recorded), optionally for one method, in arrival order. `status` is
    * the HTTP status answered (200, 429, or an outage's); a 429 also carries the `retryAfter` it announced.
    */
@@ -175,4 +181,12 @@ export interface SlackStandIn {
   /** A message typed by a person (the app cannot edit it: cant_update_message). */
   say(options: { as: string; channel: string; text: string }): SlackMessage;
   close(): Promise<void>;
+}
+
+/** The outcome of `verifyEventsUrl`, as the app settings page reports it. */
+export interface UrlVerification {
+  verified: boolean;
+  status: number;
+  /** Why it failed, in the settings page's words; absent when verified. */
+  problem?: string;
 }
