@@ -214,7 +214,7 @@ $('#composer').addEventListener('submit', async (e) => {
   e.preventDefault();
   const input = $('#say');
   const typed = input.value.trim();
-  const match = /^(/[a-z0-9_-]+)(?:s+([sS]*))?$/i.exec(typed);
+  const match = /^(\\/[a-z0-9_-]+)(?:\\s+([\\s\\S]*))?$/i.exec(typed);
   if (!match) { setStatus('Only slash commands can be sent here, e.g. /countersign help', true); return; }
   setStatus('Sending ' + match[1] + '…');
   try {
