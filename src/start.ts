@@ -73,7 +73,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
 
   const workos = createWorkos(config.workos);
-  const registry = createProviderRegistry(config.providers);
+  const registry = createProviderRegistry(config.providers, { routePublicApis: config.sandbox });
   const store = new RedisGrantStore(redis, {
     prefix: config.redis.prefix,
     retentionMs: config.durations.retentionMs,
