@@ -66,6 +66,48 @@ describe('a fresh install', () => {
   });
 });
 
+describe('scopes by kind of conversation', () => {
+  it('opens a DM only with im:write and a group DM only with mpim:write', async () => {
+    const granted = manifestFacts(readFileSync('manifest.yml', 'utf8')).botScopes;
+    standIn = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      scopes: granted.filter((s) => s !== 'im:write'),
+    });
+    const client = webClient(standIn);
+    await expect(client.conversations.open({ users: 'U0BOB' })).rejects.toMatchObject({
+      data: { ok: false, error: 'missing_scope', needed: 'im:write' },
+    });
+    await expect(client.conversations.open({ users: 'U0BOB,U0ALICE' })).resolves.toMatchObject({ ok: true });
+    await standIn.close();
+    standIn = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      scopes: granted.filter((s) => s !== 'mpim:write'),
+    });
+    await expect(webClient(standIn).conversations.open({ users: 'U0BOB,U0ALICE' })).rejects.toMatchObject({
+      data: { ok: false, error: 'missing_scope', needed: 'mpim:write' },
+    });
+  });
+});
+
+describe('people without an email', () => {
+  it('answers users.info without profile.email, and lookupByEmail never finds them', async () => {
+    standIn = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      people: [{ id: 'U0GUEST', name: 'guest', real_name: 'Gus Guest', is_bot: false, deleted: false }],
+    });
+    const client = webClient(standIn);
+    const info = await client.users.info({ user: 'U0GUEST' });
+    expect(info.user?.profile).toBeDefined();
+    expect(info.user?.profile).not.toHaveProperty('email');
+    await expect(client.users.lookupByEmail({ email: 'undefined' })).rejects.toMatchObject(
+      platformError('users_not_found'),
+    );
+  });
+});
+
 describe('the whole-message limit', () => {
   it('refuses blocks whose text passes 12,000 characters in all, each block within its own limit', async () => {
     standIn = await startSlackStandIn({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN });
