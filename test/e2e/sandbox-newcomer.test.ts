@@ -1,5 +1,6 @@
 // End to end in sandbox mode (`npm start` with no credentials): an assistant that uses the providers' real
-// public URLs, as it knows them from training, reaches the demo APIs, and server_info says so.
+// public URLs, as it knows them from training, reaches the demo APIs, and server_info says so; Dana, the
+// sandbox's admin, is in the Slack inbox and her Home tab shows the admin's view.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,4 +73,19 @@ describe('the real provider URLs in the sandbox', () => {
     });
     expect(textOf(unknown)).toMatch(/unsupported_url/);
   });
+
+  it('has Dana, the admin, in the inbox: her Home tab shows every active grant and the audit', async () => {
+    const redirect = await fetch(`${server.url}/sandbox/slack`, { redirect: 'manual' });
+    const inbox = redirect.headers.get('location')!;
+    const data = async (conv: string) =>
+      (await (await fetch(`${inbox}/data?as=U0DANA&conv=${conv}`)).json()) as {
+        people: Array<{ id: string; label: string }>;
+        items: Array<{ html: string }>;
+      };
+    expect((await data('')).people.map((p) => p.label)).toContain('Dana Dahl (@dana) · admin');
+    // Opening the Home tab sends app_home_opened; the published view is the admin's.
+    await expect
+      .poll(async () => (await data('home')).items.map((i) => i.html).join(''), { timeout: 30_000 })
+      .toMatch(/All active access[\s\S]*Latest audit events/);
+  }, 60_000);
 });
