@@ -106,8 +106,9 @@ export interface SlackStandIn {
    * in the window get 429, `{ok:false,error:'ratelimited'}` and Retry-After = whole seconds until the
    * window ends (at least 1). Calls that pass the token checks use it up (even if the method then answers
    * a Slack error); 429s, outage answers and token errors do not. Checked after `rateLimit`'s one-shot
-   * 429s. A new rule starts afresh; `null` removes it. Throws on perWindow not a whole number, or
-   * windowSeconds not positive.
+   * 429s. A new rule starts afresh; `null` puts Slack's default tier back (src/sandbox/slack/tiers.ts: the
+   * tiers are always on, and chat.postMessage / chat.update are also paced per channel). Throws on perWindow
+   * not a whole number, or windowSeconds not positive.
    */
   limit(method: string, rule: SlackRateLimitRule | null): void;
   /**
