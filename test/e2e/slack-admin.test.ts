@@ -353,6 +353,30 @@ describe('/countersign', () => {
     const audit = await ask(CAROL.id, 'audit @bob 1h');
     expect(audit).toContain('grant.approved');
     expect(audit).toContain(requestId);
+    // The same command signed for another workspace of the app: refused, nothing read out.
+    const seen = slack().ephemerals(CAROL.id).length;
+    const sent = await slack().slashCommand({ as: CAROL.id, text: 'audit', signingSecret: 'not-ours' });
+    const forged = { ...(sent.payload as Record<string, string>), team_id: 'T0OTHER', team_domain: 'other' };
+    const answered = await slack().deliver('slash_commands', forged);
+    expect(answered.status).toBe(200);
+    await expect
+      .poll(
+        () =>
+          slack()
+            .ephemerals(CAROL.id)
+            .slice(seen)
+            .map((e) => e.text)
+            .join('\n'),
+        { timeout: 20_000 },
+      )
+      .toMatch(/belongs to another workspace/);
+    expect(
+      slack()
+        .ephemerals(CAROL.id)
+        .slice(seen)
+        .map((e) => e.text)
+        .join('\n'),
+    ).not.toContain(requestId);
     await callTool(assistant, 'release_access');
   }, 120_000);
 });
