@@ -1,6 +1,7 @@
 // The stand-in refuses where Slack refuses on a fresh install: the bot invited nowhere, archived channels,
 // granted scopes in x-oauth-scopes, slash-command text escaped as the manifest says, and a slow Web API.
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { ErrorCode } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
@@ -40,6 +41,27 @@ describe('a fresh install', () => {
     await expect(client.conversations.info({ channel: 'C0NOPE' })).rejects.toMatchObject(
       platformError('channel_not_found'),
     );
+  });
+
+  it('serves the inbox only under a loopback Host name (no DNS rebinding)', async () => {
+    standIn = await startSlackStandIn({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN });
+    const { port } = new URL(standIn.url);
+    const post = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          `${standIn!.url}/sandbox/slack/invite`,
+          { method: 'POST', headers: { host, 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ channel: 'C0APPROVALS' }));
+      });
+    expect(await post(`rebound.evil.test:${port}`)).toBe(403);
+    expect(await post(`127.0.0.1:${port}`)).toBe(200);
+    expect(await post(`localhost:${port}`)).toBe(200);
   });
 
   it('invites the bot from the inbox as /invite does', async () => {
