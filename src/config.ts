@@ -74,6 +74,7 @@ export const envSchema = z.object({
     .default('cs:'),
   REDIS_COMMAND_TIMEOUT: duration('2s'),
   MAX_INFLIGHT_REQUESTS: z.coerce.number().int().positive().default(256),
+  MAX_LONG_POLLS_PER_USER: z.coerce.number().int().positive().default(4),
   SHUTDOWN_GRACE: duration('10s'),
 
   SANDBOX: z.enum(['auto', 'true', 'false']).default('auto'),
@@ -208,6 +209,8 @@ export interface Config {
     redisCommandTimeoutMs: number;
     /** MCP requests in flight on this instance, long polls included; more get 503 (default 256). */
     maxInflightRequests: number;
+    /** check_access_request calls with waitSeconds one person holds open on this instance (default 4). */
+    maxLongPollsPerUser: number;
     /** Upper bound on a graceful shutdown; it ends as soon as the work is done (default 10 s). */
     shutdownGraceMs: number;
   };
@@ -373,6 +376,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT,
       maxInflightRequests: e.MAX_INFLIGHT_REQUESTS,
+      maxLongPollsPerUser: e.MAX_LONG_POLLS_PER_USER,
       shutdownGraceMs: e.SHUTDOWN_GRACE,
     },
   };

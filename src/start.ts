@@ -14,6 +14,7 @@ import { sweepDeadlines } from './jobs/sweep.js';
 import { type SweepTimer, startSweepTimer } from './jobs/sweep-timer.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { BearerAuthenticator } from './mcp/auth.js';
+import { LongPollCap } from './mcp/long-poll-cap.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
 import type { ToolDeps } from './mcp/tool-kit.js';
 import { clusterReadiness } from './ops/cluster-health.js';
@@ -72,7 +73,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
 
   const workos = createWorkos(config.workos);
-  const registry = createProviderRegistry(config.providers);
+  const registry = createProviderRegistry(config.providers, { routePublicApis: config.sandbox });
   const store = new RedisGrantStore(redis, {
     prefix: config.redis.prefix,
     retentionMs: config.durations.retentionMs,
@@ -174,6 +175,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     logger,
     approvalUrl: approvalLink,
     allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
+    longPolls: new LongPollCap(config.limits.maxLongPollsPerUser),
     ...(slack
       ? {
           slackDelivery: async (grantId: string) => {

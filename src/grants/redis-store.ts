@@ -221,10 +221,10 @@ export class RedisGrantStore implements GrantStore {
     return this.change(id, (grant, now) => applyFinish(grant, to, by, note, { now }));
   }
 
-  extend(id: string, by: Actor, extraMs: number): Promise<TransitionResult> {
+  extend(id: string, by: Actor, untilMs: number): Promise<TransitionResult> {
     return this.change(
       id,
-      (grant, now) => applyExtension(grant, by, extraMs, { now, maxAccessMs: this.options.maxAccessMs }),
+      (grant, now) => applyExtension(grant, by, untilMs, { now, maxAccessMs: this.options.maxAccessMs }),
       // Still approved: the session keeps pointing at it, and the event carries the version so the new end
       // gets its own refresh (a second extension too).
       (current, next) => this.writeTransition(current, next, { keepPointer: true }),

@@ -65,8 +65,8 @@ export interface GrantStore {
     by: Actor,
     note?: string | null,
   ): Promise<TransitionResult>;
-  /** approved → approved, ending later (capped at the maximum duration from approval). */
-  extend(id: string, by: Actor, extraMs: number): Promise<TransitionResult>;
+  /** approved → approved, ending at `untilMs` (capped at the maximum duration from approval; never earlier). */
+  extend(id: string, by: Actor, untilMs: number): Promise<TransitionResult>;
   /** approved request grant → consumed, only for its owner and only before it expires. Single use. */
   consume(id: string, owner: SessionIdentity, by: Actor): Promise<TransitionResult>;
   /** Counts one upstream call made under an approved grant, with its answer's status when there was one. */

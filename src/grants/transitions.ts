@@ -238,24 +238,29 @@ export function applyFinish(
 }
 
 /**
- * approved → approved with a later end: an approver adds time, never past `maxAccessMs` from approval. The
- * history gains an `approved` entry (the record's version moves, so racing extensions cannot both apply).
+ * approved → approved with a later end: an approver moves the end to `untilMs` (an absolute time, so the same
+ * choice applied twice adds nothing the second time), never past `maxAccessMs` from approval. The history gains
+ * an `approved` entry (the record's version moves, so racing extensions cannot both apply).
  */
 export function applyExtension(
   grant: Grant,
   by: Actor,
-  extraMs: number,
+  untilMs: number,
   ctx: { now: number; maxAccessMs: number },
 ): Grant | TransitionError {
   if (grant.status !== 'approved' || grant.approvedAt === null || grant.expiresAt === null)
     return { code: 'conflict', error: `the grant is ${grant.status} and cannot be extended` };
   if (ctx.now >= grant.expiresAt) return { code: 'conflict', error: 'the access has already ended' };
-  if (!Number.isFinite(extraMs) || extraMs < MIN_ACCESS_MS)
-    return invalid(`extend by at least ${formatDuration(MIN_ACCESS_MS)}`);
+  if (!Number.isFinite(untilMs)) return invalid('the new end must be a time');
   const ceiling = grant.approvedAt + ctx.maxAccessMs;
-  const expiresAt = Math.min(grant.expiresAt + extraMs, ceiling);
-  if (expiresAt <= grant.expiresAt)
+  if (grant.expiresAt >= ceiling)
     return invalid(`the access already runs for the maximum of ${formatDuration(ctx.maxAccessMs)}`);
+  // A replayed or out-of-date choice: the access already runs this long (an earlier extension reached it).
+  if (untilMs <= grant.expiresAt)
+    return invalid('the access already runs at least that long; nothing was added');
+  const expiresAt = Math.min(untilMs, ceiling);
+  if (expiresAt - grant.expiresAt < MIN_ACCESS_MS)
+    return invalid(`extend by at least ${formatDuration(MIN_ACCESS_MS)}`);
   const durationMs = expiresAt - grant.approvedAt;
   return moved(grant, 'approved', by, ctx.now, `extended to ${formatDuration(durationMs)} in all`, {
     expiresAt,

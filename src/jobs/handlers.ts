@@ -59,6 +59,9 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       // Decided (or expired) before Slack could be reached: its own refresh tells people; nothing to post.
       if (grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
       await messenger?.sync(grant, 'pending');
+      // App Home lists what has a message (the Slack index the post just wrote): a Home refresh that ran
+      // before the post landed missed it, so refresh once more now.
+      if (deps.refreshHomes) await jobs.homes(HOMES_EVERY_MS);
       // Decided while the post was on its way: the refresh found no message to update, so render it now.
       const latest = await store.get(grantId);
       if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);

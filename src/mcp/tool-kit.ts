@@ -14,6 +14,7 @@ import type { UpstreamProxy } from '../pipes/proxy.js';
 import type { PipesTokens } from '../pipes/tokens.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { SlackDelivery } from './grant-view.js';
+import type { LongPollCap } from './long-poll-cap.js';
 
 export interface ToolDeps {
   config: Config;
@@ -32,6 +33,8 @@ export interface ToolDeps {
   slackDelivery?(grantId: string): Promise<SlackDelivery>;
   /** Called after each upstream call made under a grant (the approved message shows its usage). */
   grantUsed?(grantId: string): void;
+  /** Bounds the check_access_request calls one person holds open at once; absent: no bound. */
+  longPolls?: LongPollCap;
   /** Aborted when the server shuts down: long polls answer at once instead of being cut. */
   shutdown?: AbortSignal;
   now(): number;

@@ -1,4 +1,4 @@
-// The sandbox directory: one organization, three people with fixed roles, and who has connected what.
+// The sandbox directory: one organization, four people with fixed roles, and who has connected what.
 
 export interface SandboxOrganization {
   id: string;
@@ -7,14 +7,17 @@ export interface SandboxOrganization {
 
 export interface SandboxPerson {
   /** Short handle used in tests and on the sign-in page. */
-  key: 'alice' | 'bob' | 'mallory';
+  key: 'alice' | 'bob' | 'mallory' | 'dana';
   id: string;
   email: string;
   firstName: string;
   lastName: string;
   organizationId: string | null;
-  /** What the person is for in scenarios: asks for access, approves it, or has no business doing either. */
-  role: 'requester' | 'approver' | 'stranger';
+  /**
+   * What the person is for in scenarios: asks for access, approves it, has no business doing either, or runs
+   * the app (sees everything, revokes, gets the setup DMs).
+   */
+  role: 'requester' | 'approver' | 'stranger' | 'admin';
 }
 
 export type ConnectionState = 'connected' | 'needs_reauthorization' | 'disconnected';
@@ -55,7 +58,21 @@ export const MALLORY: SandboxPerson = {
   role: 'stranger',
 };
 
-export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [ALICE, BOB, MALLORY];
+// The admin (ADMINS in the sandbox): App Home shows her every grant and the audit; she is not an approver.
+export const DANA: SandboxPerson = {
+  key: 'dana',
+  id: 'user_dana',
+  email: 'dana@sandbox.test',
+  firstName: 'Dana',
+  lastName: 'Dahl',
+  organizationId: SANDBOX_ORGANIZATION.id,
+  role: 'admin',
+};
+
+export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [ALICE, BOB, MALLORY, DANA];
+
+/** ADMINS for sandbox mode: Dana's Slack user id (see slackUserIdOf). */
+export const SANDBOX_ADMIN_SLACK_IDS: readonly string[] = ['U0DANA'];
 
 /** APPROVER_EMAILS for sandbox mode. */
 export const SANDBOX_APPROVER_EMAILS: readonly string[] = [BOB.email];

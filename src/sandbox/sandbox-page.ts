@@ -1,6 +1,6 @@
 // The sandbox guide page: how to point an MCP client at this server and try the whole flow.
 import type { Config } from '../config.js';
-import { ALICE, BOB, MALLORY } from './people.js';
+import { ALICE, BOB, DANA, MALLORY } from './people.js';
 
 const esc = (text: string) =>
   text.replace(
@@ -39,7 +39,9 @@ ${
   slackInboxUrl
     ? `<p>In Slack: open the <a href="${esc(slackInboxUrl)}">local Slack workspace</a>, view it as ${esc(BOB.firstName)}
 (an approver, through the @approvers group) and decide in #access-approvals: untick providers, add a note, Approve or Deny.
-${esc(ALICE.firstName)} gets the outcome as a direct message; every decision is logged in #general.</p>
+${esc(ALICE.firstName)} gets the outcome as a direct message; every decision is logged in #general.
+View it as ${esc(DANA.firstName)} (the admin) to see every grant and the audit in the app's Home tab, or type
+<code>/countersign help</code> in any conversation.</p>
 <p>Or on the web:</p>`
     : ''
 }

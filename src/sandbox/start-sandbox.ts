@@ -8,7 +8,7 @@ import { isLoopbackHost } from '../providers/url.js';
 import { SLACK_EVENTS_PATH } from '../slack/app.js';
 import { type DataFolder, openDataFolder } from './data-folder.js';
 import { startDemoProvider } from './demo-provider.js';
-import { ALICE, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
+import { ALICE, SANDBOX_ADMIN_SLACK_IDS, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
 import { type PrivateRedis, redisAnswers, startPrivateRedis } from './redis.js';
 import { sandboxPage } from './sandbox-page.js';
 import { SANDBOX_SLACK_USERGROUPS, type SlackStandIn, startSlackStandIn } from './slack/index.js';
@@ -133,6 +133,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
           ? [
               `  Slack:        a local workspace at ${slack.inboxUrl}`,
               ...routeLines(config.policy.selfApprove),
+              '                view it as Dana (U0DANA), the admin, for every grant and the audit in the Home tab',
               '',
             ]
           : []),
@@ -213,6 +214,8 @@ async function startSandboxSlack(
     SLACK_BOT_ID: slack.bot.botId,
     SLACK_BOT_USER_ID: slack.bot.userId,
     APPROVERS: SANDBOX_SLACK_USERGROUPS.map((g) => g.id).join(','),
+    // Dana, the admin: App Home shows her everything, and the self-check DMs her about setup problems.
+    ADMINS: SANDBOX_ADMIN_SLACK_IDS.join(','),
     APPROVALS_CHANNEL: 'C0APPROVALS',
     // Reads go to the requester's DM, writes to the approvals channel: both routes show in the sandbox.
     SELF_APPROVE: selfApprove ?? 'read',

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { interactionType, slackAckSeconds } from '../ops/metrics.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 import { guardAcks } from './ack-guard.js';
+import { refuseFutureTimestamps } from './future-timestamp.js';
 import { registerListeners, type SlackDeps } from './listeners/index.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -112,6 +113,8 @@ export function createSlackApp(
     });
   } else {
     router = createRouter();
+    // Before Bolt's own check (it allows five minutes ahead): runs first because it is registered first.
+    router.post(SLACK_EVENTS_PATH, refuseFutureTimestamps(logger));
     const receiver = new ExpressReceiver({
       signingSecret: slack.signingSecret ?? '',
       router,

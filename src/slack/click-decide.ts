@@ -184,7 +184,7 @@ async function change(
   const result =
     kind === 'revoke'
       ? await deps.store.finish(grant.id, 'revoked', by, `revoked by ${clicker?.name ?? click.user} in Slack`)
-      : await deps.store.extend(grant.id, by, click.extendMs);
+      : await deps.store.extend(grant.id, by, click.extendTo);
   if (!result.ok) {
     if (result.code === 'conflict' && appliedByThisClick(result.grant, click))
       return applied(click, result.grant, deps, options);

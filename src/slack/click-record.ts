@@ -14,8 +14,8 @@ export interface ClickRecord {
   team: string | null;
   /** The approver's inputs in the message (notes, providers, level, duration), by block and action id. */
   values: StateValues;
-  /** Extend only: how much time was chosen. */
-  extendMs: number;
+  /** Extend only: the end chosen (epoch ms), absolute so a replayed click adds nothing; 0 otherwise. */
+  extendTo: number;
   /** The message the button sits in; null for App Home. */
   channel: string | null;
   messageTs: string | null;
@@ -62,7 +62,7 @@ const safe = (text: string, max: number) => text.replace(/[^A-Za-z0-9_-]/g, '-')
 export function clickRecord(
   body: ClickBody,
   action: { action_ts?: string },
-  click: { kind: ClickKind; grantId: string; extendMs?: number },
+  click: { kind: ClickKind; grantId: string; extendTo?: number },
   now: number,
 ): ClickRecord {
   const actionTs = action.action_ts ?? '';
@@ -77,7 +77,7 @@ export function clickRecord(
     user: body.user.id,
     team: body.team?.id ?? body.user.team_id ?? null,
     values: click.kind === 'approve' || click.kind === 'deny' ? ourInputs(body.state?.values) : {},
-    extendMs: click.extendMs ?? 0,
+    extendTo: click.extendTo ?? 0,
     channel: inMessage ? body.channel!.id : null,
     messageTs: inMessage ? (body.container?.message_ts ?? body.message?.ts ?? null) : null,
     responseUrl: typeof body.response_url === 'string' ? body.response_url : null,

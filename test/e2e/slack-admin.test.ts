@@ -181,7 +181,7 @@ describe('extend', () => {
     await told(/Only an approver or an admin can extend/);
     expect((await status(requestId)).expiresAt).toBe(before.expiresAt);
 
-    await slack().click({
+    const bobsClick = await slack().click({
       as: BOB_ID,
       channel: message.channel,
       ts: message.ts,
@@ -191,6 +191,16 @@ describe('extend', () => {
     await expect
       .poll(async () => (await status(requestId)).expiresAt)
       .toBe(new Date(Date.parse(before.expiresAt) + 5 * 60_000).toISOString());
+    // Bob's click replayed as a new click (its action_ts changed, so it is not deduplicated as the same one),
+    // as a captured request or a view from before the re-render would send it: its option names an end
+    // already reached, so nothing is added.
+    const extendedOnce = (await status(requestId)).expiresAt;
+    const toldAgain = notices(BOB_ID);
+    const replayed = structuredClone(bobsClick.payload) as any;
+    replayed.actions[0].action_ts = `${Math.floor(Date.now() / 1000) + 1}.000001`;
+    await slack().deliver('interactive', replayed);
+    await toldAgain(/nothing was added/);
+    expect((await status(requestId)).expiresAt).toBe(extendedOnce);
     // The last option runs to the maximum; after it, the message offers no more time.
     const extended = await current(message, (m) => m.edits >= 2 && hasAction(m, 'cs_extend'));
     const options = JSON.stringify(extended.blocks).match(/"value":"\d+ g_/g) ?? [];
@@ -343,6 +353,30 @@ describe('/countersign', () => {
     const audit = await ask(CAROL.id, 'audit @bob 1h');
     expect(audit).toContain('grant.approved');
     expect(audit).toContain(requestId);
+    // The same command signed for another workspace of the app: refused, nothing read out.
+    const seen = slack().ephemerals(CAROL.id).length;
+    const sent = await slack().slashCommand({ as: CAROL.id, text: 'audit', signingSecret: 'not-ours' });
+    const forged = { ...(sent.payload as Record<string, string>), team_id: 'T0OTHER', team_domain: 'other' };
+    const answered = await slack().deliver('slash_commands', forged);
+    expect(answered.status).toBe(200);
+    await expect
+      .poll(
+        () =>
+          slack()
+            .ephemerals(CAROL.id)
+            .slice(seen)
+            .map((e) => e.text)
+            .join('\n'),
+        { timeout: 20_000 },
+      )
+      .toMatch(/belongs to another workspace/);
+    expect(
+      slack()
+        .ephemerals(CAROL.id)
+        .slice(seen)
+        .map((e) => e.text)
+        .join('\n'),
+    ).not.toContain(requestId);
     await callTool(assistant, 'release_access');
   }, 120_000);
 });

@@ -40,6 +40,14 @@ async function requestWrite(): Promise<string> {
 }
 
 describe('the first day in a real workspace', () => {
+  it('passes Slack’s url_verification once it has the signing secret, not before (README setup order)', async () => {
+    // "Create from manifest" checks the URL before the app is deployed with its signing secret: refused.
+    const early = await slack().verifyEventsUrl({ signingSecret: 'the-secret-of-an-app-not-yet-deployed' });
+    expect(early).toMatchObject({ verified: false, status: 401 });
+    // Re-verified after deploying with SLACK_SIGNING_SECRET: the challenge comes back.
+    expect(await slack().verifyEventsUrl()).toEqual({ verified: true, status: 200 });
+  });
+
   it('reports the bot missing from the approvals channel: log, /readyz detail, one DM to the admin', async () => {
     await expect
       .poll(() => env.server.output(), { timeout: 20_000 })
@@ -142,6 +150,18 @@ describe('the first day in a real workspace', () => {
       slack().setLatency(0);
     }
   }, 90_000);
+
+  it('refuses a signed request stamped more than a minute in the future (Bolt alone allows five)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const ahead = await slack().appHomeOpened('U0MALLORY', { timestamp: now + 150 });
+    expect(ahead.status).toBe(401);
+    await expect
+      .poll(() => env.server.output(), { timeout: 10_000 })
+      .toMatch(/stamped more than 60 s in the future/);
+    // Clock skew within the minute is Slack's, not a forgery.
+    const skewed = await slack().appHomeOpened('U0MALLORY', { timestamp: now + 20 });
+    expect(skewed.status).toBe(200);
+  }, 30_000);
 
   it('opens the Home tab from the inbox (app_home_opened), and tells App Home clicks by DM', async () => {
     expect(slack().homeOf(BOB_ID)).toBeNull();

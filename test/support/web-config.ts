@@ -57,7 +57,12 @@ export function webTestConfig(options: WebConfigOptions): Config {
     },
     role: 'all',
     jobs: { reminderAt: null, usageRefreshMs: 5000 },
-    limits: { redisCommandTimeoutMs: 2000, maxInflightRequests: 256, shutdownGraceMs: 10_000 },
+    limits: {
+      redisCommandTimeoutMs: 2000,
+      maxInflightRequests: 256,
+      maxLongPollsPerUser: 4,
+      shutdownGraceMs: 10_000,
+    },
     slack: null,
     providers: {
       linearUrl: 'https://api.linear.app',

@@ -54,19 +54,25 @@ describe('loadConfig', () => {
     expect(loadConfig(production).limits).toEqual({
       redisCommandTimeoutMs: 2000,
       maxInflightRequests: 256,
+      maxLongPollsPerUser: 4,
       shutdownGraceMs: 10_000,
     });
     const set = loadConfig({
       ...production,
       REDIS_COMMAND_TIMEOUT: '500ms',
       MAX_INFLIGHT_REQUESTS: '8',
+      MAX_LONG_POLLS_PER_USER: '2',
       SHUTDOWN_GRACE: '1m',
     });
     expect(set.limits).toEqual({
       redisCommandTimeoutMs: 500,
       maxInflightRequests: 8,
+      maxLongPollsPerUser: 2,
       shutdownGraceMs: 60_000,
     });
+    expect(() => loadConfig({ ...production, MAX_LONG_POLLS_PER_USER: '0' })).toThrow(
+      /MAX_LONG_POLLS_PER_USER/,
+    );
     expect(() => loadConfig({ ...production, MAX_INFLIGHT_REQUESTS: '0' })).toThrow(/MAX_INFLIGHT_REQUESTS/);
     expect(() => loadConfig({ ...production, REDIS_COMMAND_TIMEOUT: 'fast' })).toThrow(
       /REDIS_COMMAND_TIMEOUT/,

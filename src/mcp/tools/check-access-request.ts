@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Grant, SessionIdentity } from '../../grants/types.js';
 import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
+import { longPollCapNote } from '../long-poll-cap.js';
 import { guarded, type RegisterTool, textResult } from '../tool-kit.js';
 import { FLOW } from './flow.js';
 
@@ -46,29 +47,37 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
         return textResult(describeAccess(view, null, deps.registry), view);
       }
 
-      const deadline = Math.min(deps.now() + waitSeconds * 1000, grant.decideBy);
+      // Beyond the person's cap of calls held open the call does not wait: it answers now and says why.
+      const release =
+        waitSeconds > 0 && grant.status === 'pending' ? deps.longPolls?.acquire(caller.userId) : undefined;
+      const capped = release === null;
+      const deadline = Math.min(deps.now() + (capped ? 0 : waitSeconds) * 1000, grant.decideBy);
       const progressToken = extra._meta?.progressToken;
       const started = deps.now();
       const stop = deps.shutdown ? AbortSignal.any([extra.signal, deps.shutdown]) : extra.signal;
-      while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
-        grant = await deps.store.waitForDecision(
-          requestId,
-          Math.min(PROGRESS_EVERY_MS, deadline - deps.now()),
-          stop,
-        );
-        if (grant?.status === 'pending' && progressToken !== undefined) {
-          await extra
-            .sendNotification({
-              method: 'notifications/progress',
-              params: {
-                progressToken,
-                progress: Math.round((deps.now() - started) / 1000),
-                total: waitSeconds,
-                message: 'Waiting for a person to decide',
-              },
-            })
-            .catch(() => undefined);
+      try {
+        while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
+          grant = await deps.store.waitForDecision(
+            requestId,
+            Math.min(PROGRESS_EVERY_MS, deadline - deps.now()),
+            stop,
+          );
+          if (grant?.status === 'pending' && progressToken !== undefined) {
+            await extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: {
+                  progressToken,
+                  progress: Math.round((deps.now() - started) / 1000),
+                  total: waitSeconds,
+                  message: 'Waiting for a person to decide',
+                },
+              })
+              .catch(() => undefined);
+          }
         }
+      } finally {
+        release?.();
       }
       if (!grant) {
         const view = notFoundView(requestId);
@@ -77,7 +86,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
       const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
       const view = accessView(grant, deps.now(), approvalUrl, slack);
-      return textResult(describeAccess(view, grant, deps.registry), view);
+      const text = describeAccess(view, grant, deps.registry);
+      return textResult(capped ? `${longPollCapNote(deps.longPolls!.max)}\n\n${text}` : text, view);
     }),
   );
 };

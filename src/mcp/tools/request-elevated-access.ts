@@ -215,7 +215,8 @@ async function requestCall(
 
 /** The provider a URL belongs to, and the URL's canonical form; a clear error for anything else. */
 export function resolveProviderUrl(deps: Pick<ToolDeps, 'registry'>, text: string) {
-  const url = normalizeUrl(text);
+  // In the sandbox a provider's real public URL goes to its demo API (an assistant knows the real ones).
+  const url = normalizeUrl(deps.registry.route(text));
   const provider = url ? deps.registry.detect(url) : undefined;
   if (!url || !provider) {
     const supported = deps.registry

@@ -14,7 +14,15 @@ export const registerServerInfo: RegisterTool = (server, deps) => {
       outputSchema: {
         name: z.string(),
         version: z.string(),
-        providers: z.array(z.object({ id: z.string(), name: z.string(), origin: z.string() })),
+        providers: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            origin: z.string(),
+            /** Sandbox mode: the real public API address also accepted, and sent to `origin`. */
+            routedFrom: z.string().optional(),
+          }),
+        ),
         decisionWindowSeconds: z.number(),
         defaultAccessSeconds: z.number(),
         maxAccessSeconds: z.number(),
@@ -24,7 +32,20 @@ export const registerServerInfo: RegisterTool = (server, deps) => {
     },
     guarded(deps, 'server_info', async () => {
       const { durations, policy } = deps.config;
-      const providers = deps.registry.all().map((p) => ({ id: p.id, name: p.displayName, origin: p.origin }));
+      const routed = deps.registry.routedPublicApis();
+      const providers = deps.registry.all().map((p) => ({
+        id: p.id,
+        name: p.displayName,
+        origin: p.origin,
+        ...(routed[p.id] ? { routedFrom: routed[p.id] } : {}),
+      }));
+      const sandboxNote =
+        Object.keys(routed).length > 0
+          ? [
+              '',
+              'Sandbox mode: these are local demo APIs. Calls to the real public URLs (for example https://api.linear.app/graphql) are accepted and go to the demo API instead; nothing leaves this machine.',
+            ]
+          : [];
       const text = [
         '# Countersign',
         'You call third-party APIs through `call_integration_api`; provider tokens are injected for you and never shown.',
@@ -43,7 +64,8 @@ export const registerServerInfo: RegisterTool = (server, deps) => {
         '3. `check_access_request` with `waitSeconds: 25` until it is approved or denied; follow the approver’s instructions.',
         '4. `call_integration_api`; `release_access` when you are done.',
         '',
-        `## Integrations\n${providers.map((p) => `- ${p.name} (${p.origin})`).join('\n')}`,
+        `## Integrations\n${providers.map((p) => `- ${p.name} (${p.origin}${p.routedFrom ? `; ${p.routedFrom} is routed here` : ''})`).join('\n')}`,
+        ...sandboxNote,
       ].join('\n');
       return textResult(text, {
         name: 'countersign',

@@ -89,7 +89,7 @@ export function userObject(state: SlackState, user: SlackUser): Block {
       real_name_normalized: user.real_name,
       display_name: user.name,
       display_name_normalized: user.name,
-      email: user.email,
+      ...(user.email ? { email: user.email } : {}),
       team: state.team.id,
     },
     is_admin: false,

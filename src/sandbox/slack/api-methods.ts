@@ -15,6 +15,7 @@ import {
   userObject,
 } from './api-args.js';
 import { conversationsHistory } from './history.js';
+import { requireOpenScope } from './scopes.js';
 import type { Block, SlackChannel } from './types.js';
 import { validateBlocks, withBlockIds } from './validate.js';
 
@@ -115,7 +116,7 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
   },
   'conversations.open': {
     token: 'bot',
-    run: (args, { state }) => {
+    run: (args, { state, scopes }) => {
       let channel: SlackChannel | undefined;
       if (args.channel !== undefined) channel = channelArg(state, args, false);
       else {
@@ -129,6 +130,7 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
         if (users.some((u) => u.deleted)) throw new ApiError('user_disabled');
         channel = users.length === 1 ? state.dmFor(users[0]!.id) : state.groupDmFor(ids);
       }
+      requireOpenScope(scopes, channel);
       if (args.return_im !== 'true' && args.return_im !== true) return { channel: { id: channel.id } };
       return {
         channel: {

@@ -77,6 +77,12 @@ export interface SlackStandIn {
   bot: SlackBotIdentity;
   setEventsUrl(url: string | undefined): void;
   /**
+   * What Slack does when a request URL is saved in the app settings ("create from manifest" included): a
+   * signed `url_verification` event whose `challenge` the app must echo within 3 s. `verified` is false when it
+   * did not (wrong signing secret: 401; not listening; too slow; another body).
+   */
+  verifyEventsUrl(options?: Pick<DeliveryOptions, 'url' | 'signingSecret'>): Promise<UrlVerification>;
+  /**
    * Web API calls so far (tokens never recorded), optionally for one method, in arrival order. `status` is
    * the HTTP status answered (200, 429, or an outage's); a 429 also carries the `retryAfter` it announced.
    */
@@ -100,8 +106,9 @@ export interface SlackStandIn {
    * in the window get 429, `{ok:false,error:'ratelimited'}` and Retry-After = whole seconds until the
    * window ends (at least 1). Calls that pass the token checks use it up (even if the method then answers
    * a Slack error); 429s, outage answers and token errors do not. Checked after `rateLimit`'s one-shot
-   * 429s. A new rule starts afresh; `null` removes it. Throws on perWindow not a whole number, or
-   * windowSeconds not positive.
+   * 429s. A new rule starts afresh; `null` puts Slack's default tier back (src/sandbox/slack/tiers.ts: the
+   * tiers are always on, and chat.postMessage / chat.update are also paced per channel). Throws on perWindow
+   * not a whole number, or windowSeconds not positive.
    */
   limit(method: string, rule: SlackRateLimitRule | null): void;
   /**
@@ -175,4 +182,12 @@ export interface SlackStandIn {
   /** A message typed by a person (the app cannot edit it: cant_update_message). */
   say(options: { as: string; channel: string; text: string }): SlackMessage;
   close(): Promise<void>;
+}
+
+/** The outcome of `verifyEventsUrl`, as the app settings page reports it. */
+export interface UrlVerification {
+  verified: boolean;
+  status: number;
+  /** Why it failed, in the settings page's words; absent when verified. */
+  problem?: string;
 }

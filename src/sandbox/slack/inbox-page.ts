@@ -16,6 +16,7 @@ main h2{margin:0;padding:.6rem 1rem;border-bottom:1px solid #ddd;font-size:1rem}
 #messages{flex:1;overflow:auto;padding:.5rem 1rem}
 #status{padding:.4rem 1rem;border-top:1px solid #ddd;font-size:.85rem;color:#616061;min-height:2rem}
 #status.error{color:#a4133c}
+#composer{display:flex;gap:.5rem;padding:.5rem 1rem;border-top:1px solid #ddd}#composer input{flex:1}
 .msg{padding:.5rem .25rem;border-bottom:1px solid #f0f0f0}.msg.reply{margin-left:2rem}
 .msg.ephemeral{background:#f4f8fd;border-left:3px solid #1264a3;padding-left:.6rem}
 .meta{color:#616061;font-size:.8rem;margin-bottom:.2rem}.meta b{color:#1d1c1d;font-size:.9rem}
@@ -208,6 +209,30 @@ $('#messages').addEventListener('change', (e) => {
   if (el.dataset.kind === 'overflow') el.value = '';
 });
 
+// A slash command typed in the message box goes to the app as Slack sends it; other text is not sent anywhere.
+$('#composer').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const input = $('#say');
+  const typed = input.value.trim();
+  const match = /^(\\/[a-z0-9_-]+)(?:\\s+([\\s\\S]*))?$/i.exec(typed);
+  if (!match) { setStatus('Only slash commands can be sent here, e.g. /countersign help', true); return; }
+  setStatus('Sending ' + match[1] + '…');
+  try {
+    const res = await fetch(base + '/command', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ as, channel: conv, command: match[1], text: match[2] || '' }),
+    });
+    const r = await res.json();
+    const ok = !r.error && r.status >= 200 && r.status < 300;
+    setStatus(r.error ? 'Not delivered: ' + r.error : 'Sent ' + match[1] + ' over ' + r.via + ': HTTP ' + r.status + ' in ' + r.ackMs + ' ms', !ok);
+    if (ok) input.value = '';
+  } catch (err) {
+    setStatus('Command failed: ' + err.message, true);
+  }
+  refresh();
+});
+
 $('#as').addEventListener('change', (e) => { as = e.target.value; conv = ''; refresh(); });
 refresh();
 setInterval(refresh, 1000);
@@ -225,6 +250,9 @@ export function inboxPage(): string {
 <main><h2 id="title" data-testid="conversation-title"></h2>
 <div id="messages" data-testid="messages" aria-live="polite"></div>
 <p id="empty" class="empty" hidden style="padding:0 1rem">No messages yet.</p>
+<form id="composer" data-testid="composer"><input id="say" type="text" data-testid="message-box" aria-label="Message"
+ placeholder="Type /countersign help, /countersign list, /countersign audit @alice …" autocomplete="off">
+<button class="btn" type="submit">Send</button></form>
 <div id="status" data-testid="click-result" role="status"></div></main>
 </div>
 <script>${SCRIPT}</script>

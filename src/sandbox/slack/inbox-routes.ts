@@ -11,6 +11,13 @@ export interface InboxActions {
   clickHome(options: HomeClickOptions): Promise<DeliveryResult>;
   /** The person opened the app's Home tab: Slack sends app_home_opened. */
   homeOpened(userId: string): Promise<DeliveryResult>;
+  /** The person typed a slash command in a conversation (their DM with the app when none is given). */
+  slashCommand(options: {
+    as: string;
+    channel?: string;
+    command: string;
+    text: string;
+  }): Promise<DeliveryResult>;
 }
 
 const HOME = 'home';
@@ -138,6 +145,27 @@ export function inboxRoutes(state: SlackState, actions: InboxActions): Router {
         error: result.error,
         body: result.body,
       });
+    } catch (error) {
+      res.status(400).json({ error: (error as Error).message });
+    }
+  });
+
+  // A slash command typed in the message box, sent as Slack sends it (JSON only, as for clicks). In the Home
+  // tab there is no message box in Slack; the command goes to the person's DM with the app instead.
+  router.post('/sandbox/slack/command', express.json({ limit: '20kb' }), async (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const as = typeof b.as === 'string' ? b.as : '';
+    const command = typeof b.command === 'string' ? b.command : '';
+    const text = typeof b.text === 'string' ? b.text : '';
+    const channel =
+      typeof b.channel === 'string' && b.channel !== HOME && b.channel !== '' ? b.channel : undefined;
+    if (!state.users.has(as) || !/^\/[a-z0-9_-]{1,31}$/i.test(command) || text.length > 4000)
+      return res
+        .status(400)
+        .json({ error: 'as, a /command and text (at most 4,000 characters) are required' });
+    try {
+      const result = await actions.slashCommand({ as, command, text, ...(channel ? { channel } : {}) });
+      res.json({ via: result.via, status: result.status, ackMs: result.ackMs, error: result.error });
     } catch (error) {
       res.status(400).json({ error: (error as Error).message });
     }

@@ -1,6 +1,8 @@
 // A local Slack (Web API, Socket Mode, signed interactivity and a browser inbox) that speaks Slack's wire format.
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { isLoopbackHost } from '../../providers/url.js';
 import { commandTextAsSent } from './command-text.js';
 import type { SlackStandIn, SlackStandInOptions } from './contract.js';
 import { applyCommandAnswer, deliver, type SenderContext } from './delivery.js';
@@ -38,7 +40,13 @@ import { waitForEvent } from './wait.js';
 import { webApiRoutes } from './web-api.js';
 
 export { stateValues } from './block-state.js';
-export type { EnvelopeType, SlackStandIn, SlackStandInOptions, WaitOptions } from './contract.js';
+export type {
+  EnvelopeType,
+  SlackStandIn,
+  SlackStandInOptions,
+  UrlVerification,
+  WaitOptions,
+} from './contract.js';
 export { slackSignature } from './delivery.js';
 export * from './directory.js';
 export { renderMrkdwn } from './mrkdwn.js';
@@ -137,10 +145,44 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     return deliver(sctx, 'events_api', eventCallback(pctx, event), o);
   };
 
+  const slashCommand: SlackStandIn['slashCommand'] = async (o) => {
+    const user = person(o.as);
+    const channel = o.channel ? channelOf(o.channel) : state.dmFor(user.id);
+    const text = commandTextAsSent(state, o.text, shouldEscape);
+    const fields = slashCommandFields(pctx, user, channel, o.command ?? '/countersign', text);
+    const result = await deliver(sctx, 'slash_commands', fields, o);
+    applyCommandAnswer(state, fields, result);
+    return result;
+  };
+
+  const verifyEventsUrl: SlackStandIn['verifyEventsUrl'] = async (o = {}) => {
+    const challenge = randomBytes(24).toString('base64url');
+    const event = { token: pctx.verificationToken, challenge, type: 'url_verification' };
+    const result = await deliver(sctx, 'events_api', event, { ...o, via: 'http', timeoutMs: 3_000 });
+    if (result.status !== 200 || result.late)
+      return { verified: false, status: result.status, problem: result.error ?? `HTTP ${result.status}` };
+    // Slack takes the challenge as plain text, a form field or JSON {"challenge": …}.
+    let echoed: unknown = result.body;
+    try {
+      echoed = (JSON.parse(result.body) as { challenge?: unknown }).challenge;
+    } catch {
+      echoed = new URLSearchParams(result.body).get('challenge') ?? result.body;
+    }
+    return echoed === challenge
+      ? { verified: true, status: result.status }
+      : { verified: false, status: result.status, problem: 'the answer did not contain the challenge' };
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.get('/', (_req, res) => res.redirect('/sandbox/slack'));
+  // The inbox clicks and types as anyone: only for pages on this machine. A rebound DNS name (evil.test →
+  // 127.0.0.1) makes a hostile page same-origin, so the Host header must be a loopback name.
+  app.use('/sandbox/slack', (req, res, next) => {
+    if (isLoopbackHost(hostnameOf(req.headers.host))) return next();
+    res.status(403).json({ ok: false, error: 'loopback_host_only' });
+  });
   app.use(
     webApiRoutes({
       state,
@@ -152,7 +194,9 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     }),
   );
   app.use(responseUrlRoutes(state, () => baseUrl));
-  app.use(inboxRoutes(state, { click, clickHome, homeOpened: (userId) => appHomeOpened(userId) }));
+  app.use(
+    inboxRoutes(state, { click, clickHome, homeOpened: (userId) => appHomeOpened(userId), slashCommand }),
+  );
   app.use((_req, res) => {
     res.status(404).json({ ok: false, error: 'not_found' });
   });
@@ -182,6 +226,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     setEventsUrl: (url) => {
       eventsUrl = url;
     },
+    verifyEventsUrl,
     calls: (method) => copy(method ? state.calls.filter((c) => c.method === method) : state.calls),
     rateLimit: (method, limit) => state.traffic.setRateLimit(method, limit),
     outage: (method, mode) => state.traffic.setOutage(method, mode),
@@ -200,15 +245,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     },
     click,
     clickHome,
-    slashCommand: async (o) => {
-      const user = person(o.as);
-      const channel = o.channel ? channelOf(o.channel) : state.dmFor(user.id);
-      const text = commandTextAsSent(state, o.text, shouldEscape);
-      const fields = slashCommandFields(pctx, user, channel, o.command ?? '/countersign', text);
-      const result = await deliver(sctx, 'slash_commands', fields, o);
-      applyCommandAnswer(state, fields, result);
-      return result;
-    },
+    slashCommand,
     inviteBot: (channel) => {
       state.invite(channel, bot.userId);
     },
@@ -264,4 +301,14 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       });
     },
   };
+}
+
+/** The name in a Host header (port dropped, IPv6 brackets kept as URL gives them); empty when unreadable. */
+function hostnameOf(host: string | undefined): string {
+  if (!host) return '';
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return '';
+  }
 }

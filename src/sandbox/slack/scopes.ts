@@ -13,6 +13,7 @@ const METHOD_SCOPES: Record<string, readonly string[]> = {
   'chat.update': ['chat:write'],
   'chat.delete': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
+  // The kind opened decides which of these it really needs: see requireOpenScope.
   'conversations.open': ['channels:manage', 'groups:write', 'im:write', 'mpim:write'],
   'conversations.info': ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
   'users.info': ['users:read'],
@@ -39,4 +40,10 @@ export function requireMethodScope(granted: ReadonlySet<string>, method: string)
 
 export function requireHistoryScope(granted: ReadonlySet<string>, channel: SlackChannel): void {
   requireAny(granted, [HISTORY_SCOPE[channel.kind]]);
+}
+
+/** A bot token opens a DM with im:write and a group DM with mpim:write; the other kind's scope does not do. */
+export function requireOpenScope(granted: ReadonlySet<string>, channel: SlackChannel): void {
+  if (channel.kind === 'im') requireAny(granted, ['im:write']);
+  else if (channel.kind === 'mpim') requireAny(granted, ['mpim:write']);
 }

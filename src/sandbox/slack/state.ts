@@ -96,7 +96,7 @@ export class SlackState {
 
   userByEmail(email: string): SlackUser | undefined {
     const wanted = email.trim().toLowerCase();
-    for (const user of this.users.values()) if (user.email.toLowerCase() === wanted) return user;
+    for (const user of this.users.values()) if (user.email?.toLowerCase() === wanted) return user;
     return undefined;
   }
 

@@ -1,6 +1,8 @@
 // The Web API's failure switches: outages (5xx and the like), one-shot 429s, fixed-window rate limits as
-// Slack's tiers apply them, held replies, and the check that clients waited out the Retry-After they were given.
+// Slack's tiers apply them (on by default), held replies, and the check that clients waited out the Retry-After
+// they were given.
 import { STATUS_CODES } from 'node:http';
+import { DEFAULT_CHANNEL_LIMITS, DEFAULT_METHOD_LIMITS } from './tiers.js';
 import type { SlackApiCall, SlackOutage, SlackRateLimitRule } from './types.js';
 
 interface Outage {
@@ -39,6 +41,12 @@ export class TrafficControl {
   private readonly outages = new Map<string, Outage>();
   private readonly oneShots = new Map<string, OneShot>();
   private readonly windows = new Map<string, FixedWindow>();
+  /** Per `<method> <channel>`, created on first use from DEFAULT_CHANNEL_LIMITS. */
+  private readonly channelWindows = new Map<string, FixedWindow>();
+
+  constructor() {
+    for (const [method, rule] of Object.entries(DEFAULT_METHOD_LIMITS)) this.setLimit(method, rule);
+  }
 
   setOutage(method: string, mode: SlackOutage | null): void {
     if (!mode) {
@@ -72,9 +80,12 @@ export class TrafficControl {
     }
   }
 
+  /** A test's own limit for the method; null puts Slack's default tier back (there is no "off"). */
   setLimit(method: string, rule: SlackRateLimitRule | null): void {
     if (!rule) {
       this.windows.delete(method);
+      const tier = DEFAULT_METHOD_LIMITS[method];
+      if (tier) this.setLimit(method, tier);
       return;
     }
     if (!isCount(rule.perWindow))
@@ -118,26 +129,50 @@ export class TrafficControl {
     return null;
   }
 
-  /** Retry-After seconds when the call is refused with 429; null when it goes through (and counts). */
-  admit(method: string, now: number): number | null {
+  /**
+   * Retry-After seconds when the call is refused with 429; null when it goes through (and counts against the
+   * method's window and, for per-channel methods, the channel's).
+   */
+  admit(method: string, now: number, channel?: string): number | null {
     const shot = this.oneShots.get(method);
     if (shot && shot.remaining > 0) {
       shot.remaining -= 1;
       if (shot.remaining <= 0) this.oneShots.delete(method);
       return shot.retryAfterSeconds;
     }
-    const window = this.windows.get(method);
-    if (!window) return null;
-    if (now >= window.start + window.windowMs) {
-      window.start = now;
-      window.used = 0;
+    const windows = [this.windows.get(method), this.channelWindow(method, channel)].filter(
+      (w): w is FixedWindow => w !== undefined,
+    );
+    for (const window of windows) {
+      if (now >= window.start + window.windowMs) {
+        window.start = now;
+        window.used = 0;
+      }
     }
-    if (window.used < window.perWindow) {
-      window.used += 1;
-      return null;
+    const full = windows.find((w) => w.used >= w.perWindow);
+    if (full) {
+      // Rounded up, so a client that waits this long arrives in the next window.
+      return Math.max(1, Math.ceil((full.start + full.windowMs - now) / 1000));
     }
-    // Rounded up, so a client that waits this long arrives in the next window.
-    return Math.max(1, Math.ceil((window.start + window.windowMs - now) / 1000));
+    for (const window of windows) window.used += 1;
+    return null;
+  }
+
+  private channelWindow(method: string, channel: string | undefined): FixedWindow | undefined {
+    const rule = DEFAULT_CHANNEL_LIMITS[method];
+    if (!rule || !channel) return undefined;
+    const key = `${method} ${channel}`;
+    let window = this.channelWindows.get(key);
+    if (!window) {
+      window = {
+        perWindow: rule.perWindow,
+        windowMs: rule.windowSeconds * 1000,
+        start: Number.NEGATIVE_INFINITY,
+        used: 0,
+      };
+      this.channelWindows.set(key, window);
+    }
+    return window;
   }
 }
 

@@ -8,7 +8,8 @@ export interface SlackUser {
   id: string;
   name: string;
   real_name: string;
-  email: string;
+  /** Absent as in Slack for people whose profile shows none (guests, some SSO setups, hidden by an admin). */
+  email?: string;
   is_bot: false;
   deleted: boolean;
   /** Shown next to the name in the inbox picker (Slack's profile title), e.g. "approver". */

@@ -77,7 +77,7 @@ export function webApiRoutes(ctx: ApiContext): Router {
     if (tokenKind === 'none') return answer(200, { ok: false, error: 'not_authed' });
     if (tokenKind === 'unknown') return answer(200, { ok: false, error: 'invalid_auth' });
     if (tokenKind !== spec.token) return answer(200, { ok: false, error: 'not_allowed_token_type' });
-    const retryAfter = state.traffic.admit(method, at);
+    const retryAfter = state.traffic.admit(method, at, str(args.channel));
     if (retryAfter !== null) return answer(429, { ok: false, error: 'ratelimited' }, retryAfter);
     let body: Block;
     try {

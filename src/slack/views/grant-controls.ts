@@ -22,12 +22,15 @@ export function extensionSteps(headroomMs: number): number[] {
   return [...steps, headroomMs].slice(-LIMITS.selectOptions);
 }
 
-/** A select carries no value of its own: each option names the grant and the step, "<ms> <grantId>". */
-export const extensionValue = (grantId: string, ms: number) => `${ms} ${grantId}`;
+/**
+ * A select carries no value of its own: each option names the grant and the new end, "<until ms> <grantId>".
+ * An absolute end, not a step: a replayed or repeated choice asks for an end already reached and adds nothing.
+ */
+export const extensionValue = (grantId: string, untilMs: number) => `${untilMs} ${grantId}`;
 
-export function parseExtensionValue(value: string | undefined): { grantId: string; ms: number } | null {
-  const match = /^(\d{1,12}) (\S{1,120})$/.exec(value ?? '');
-  return match ? { ms: Number(match[1]), grantId: match[2]! } : null;
+export function parseExtensionValue(value: string | undefined): { grantId: string; until: number } | null {
+  const match = /^(\d{1,16}) (\S{1,120})$/.exec(value ?? '');
+  return match ? { until: Number(match[1]), grantId: match[2]! } : null;
 }
 
 export function grantControls(grant: Grant, ctx: ViewContext, version: number): KnownBlock {
@@ -42,7 +45,7 @@ export function grantControls(grant: Grant, ctx: ViewContext, version: number): 
         i === last ? `+${formatDuration(ms)} (to the maximum)` : `+${formatDuration(ms)}`,
         LIMITS.optionText,
       ),
-      value: extensionValue(grant.id, ms),
+      value: extensionValue(grant.id, (grant.expiresAt ?? 0) + ms),
     }));
     elements.push({
       type: 'static_select',

@@ -24,7 +24,7 @@ describe('extend', () => {
     await refreshed(world, id, 'approved');
     expect(await deadlineOf(world, id, 'expire')).toBe(approved.expiresAt);
 
-    const once = await world.store.extend(id, bob, 10 * SECOND);
+    const once = await world.store.extend(id, bob, approved.expiresAt! + 10 * SECOND);
     expect(once.ok).toBe(true);
     if (!once.ok) return;
     expect(once.grant.expiresAt).toBe(approved.expiresAt! + 10 * SECOND);
@@ -34,7 +34,7 @@ describe('extend', () => {
     expect(await deadlineOf(world, id, 'expire')).toBe(once.grant.expiresAt);
 
     // The world's maximum is 60 s from approval; the grant ran 40 s: asking for a minute more gives 20 s.
-    const twice = await world.store.extend(id, bob, 60 * SECOND);
+    const twice = await world.store.extend(id, bob, once.grant.expiresAt! + 60 * SECOND);
     expect(twice.ok).toBe(true);
     if (!twice.ok) return;
     expect(twice.grant.expiresAt).toBe(twice.grant.approvedAt! + 60 * SECOND);
@@ -48,20 +48,23 @@ describe('extend', () => {
       `${id} approved`,
     ]);
 
-    const capped = await world.store.extend(id, bob, 10 * SECOND);
+    const capped = await world.store.extend(id, bob, twice.grant.expiresAt! + 10 * SECOND);
     expect(capped).toMatchObject({ ok: false, code: 'invalid' });
     if (!capped.ok && capped.code === 'invalid') expect(capped.message).toMatch(/maximum/);
   });
 
   it('refuses to extend what is not approved', async () => {
     const { id } = await scheduledGrant(world);
-    expect(await world.store.extend(id, bob, 10 * SECOND)).toMatchObject({ ok: false, code: 'conflict' });
+    expect(await world.store.extend(id, bob, Date.now() + 10 * SECOND)).toMatchObject({
+      ok: false,
+      code: 'conflict',
+    });
   });
 
   it('a sweep at the old end (its event missed) leaves the grant approved and wakes again at the new end', async () => {
     const { id } = await scheduledGrant(world);
-    await approvedBy(world, id);
-    const extended = await world.store.extend(id, bob, 5 * SECOND);
+    const approved = await approvedBy(world, id);
+    const extended = await world.store.extend(id, bob, approved.expiresAt! + 5 * SECOND);
     if (!extended.ok) throw new Error('extend failed');
     // Nobody relayed the extension, so the deadline still says the old end; make it due now.
     await world.jobs.expireAt(id, Date.now() - 1000);

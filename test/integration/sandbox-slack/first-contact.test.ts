@@ -1,6 +1,7 @@
 // The stand-in refuses where Slack refuses on a fresh install: the bot invited nowhere, archived channels,
 // granted scopes in x-oauth-scopes, slash-command text escaped as the manifest says, and a slow Web API.
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { ErrorCode } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
@@ -42,6 +43,27 @@ describe('a fresh install', () => {
     );
   });
 
+  it('serves the inbox only under a loopback Host name (no DNS rebinding)', async () => {
+    standIn = await startSlackStandIn({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN });
+    const { port } = new URL(standIn.url);
+    const post = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          `${standIn!.url}/sandbox/slack/invite`,
+          { method: 'POST', headers: { host, 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ channel: 'C0APPROVALS' }));
+      });
+    expect(await post(`rebound.evil.test:${port}`)).toBe(403);
+    expect(await post(`127.0.0.1:${port}`)).toBe(200);
+    expect(await post(`localhost:${port}`)).toBe(200);
+  });
+
   it('invites the bot from the inbox as /invite does', async () => {
     standIn = await startSlackStandIn({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, botIn: [] });
     const res = await fetch(`${standIn.url}/sandbox/slack/invite`, {
@@ -63,6 +85,48 @@ describe('a fresh install', () => {
     const manifest = manifestFacts(readFileSync('manifest.yml', 'utf8'));
     expect(manifest.botScopes).toContain('chat:write');
     expect(res.headers.get('x-oauth-scopes')?.split(',')).toEqual(manifest.botScopes);
+  });
+});
+
+describe('scopes by kind of conversation', () => {
+  it('opens a DM only with im:write and a group DM only with mpim:write', async () => {
+    const granted = manifestFacts(readFileSync('manifest.yml', 'utf8')).botScopes;
+    standIn = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      scopes: granted.filter((s) => s !== 'im:write'),
+    });
+    const client = webClient(standIn);
+    await expect(client.conversations.open({ users: 'U0BOB' })).rejects.toMatchObject({
+      data: { ok: false, error: 'missing_scope', needed: 'im:write' },
+    });
+    await expect(client.conversations.open({ users: 'U0BOB,U0ALICE' })).resolves.toMatchObject({ ok: true });
+    await standIn.close();
+    standIn = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      scopes: granted.filter((s) => s !== 'mpim:write'),
+    });
+    await expect(webClient(standIn).conversations.open({ users: 'U0BOB,U0ALICE' })).rejects.toMatchObject({
+      data: { ok: false, error: 'missing_scope', needed: 'mpim:write' },
+    });
+  });
+});
+
+describe('people without an email', () => {
+  it('answers users.info without profile.email, and lookupByEmail never finds them', async () => {
+    standIn = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      people: [{ id: 'U0GUEST', name: 'guest', real_name: 'Gus Guest', is_bot: false, deleted: false }],
+    });
+    const client = webClient(standIn);
+    const info = await client.users.info({ user: 'U0GUEST' });
+    expect(info.user?.profile).toBeDefined();
+    expect(info.user?.profile).not.toHaveProperty('email');
+    await expect(client.users.lookupByEmail({ email: 'undefined' })).rejects.toMatchObject(
+      platformError('users_not_found'),
+    );
   });
 });
 

@@ -147,14 +147,15 @@ describe('holdReply', () => {
   it('carries out the call but holds its answer until released', async () => {
     const held = standIn.holdReply('chat.postMessage', (args) => args.text === 'held');
     let answered = false;
-    const call = client.chat.postMessage({ channel: 'C0GENERAL', text: 'held' }).then((r) => {
+    // Its own channel: the tests above used up #general's burst (chat.postMessage is paced per channel).
+    const call = client.chat.postMessage({ channel: 'C0APPROVALS', text: 'held' }).then((r) => {
       answered = true;
       return r;
     });
     await held.arrived;
-    expect(standIn.messages('C0GENERAL').some((m) => m.text === 'held')).toBe(true);
+    expect(standIn.messages('C0APPROVALS').some((m) => m.text === 'held')).toBe(true);
     // Other calls are not held.
-    await client.chat.postMessage({ channel: 'C0GENERAL', text: 'not held' });
+    await client.chat.postMessage({ channel: 'C0APPROVALS', text: 'not held' });
     expect(answered).toBe(false);
     held.release();
     expect((await call).ok).toBe(true);

@@ -19,6 +19,7 @@ let receiver: BoltReceiver;
 let browser: Browser;
 let page: Page;
 const actions: BlockAction<ButtonAction>[] = [];
+const commands: Array<{ text: string; channel_id: string; user_id: string }> = [];
 
 beforeAll(async () => {
   standIn = await startSlackStandIn({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN });
@@ -46,6 +47,10 @@ beforeAll(async () => {
     app.action<BlockAction<ButtonAction>>('cs_revoke', async ({ ack, body }) => {
       await ack();
       actions.push(body);
+    });
+    app.command('/countersign', async ({ ack, command }) => {
+      commands.push(command);
+      await ack(`Audit asked for: ${command.text}`);
     });
   });
   standIn.setEventsUrl(receiver.eventsUrl);
@@ -188,5 +193,24 @@ describe('inbox page', () => {
       container: { type: 'view' },
       actions: [{ action_id: 'cs_revoke', value: 'grant_01HOME', block_id: 'grant_01HOME' }],
     });
+  }, 120_000);
+
+  it('sends a /countersign typed in the message box as Slack sends it (escaped), and shows the answer', async () => {
+    await page.goto(`${standIn.inboxUrl}?as=U0BOB&conv=${standIn.channelFor('U0BOB')}`);
+    await page.getByTestId('message-box').fill('/countersign audit @alice');
+    await page.getByTestId('message-box').press('Enter');
+    await expect.poll(() => commands.length, { timeout: 20_000 }).toBe(1);
+    // manifest.yml sets should_escape: true, so Slack turns the typed @alice into a mention.
+    expect(commands[0]).toMatchObject({
+      text: 'audit <@U0ALICE|alice>',
+      user_id: 'U0BOB',
+      channel_id: standIn.channelFor('U0BOB'),
+    });
+    await page.getByText('Audit asked for: audit').waitFor({ timeout: 20_000 });
+    // Anything but a slash command is not sent.
+    await page.getByTestId('message-box').fill('hello there');
+    await page.getByTestId('message-box').press('Enter');
+    await page.getByText('Only slash commands can be sent here').waitFor();
+    expect(commands).toHaveLength(1);
   }, 120_000);
 });

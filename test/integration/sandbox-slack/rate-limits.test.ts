@@ -56,7 +56,7 @@ describe('limit', () => {
     await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
   });
 
-  it('null removes the limit; perWindow 0 refuses every call', async () => {
+  it("null puts Slack's default tier back; perWindow 0 refuses every call", async () => {
     const client = strictClient(standIn);
     standIn.limit('auth.test', { perWindow: 0, windowSeconds: 1 });
     await expect(client.auth.test()).rejects.toMatchObject({
@@ -68,6 +68,48 @@ describe('limit', () => {
     expect(statuses('auth.test')).toEqual([429, 200]);
     expect(() => standIn.limit('auth.test', { perWindow: 1, windowSeconds: 0 })).toThrow(/windowSeconds/);
     expect(() => standIn.limit('auth.test', { perWindow: 1.5, windowSeconds: 1 })).toThrow(/perWindow/);
+  });
+});
+
+describe("Slack's default tiers, always on", () => {
+  it('refuses the 21st usergroups.users.list in a minute (Tier 2), with Retry-After to the window end', async () => {
+    const client = strictClient(standIn);
+    const outcomes = [];
+    for (let i = 0; i < 21; i++)
+      outcomes.push(await settle(client.usergroups.users.list({ usergroup: 'S0APPROVERS' })));
+    expect(outcomes.slice(0, 20).every((o) => o.ok === true)).toBe(true);
+    expect(outcomes[20]).toMatchObject({ code: ErrorCode.RateLimitedError });
+    expect((outcomes[20] as { retryAfter: number }).retryAfter).toBeGreaterThan(30);
+    // Another method has its own tier.
+    await expect(client.users.info({ user: 'U0BOB' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('paces chat.postMessage and chat.update per channel: a burst of ten, then 429 in that channel only', async () => {
+    const client = strictClient(standIn);
+    const posted = [];
+    for (let i = 0; i < 11; i++)
+      posted.push(await settle(client.chat.postMessage({ channel: 'C0GENERAL', text: `m${i}` })));
+    expect(posted.slice(0, 10).every((o) => o.ok === true)).toBe(true);
+    expect(posted[10]).toMatchObject({ code: ErrorCode.RateLimitedError });
+    await expect(
+      client.chat.postMessage({ channel: 'C0APPROVALS', text: 'elsewhere' }),
+    ).resolves.toMatchObject({
+      ok: true,
+    });
+    const general = (posted[0] as { ts: string }).ts;
+    const approvals = (await client.chat.postMessage({ channel: 'C0APPROVALS', text: 'to edit' })).ts!;
+    const updates = [];
+    for (let i = 0; i < 11; i++)
+      updates.push(
+        await settle(client.chat.update({ channel: 'C0APPROVALS', ts: approvals, text: `u${i}` })),
+      );
+    expect(updates.slice(0, 10).every((o) => o.ok === true)).toBe(true);
+    expect(updates[10]).toMatchObject({ code: ErrorCode.RateLimitedError });
+    await expect(
+      client.chat.update({ channel: 'C0GENERAL', ts: general, text: 'edited' }),
+    ).resolves.toMatchObject({
+      ok: true,
+    });
   });
 });
 

@@ -268,10 +268,11 @@ describe('other transitions', () => {
 });
 
 describe('extension', () => {
+  /** Extends to `extraMs` past the grant's current end (the value an Extend option carries is that end). */
   const extend = (grant: Grant, extraMs: number, now = T0 + 2 * MINUTE) =>
-    applyExtension(grant, alice, extraMs, { now, maxAccessMs: MAX });
+    applyExtension(grant, alice, (grant.expiresAt ?? T0) + extraMs, { now, maxAccessMs: MAX });
 
-  it('adds time from the current end, records who and why, and moves the version', () => {
+  it('moves the end to the time chosen, records who and why, and moves the version', () => {
     const approved = ok(approve(broad()));
     const extended = ok(extend(approved, 15 * MINUTE));
     expect(extended.status).toBe('approved');
@@ -303,6 +304,19 @@ describe('extension', () => {
       err(extend(ok(applyFinish(approved, 'revoked', alice, null, { now: T0 + 2 * MINUTE })), MINUTE)).code,
     ).toBe('conflict');
     expect(err(extend(approved, 10)).code).toBe('invalid');
+  });
+
+  it('adds nothing when the same end is asked for again (a replayed or out-of-date choice)', () => {
+    const approved = ok(approve(broad()));
+    const until = approved.expiresAt! + 15 * MINUTE;
+    const once = ok(applyExtension(approved, alice, until, { now: T0 + 2 * MINUTE, maxAccessMs: MAX }));
+    expect(once.expiresAt).toBe(until);
+    const again = err(applyExtension(once, alice, until, { now: T0 + 3 * MINUTE, maxAccessMs: MAX }));
+    expect(again).toMatchObject({ code: 'invalid', error: expect.stringMatching(/nothing was added/) });
+    const earlier = err(
+      applyExtension(once, alice, until - MINUTE, { now: T0 + 3 * MINUTE, maxAccessMs: MAX }),
+    );
+    expect(earlier.code).toBe('invalid');
   });
 });
 

@@ -24,6 +24,7 @@ const body = (over: Partial<ClickBody> = {}): ClickBody => ({
   ...over,
 });
 const action = { action_ts: '1768467601.123456' };
+const T_END = T0 + 45 * MINUTE;
 
 describe('clickRecord', () => {
   it('names the click by Slack action, person and grant: a redelivered payload is the same click', () => {
@@ -64,10 +65,10 @@ describe('clickRecord', () => {
     const home = clickRecord(
       body({ container: { type: 'view' }, channel: undefined, message: undefined, response_url: undefined }),
       action,
-      { kind: 'extend', grantId: 'g_1', extendMs: 15 * MINUTE },
+      { kind: 'extend', grantId: 'g_1', extendTo: T_END },
       T0,
     );
-    expect(home).toMatchObject({ channel: null, messageTs: null, responseUrl: null, extendMs: 15 * MINUTE });
+    expect(home).toMatchObject({ channel: null, messageTs: null, responseUrl: null, extendTo: T_END });
   });
 });
 

@@ -273,14 +273,14 @@ describe('controls on approved access', () => {
       { expiresAt: approvedAt + durationMs, durationMs },
     );
 
-  it('offers extension steps up to the maximum, each naming the grant, and Revoke with a confirm', () => {
+  it('offers extension steps up to the maximum, each naming the grant and its new end, and Revoke with a confirm', () => {
     const message = requestMessage(
       approved(30 * MINUTE),
       viewContext({ maxAccessMs: HOUR, now: approvedAt }),
     );
     const [extend] = elementsWith(message.blocks, ACTION.extend);
     expect(extend!.options.map((o: { value: string }) => o.value)).toEqual(
-      [5, 15, 30].map((m) => `${m * MINUTE} ${pendingBroad().id}`),
+      [5, 15, 30].map((m) => `${approvedAt + 30 * MINUTE + m * MINUTE} ${pendingBroad().id}`),
     );
     expect(extend!.options.at(-1).text.text).toBe('+30 minutes (to the maximum)');
     const [revoke] = elementsWith(message.blocks, ACTION.revoke);

@@ -19,7 +19,7 @@ export function registerChanges(app: App, deps: SlackDeps): void {
     const click = clickRecord(
       body,
       action,
-      { kind: 'extend', grantId: parsed.grantId, extendMs: parsed.ms },
+      { kind: 'extend', grantId: parsed.grantId, extendTo: parsed.until },
       deps.now(),
     );
     await deps.clicks.take(click);

@@ -20,6 +20,17 @@ export function register(app: App, deps: SlackDeps): void {
     await ack();
     let text: string;
     try {
+      // As for clicks: a signed request from another workspace of the same app (org-wide installs, a shared
+      // signing secret) gets nothing from ours, not even who may approve.
+      const ours = await deps.teamId();
+      if (ours && command.team_id !== ours) {
+        deps.logger.warn(
+          { team: command.team_id, user: command.user_id },
+          '/countersign from another workspace refused',
+        );
+        await respond({ response_type: 'ephemeral', text: 'This Countersign belongs to another workspace.' });
+        return;
+      }
       const user = await deps.directory.user(command.user_id).catch(() => null);
       const [verb = '', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
       text = await answer(verb.toLowerCase(), args, user, command.user_id, deps);
