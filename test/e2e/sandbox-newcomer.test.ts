@@ -2,6 +2,9 @@
 // public URLs, as it knows them from training, reaches the demo APIs, and server_info says so; Dana, the
 // sandbox's admin, is in the Slack inbox and her Home tab shows the admin's view.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
@@ -9,6 +12,8 @@ import { REDIS_URL } from '../support/redis.js';
 import { deleteKeys, freePort, type ServerProcess, spawnServer } from '../support/server-process.js';
 
 const PREFIX = `cs-sandbox-urls-${randomUUID().slice(0, 8)}:`;
+// Its own sign-in port and data folder: never the checkout's .countersign/ nor PORT+1, which another test may hold.
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'countersign-newcomer-'));
 let server: ServerProcess;
 let assistant: Client;
 
@@ -18,6 +23,8 @@ beforeAll(async () => {
     REDIS_URL,
     REDIS_PREFIX: PREFIX,
     LOG_LEVEL: 'warn',
+    SANDBOX_AUTH_PORT: String(await freePort()),
+    SANDBOX_DATA_DIR: DATA_DIR,
   });
   const { token } = (await (await fetch(`${server.url}/sandbox/token`)).json()) as { token: string };
   assistant = await connectClient(server.url, token, 'claude-code');
@@ -27,6 +34,7 @@ afterAll(async () => {
   await assistant?.close();
   await server?.stop();
   await deleteKeys([`${PREFIX}*`, `{${PREFIX.replace(/[:{}]/g, '')}-jobs}*`]);
+  rmSync(DATA_DIR, { recursive: true, force: true });
 });
 
 describe('the real provider URLs in the sandbox', () => {
