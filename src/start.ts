@@ -14,6 +14,7 @@ import { sweepDeadlines } from './jobs/sweep.js';
 import { type SweepTimer, startSweepTimer } from './jobs/sweep-timer.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { BearerAuthenticator } from './mcp/auth.js';
+import { createPendingCap } from './mcp/pending-cap.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
 import type { ToolDeps } from './mcp/tool-kit.js';
 import { clusterReadiness } from './ops/cluster-health.js';
@@ -174,6 +175,12 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     logger,
     approvalUrl: approvalLink,
     allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
+    pendingCap: createPendingCap(
+      redis,
+      config.redis.prefix,
+      async (id) => (await store.get(id))?.status === 'pending',
+    ),
+    ...(slack ? { people: slack.people } : {}),
     ...(slack
       ? {
           slackDelivery: async (grantId: string) => {
@@ -196,6 +203,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     audit,
     logger,
     providerNames: (id: string) => registry.get(id)?.displayName ?? id,
+    ...(slack ? { people: slack.people } : {}),
   });
   const app = createApp({
     config,
