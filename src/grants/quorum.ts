@@ -137,16 +137,20 @@ export function applyQuorumApproval(
   };
 }
 
-/** "1 more approval from @S0DATA for snowflake; 1 more from … for linear". */
-export function describeMissing(
-  missing: readonly Missing[],
-  name: (group: string) => string = (g) => g,
-): string {
+/** How people are named: plain for the assistant and the web, Slack mentions in Slack. */
+export interface Mentions {
+  group(id: string): string;
+  user(id: string): string;
+}
+const PLAIN: Mentions = { group: (id) => `@${id}`, user: (id) => `@${id}` };
+
+/** "1 more approval from @S0DATA for snowflake; 1 more approval from … for linear". */
+export function describeMissing(missing: readonly Missing[], mention: Mentions = PLAIN): string {
   return missing
     .map((m) => {
       const from = [
-        ...m.gate.approvers.slackGroups.map((g) => `@${name(g)}`),
-        ...m.gate.approvers.slackUsers.map((u) => `<@${u}>`),
+        ...m.gate.approvers.slackGroups.map((id) => mention.group(id)),
+        ...m.gate.approvers.slackUsers.map((id) => mention.user(id)),
         ...m.gate.approvers.emails,
       ];
       const who = from.length > 0 ? ` from ${from.join(', ')}` : '';
