@@ -159,7 +159,8 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
   '`${this.deps.prefix}slack:audit-thread:${grant.id}`': 'single key (a MULTI on that key alone)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
-  '`${prefix}pending:{${userId}}`': "a requester's pending set: single key (its one-key script, a MULTI on it alone)",
+  '`${prefix}pending:{${userId}}`':
+    "a requester's pending set: single key (its one-key script, a MULTI on it alone)",
   '`${this.prefix}:dedupe:${id}`':
     "a click's dedupe key: under the jobs hash tag, beside the queue (test above)",
   '`${options.prefix}:once`': "the jobs' once-marks base: under the jobs hash tag (test above)",
