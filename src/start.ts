@@ -13,6 +13,7 @@ import { grantJobHandlers, type JobDeps } from './jobs/handlers.js';
 import { sweepDeadlines } from './jobs/sweep.js';
 import { type SweepTimer, startSweepTimer } from './jobs/sweep-timer.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { startPolicyReload } from './lib/policy-reload.js';
 import { BearerAuthenticator } from './mcp/auth.js';
 import { createPendingCap } from './mcp/pending-cap.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
@@ -116,8 +117,11 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     retentionMs: config.durations.retentionMs,
   });
   const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
+  // POLICY_FILE reloaded on change and SIGHUP; a bad file leaves the last good policy in force.
+  const policyReload = startPolicyReload({ config, redis, logger });
   const slack: SlackRuntime | null = config.slack
     ? createSlackRuntime({
+        policyProblems: () => policyReload.problems(),
         config,
         slack: config.slack,
         redis,
@@ -243,6 +247,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       await slack?.stop();
       unwatchQueue();
       await healing.stop();
+      policyReload.stop();
       // A sweep round in progress finishes (or gives back what it took) within the grace period; its leases
       // lapse otherwise, and another worker takes them.
       await until(sweeper?.stop() ?? Promise.resolve(), deadline);

@@ -55,6 +55,8 @@ export interface SlackRuntimeDeps {
   /** Where clicks are recorded durably (the click job's queue). */
   clickRecorder: ClickRecorder;
   logger: Logger;
+  /** Why the last POLICY_FILE reload was refused, shown to admins in App Home beside the setup problems. */
+  policyProblems?: () => string[];
 }
 
 export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
@@ -123,7 +125,10 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     directory,
     viewContext: (grant) => messenger.viewContext(grant),
     recentAudit: (count) => auditQuery.lines({ sinceMs: 0 }, count),
-    setupProblems: () => setup.report()?.problems.map((p) => p.message) ?? [],
+    setupProblems: () => [
+      ...(deps.policyProblems?.() ?? []).map((p) => `POLICY_FILE refused, the last good policy stays: ${p}`),
+      ...(setup.report()?.problems.map((p) => p.message) ?? []),
+    ],
     now: Date.now,
   });
   const auditFeed = slack.auditChannel
