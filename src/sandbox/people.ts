@@ -1,4 +1,4 @@
-// The sandbox directory: one organization, three people with fixed roles, and who has connected what.
+// The sandbox directory: one organization, four people with fixed roles, and who has connected what.
 
 export interface SandboxOrganization {
   id: string;
@@ -7,7 +7,7 @@ export interface SandboxOrganization {
 
 export interface SandboxPerson {
   /** Short handle used in tests and on the sign-in page. */
-  key: 'alice' | 'bob' | 'mallory';
+  key: 'alice' | 'bob' | 'carol' | 'mallory';
   id: string;
   email: string;
   firstName: string;
@@ -44,6 +44,17 @@ export const BOB: SandboxPerson = {
   role: 'approver',
 };
 
+/** Bob's second on the data team: Snowflake writes need both of them (policy.sandbox.yml). */
+export const CAROL: SandboxPerson = {
+  key: 'carol',
+  id: 'user_carol',
+  email: 'carol@sandbox.test',
+  firstName: 'Carol',
+  lastName: 'Chen',
+  organizationId: SANDBOX_ORGANIZATION.id,
+  role: 'approver',
+};
+
 // Same organization on purpose: being a colleague must not be enough to approve someone's access.
 export const MALLORY: SandboxPerson = {
   key: 'mallory',
@@ -55,7 +66,7 @@ export const MALLORY: SandboxPerson = {
   role: 'stranger',
 };
 
-export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [ALICE, BOB, MALLORY];
+export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [ALICE, BOB, CAROL, MALLORY];
 
 /** APPROVER_EMAILS for sandbox mode. */
 export const SANDBOX_APPROVER_EMAILS: readonly string[] = [BOB.email];

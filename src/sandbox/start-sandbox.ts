@@ -1,5 +1,7 @@
 // Sandbox mode: local WorkOS and provider stand-ins (and Redis if needed), wired in place of the real services.
+
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { type Request, Router } from 'express';
 import type { Config } from '../config.js';
 import { isDirectLoopbackRequest } from '../ops/router.js';
@@ -26,6 +28,8 @@ export interface Sandbox {
 
 /** The assistant's sandbox session: one AuthKit-style sid for Alice, so every token lands in the same session. */
 const SANDBOX_SID = 'session_sandbox_alice';
+/** policy.sandbox.yml at the repository root: alice's Linear reads auto-approved, Snowflake writes 2-of-@data-team. */
+export const SANDBOX_POLICY_FILE = fileURLToPath(new URL('../../policy.sandbox.yml', import.meta.url));
 
 export async function startSandbox(env: Record<string, string | undefined>): Promise<Sandbox> {
   let privateRedis: PrivateRedis | null = null;
@@ -69,6 +73,8 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   };
   if (privateRedis) overrides.REDIS_URL = privateRedis.url;
   const slack = env.SLACK_BOT_TOKEN ? null : await startSandboxSlack(overrides, env.SELF_APPROVE);
+  // The demo policy names the stand-in's groups and channel: only with it, and only if no policy was chosen.
+  if (slack && !env.POLICY_FILE && !env.SELF_APPROVE) overrides.POLICY_FILE = SANDBOX_POLICY_FILE;
 
   return {
     env: overrides,
