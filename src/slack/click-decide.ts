@@ -279,12 +279,10 @@ const STATUS_OF: Record<ClickKind, GrantStatus> = {
  */
 export function appliedByThisClick(grant: Grant, click: ClickRecord): boolean {
   const status = STATUS_OF[click.kind];
-  // An approval toward N-of-M leaves the grant pending: the recorded approval is the click's change.
-  if (
-    click.kind === 'approve' &&
-    grant.approvals?.some((a) => a.by.via === 'slack' && a.by.id === click.user)
-  )
-    return true;
+  // An approval toward N-of-M leaves the grant pending: the recorded approval is this click's change if it
+  // came after the click was recorded (a later click by the same person is a new one, and refused).
+  const approval = grant.approvals?.find((a) => a.by.via === 'slack' && a.by.id === click.user);
+  if (click.kind === 'approve' && approval && approval.at >= click.recordedAt) return true;
   return grant.history.some(
     (entry) =>
       entry.status === status &&

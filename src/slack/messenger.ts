@@ -104,7 +104,10 @@ export class SlackMessenger {
       });
       return 'updated';
     }
-    if (grant.status !== 'pending') return 'none';
+    // A rule's own decision is posted too (to the requester's DM): they see it and can revoke from it.
+    const byRule = grant.decidedBy?.type === 'system' && grant.decidedBy.id.startsWith('rule:');
+    if (grant.status !== 'pending' && !(byRule && ['approved', 'denied'].includes(grant.status)))
+      return 'none';
     return this.deliver(grant, ctx, message);
   }
 
