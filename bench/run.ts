@@ -14,6 +14,8 @@ import { ms, round } from './lib/stats.js';
 import { runBurst } from './lifecycle/burst.js';
 import { runExpiryLag } from './lifecycle/expiry-lag.js';
 import { type FamilyUsage, runMemory } from './lifecycle/memory.js';
+import { runPolicyEvaluate } from './policy/evaluate.js';
+import { runRequestLatency } from './policy/request-latency.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
 
@@ -28,7 +30,7 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'policy'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -383,6 +385,32 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
     const faults = await runFaults(step);
     console.log(`\nfaults\n${table(faultTable(faults))}\n`);
     Object.assign(document, { faultSettings: FAULT_SETTINGS, faults });
+  }
+  if (sections.includes('policy')) {
+    step('policy: evaluation at 200 rules, then request_elevated_access with and without a policy file');
+    const evaluate = runPolicyEvaluate();
+    console.log(
+      `\npolicy evaluation\n${table([
+        ['scenario', 'rules', 'governing', 'min µs', 'p50 µs', 'p99 µs'],
+        ...evaluate.map((r) => [
+          r.scenario,
+          String(r.rules),
+          String(r.governing),
+          String(r.minUs),
+          String(r.p50Us),
+          String(r.p99Us),
+        ]),
+      ])}`,
+    );
+    const requests = await runRequestLatency();
+    console.log(
+      `request_elevated_access\n${table([
+        ['server', 'p50 ms', 'p99 ms'],
+        ...requests.rows.map((r) => [r.server, String(r.p50Ms), String(r.p99Ms)]),
+      ])}`,
+    );
+    console.log(`p50 ratio with / without the policy file: ${requests.p50Ratio} (target ≤ 1.10)\n`);
+    document.policy = { evaluate, requests };
   }
   if (sections.includes('cluster')) {
     const cluster = await runClusterSection(step);

@@ -181,8 +181,8 @@ export interface Config {
     /** POLICY_FILE, when set. */
     file?: string;
     /**
-     * The approval rules: POLICY_FILE's, validated at start, else the settings above as one fallback rule.
-     * Not consulted yet: clicks, routing and request_elevated_access still use the fields above.
+     * The approval rules in force: POLICY_FILE's (validated at start, replaced on reload by
+     * src/lib/policy-reload.ts), else the settings above as one fallback rule. Read through policyInForce.
      */
     rules?: CompiledPolicy;
   };

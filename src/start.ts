@@ -13,8 +13,10 @@ import { grantJobHandlers, type JobDeps } from './jobs/handlers.js';
 import { sweepDeadlines } from './jobs/sweep.js';
 import { type SweepTimer, startSweepTimer } from './jobs/sweep-timer.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { startPolicyReload } from './lib/policy-reload.js';
 import { BearerAuthenticator } from './mcp/auth.js';
 import { LongPollCap } from './mcp/long-poll-cap.js';
+import { createPendingCap } from './mcp/pending-cap.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
 import type { ToolDeps } from './mcp/tool-kit.js';
 import { clusterReadiness } from './ops/cluster-health.js';
@@ -116,8 +118,11 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     retentionMs: config.durations.retentionMs,
   });
   const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
+  // POLICY_FILE reloaded on change and SIGHUP; a bad file leaves the last good policy in force.
+  const policyReload = startPolicyReload({ config, redis, logger });
   const slack: SlackRuntime | null = config.slack
     ? createSlackRuntime({
+        policyProblems: () => policyReload.problems(),
         config,
         slack: config.slack,
         redis,
@@ -176,6 +181,12 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     approvalUrl: approvalLink,
     allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
     longPolls: new LongPollCap(config.limits.maxLongPollsPerUser),
+    pendingCap: createPendingCap(
+      redis,
+      config.redis.prefix,
+      async (id) => (await store.get(id))?.status === 'pending',
+    ),
+    ...(slack ? { people: slack.people } : {}),
     ...(slack
       ? {
           slackDelivery: async (grantId: string) => {
@@ -198,6 +209,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     audit,
     logger,
     providerNames: (id: string) => registry.get(id)?.displayName ?? id,
+    ...(slack ? { people: slack.people } : {}),
   });
   const app = createApp({
     config,
@@ -237,6 +249,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       await slack?.stop();
       unwatchQueue();
       await healing.stop();
+      policyReload.stop();
       // A sweep round in progress finishes (or gives back what it took) within the grace period; its leases
       // lapse otherwise, and another worker takes them.
       await until(sweeper?.stop() ?? Promise.resolve(), deadline);

@@ -21,12 +21,17 @@ export function ownerFields(
   };
 }
 
-/** The grant's id and kind (`broad` session access or a per-call `request`). */
+/** The grant's id and kind (`broad` session access or a per-call `request`), and the rules that governed it. */
 export function grantFields(grant: {
   id: string;
   kind: 'broad' | 'request';
-}): Pick<AuditEvent, 'grantId' | 'kind'> {
-  return { grantId: grant.id, kind: grant.kind };
+  policy?: { rules: string[]; version: string } | null;
+}): Pick<AuditEvent, 'grantId' | 'kind' | 'rules' | 'policyVersion'> {
+  return {
+    grantId: grant.id,
+    kind: grant.kind,
+    ...(grant.policy ? { rules: grant.policy.rules, policyVersion: grant.policy.version } : {}),
+  };
 }
 
 /** A person (web) or their assistant (mcp), both known by their WorkOS user id. */

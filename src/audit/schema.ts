@@ -8,6 +8,7 @@ export const AUDIT_SCHEMA_VERSION = 1;
 export const AUDIT_EVENT_TYPES = [
   'grant.requested',
   'grant.superseded',
+  'grant.approval_recorded',
   'grant.approved',
   'grant.denied',
   'grant.expired',
@@ -86,6 +87,10 @@ export interface AuditEvent {
   upstream?: AuditUpstream | undefined;
   /** A short machine-readable reason or note: refusal code, final status, superseding grant id, … */
   detail?: string | undefined;
+  /** Ids of the approval-policy rules that governed the grant. */
+  rules?: string[] | undefined;
+  /** The policy version (hash of its text) the grant was judged under. */
+  policyVersion?: string | undefined;
 }
 
 const text = z.string().max(2000);
@@ -129,6 +134,8 @@ export const auditEventSchema = z.strictObject({
   expiresAt: optional(z.number().int().nonnegative()),
   upstream: optional(auditUpstreamSchema),
   detail: optional(text),
+  rules: optional(z.array(text)),
+  policyVersion: optional(text),
 });
 
 /** One exported line: the stream entry id and the time it was written, then the event. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { DecisionWaiter } from './decision-waiter.js';
 import { type GrantKeys, grantKeys, type SessionRef } from './keys.js';
+import { applyQuorumApproval, type Quorum } from './quorum.js';
 import type {
   GrantStore,
   NewBroadGrant,
@@ -160,7 +161,10 @@ export class RedisGrantStore implements GrantStore {
 
   async createRequest(input: NewRequestGrant): Promise<Grant> {
     const id = this.keys.newGrantId(input.owner, randomBytes(15));
-    const durationMs = this.options.requestAccessMs ?? this.options.maxAccessMs;
+    const durationMs = Math.min(
+      this.options.requestAccessMs ?? this.options.maxAccessMs,
+      input.policy?.maxDurationMs ?? Infinity,
+    );
     const grant = newRequestGrant(input, {
       id,
       now: this.now(),
@@ -193,12 +197,19 @@ export class RedisGrantStore implements GrantStore {
       : null;
   }
 
-  approve(id: string, by: Actor, choice: ApprovalChoice): Promise<TransitionResult> {
+  approve(id: string, by: Actor, choice: ApprovalChoice, quorum?: Quorum): Promise<TransitionResult> {
     return this.change(
       id,
-      (grant, now) => applyApproval(grant, by, choice, { now, maxAccessMs: this.options.maxAccessMs }),
+      (grant, now) => {
+        // The policy's maxDuration (recorded on the grant, or in force now) caps what an approver may grant.
+        const cap = quorum?.policy.maxDurationMs ?? grant.policy?.maxDurationMs ?? Infinity;
+        const ctx = { now, maxAccessMs: Math.min(this.options.maxAccessMs, cap) };
+        return quorum
+          ? applyQuorumApproval(grant, by, choice, quorum, ctx)
+          : applyApproval(grant, by, choice, ctx);
+      },
       (current, next, now) =>
-        current.kind === 'broad'
+        current.kind === 'broad' && next.status === 'approved'
           ? this.writeBroadApproval(current, next, by, now)
           : this.writeTransition(current, next),
     );

@@ -1,5 +1,14 @@
 // The contract of the grant store: every read and every atomic transition the adapters may use.
-import type { Actor, ApprovalChoice, Grant, GrantStatus, GrantUsage, SessionIdentity } from './types.js';
+import type { Quorum } from './quorum.js';
+import type {
+  Actor,
+  ApprovalChoice,
+  Grant,
+  GrantPolicy,
+  GrantStatus,
+  GrantUsage,
+  SessionIdentity,
+} from './types.js';
 
 export interface SessionRecord extends SessionIdentity {
   createdAt: number;
@@ -28,6 +37,8 @@ export interface NewBroadGrant {
   level: 'read' | 'write';
   providers: string[];
   durationMs: number;
+  /** The policy's verdict; its maxDurationMs caps the access. */
+  policy?: GrantPolicy | null;
 }
 
 export interface NewRequestGrant {
@@ -37,6 +48,7 @@ export interface NewRequestGrant {
   level: 'read' | 'write';
   provider: string;
   request: Grant['request'] & object;
+  policy?: GrantPolicy | null;
 }
 
 export interface GrantStore {
@@ -54,7 +66,11 @@ export interface GrantStore {
   /** The approved, unexpired broad grant of a session, if any, and only when `identity.userId` owns it. */
   activeBroad(identity: Pick<SessionIdentity, 'sid' | 'organizationId' | 'userId'>): Promise<Grant | null>;
 
-  approve(id: string, by: Actor, choice: ApprovalChoice): Promise<TransitionResult>;
+  /**
+   * Approves at once, or (with `quorum`) records one person's approval toward N-of-M and approves when the
+   * last needed one lands. The count runs inside the same compare-and-set as the write.
+   */
+  approve(id: string, by: Actor, choice: ApprovalChoice, quorum?: Quorum): Promise<TransitionResult>;
   deny(id: string, by: Actor, reason: string | null): Promise<TransitionResult>;
   /** pending → cancelled: the assistant withdrew its own request. */
   cancel(id: string, by: Actor): Promise<TransitionResult>;

@@ -67,7 +67,8 @@ export function newBroadGrant(input: NewBroadGrant, ctx: CreateContext & { maxAc
     throw new GrantInputError('a broad request needs at least one provider: an empty list grants nothing');
   }
   requirePositiveMs(input.durationMs, 'durationMs');
-  const proposed = ctx.maxAccessMs ? Math.min(input.durationMs, ctx.maxAccessMs) : input.durationMs;
+  const cap = Math.min(ctx.maxAccessMs ?? Infinity, input.policy?.maxDurationMs ?? Infinity);
+  const proposed = Math.min(input.durationMs, cap);
   return created(
     'broad',
     input,
@@ -129,6 +130,7 @@ function created(
     ...UNDECIDED,
     uses: 0,
     history: [{ status: 'pending', at: ctx.now, by }],
+    ...(input.policy ? { policy: input.policy } : {}),
   };
 }
 

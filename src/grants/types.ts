@@ -126,6 +126,49 @@ export interface Grant {
   /** Number of upstream calls made under this grant. */
   uses: number;
   history: HistoryEntry[];
+  /** The rules that governed the request (absent on grants made before rules were consulted). */
+  policy?: GrantPolicy | null;
+  /** Approvals recorded so far (N-of-M); the grant is approved when the last needed one lands. */
+  approvals?: RecordedApproval[];
+}
+
+/** What one provider of a request needs, as the policy in force decided (see src/grants/rules/evaluate.ts). */
+export interface GrantGate {
+  provider: string;
+  rules: string[];
+  decision: 'approve' | 'deny' | 'needs-approval';
+  /** Distinct approvers needed (0 when decided by a rule). */
+  approvals: number;
+  approvers: { slackUsers: string[]; slackGroups: string[]; emails: string[] };
+  requesterMaySelfApprove: boolean;
+  /** The highest level the requester may approve themselves on this provider. */
+  selfApprove: Level | 'none';
+  channels: string[];
+}
+
+/** The policy's verdict recorded on the grant: which version, which rules, and what each provider needs. */
+export interface GrantPolicy {
+  /** Hash of the policy text in force (every instance records the version it decided under). */
+  version: string;
+  /** Ids of every rule that governed some provider, in file order. */
+  rules: string[];
+  /** The rule that decided at once (auto-approve or auto-deny), if any. */
+  decidedByRule: string | null;
+  gates: GrantGate[];
+  maxDurationMs: number | null;
+}
+
+/** One person's approval toward N-of-M: who, when, and the scope they approved. */
+export interface RecordedApproval {
+  by: Actor;
+  /** One key per human (lower-cased email, else `slack:<id>`), so the same person never counts twice. */
+  person: string;
+  at: number;
+  providers: string[];
+  level: Level;
+  durationMs: number;
+  /** The providers this approval counts toward (where the person was an eligible approver). */
+  countsFor: string[];
 }
 
 /** What an approver chose: at most what was asked, never more. */

@@ -1,5 +1,6 @@
 // How a grant is shown to the assistant: one structured shape (with its output schema) and readable text.
 import { z } from 'zod';
+import { describeMissing, stillMissing } from '../grants/quorum.js';
 import { GRANT_STATUSES, type Grant } from '../grants/types.js';
 import { formatDuration } from '../lib/duration.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -33,6 +34,20 @@ export const accessOutputShape = {
     })
     .nullable()
     .describe('The request’s Slack message (null when Slack is not set up)'),
+  policy: z
+    .object({
+      rules: z.array(z.string()).describe('Ids of the approval-policy rules that governed the request'),
+      version: z.string().describe('The policy version (hash of its text) it was judged under'),
+      decidedByRule: z.string().nullable().describe('The rule that decided it at once, if any'),
+      approvals: z
+        .array(
+          z.object({ by: z.string(), at: z.string(), level: z.string(), providers: z.array(z.string()) }),
+        )
+        .describe('Approvals so far (a rule may need several)'),
+      stillNeeded: z.string().nullable().describe('What a pending request still needs, in words'),
+    })
+    .nullable()
+    .describe('Which policy rules applied (null for requests made before rules)'),
 };
 
 export type SlackDelivery = NonNullable<AccessView['slack']>;
@@ -59,6 +74,7 @@ export function notFoundView(requestId: string): AccessView {
     request: null,
     uses: 0,
     slack: null,
+    policy: null,
   };
 }
 
@@ -92,6 +108,25 @@ export function accessView(
       : null,
     uses: grant.uses,
     slack,
+    policy: policyView(grant),
+  };
+}
+
+function policyView(grant: Grant): AccessView['policy'] {
+  const policy = grant.policy;
+  if (!policy) return null;
+  const missing = grant.status === 'pending' ? stillMissing(grant) : [];
+  return {
+    rules: policy.rules,
+    version: policy.version,
+    decidedByRule: policy.decidedByRule,
+    approvals: (grant.approvals ?? []).map((a) => ({
+      by: a.by.email ?? a.by.name ?? a.by.id,
+      at: new Date(a.at).toISOString(),
+      level: a.level,
+      providers: a.providers,
+    })),
+    stillNeeded: missing.length > 0 ? describeMissing(missing) : null,
   };
 }
 

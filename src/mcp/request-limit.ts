@@ -7,12 +7,12 @@ export function createRequestLimiter(
   perMinute: number,
   now: () => number = Date.now,
 ) {
-  return async (userId: string): Promise<boolean> => {
+  return async (userId: string, limit: number = perMinute): Promise<boolean> => {
     const window = Math.floor(now() / 60_000);
     const key = `${prefix}ratelimit:{${userId}}:${window}`;
     const [[, count]] = (await redis.multi().incr(key).pexpire(key, 120_000).exec()) as [
       [Error | null, number],
     ];
-    return count <= perMinute;
+    return count <= limit;
   };
 }

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { WorkOS } from '@workos-inc/node';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
+import type { PeopleLookup } from '../grants/rules/verdict.js';
 import type { GrantStore } from '../grants/store-api.js';
 import { GrantInputError } from '../grants/transitions.js';
 import type { Grant } from '../grants/types.js';
@@ -15,6 +16,7 @@ import type { PipesTokens } from '../pipes/tokens.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { SlackDelivery } from './grant-view.js';
 import type { LongPollCap } from './long-poll-cap.js';
+import type { PendingCap } from './pending-cap.js';
 
 export interface ToolDeps {
   config: Config;
@@ -27,8 +29,12 @@ export interface ToolDeps {
   logger: Logger;
   /** Link to the web consent page for a pending grant. */
   approvalUrl(grant: Grant): Promise<string>;
-  /** False when the user has made too many access requests lately (approval spam). */
-  allowRequest(userId: string): Promise<boolean>;
+  /** False when the user has made more than `perMinute` (default REQUESTS_PER_MINUTE) requests this minute. */
+  allowRequest(userId: string, perMinute?: number): Promise<boolean>;
+  /** The policy's maxPending per requester, atomic in Redis; absent = no cap enforced. */
+  pendingCap?: PendingCap;
+  /** Slack identity and user groups of a requester, for the policy's requester matchers; absent without Slack. */
+  people?: PeopleLookup;
   /** Where the grant's Slack message stands; absent when Slack is not set up. */
   slackDelivery?(grantId: string): Promise<SlackDelivery>;
   /** Called after each upstream call made under a grant (the approved message shows its usage). */

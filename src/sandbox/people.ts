@@ -1,4 +1,4 @@
-// The sandbox directory: one organization, four people with fixed roles, and who has connected what.
+// The sandbox directory: one organization, five people with fixed roles, and who has connected what.
 
 export interface SandboxOrganization {
   id: string;
@@ -7,7 +7,7 @@ export interface SandboxOrganization {
 
 export interface SandboxPerson {
   /** Short handle used in tests and on the sign-in page. */
-  key: 'alice' | 'bob' | 'mallory' | 'dana';
+  key: 'alice' | 'bob' | 'carol' | 'mallory' | 'dana';
   id: string;
   email: string;
   firstName: string;
@@ -47,6 +47,17 @@ export const BOB: SandboxPerson = {
   role: 'approver',
 };
 
+/** Bob's second on the data team: Snowflake writes need both of them (policy.sandbox.yml). */
+export const CAROL: SandboxPerson = {
+  key: 'carol',
+  id: 'user_carol',
+  email: 'carol@sandbox.test',
+  firstName: 'Carol',
+  lastName: 'Chen',
+  organizationId: SANDBOX_ORGANIZATION.id,
+  role: 'approver',
+};
+
 // Same organization on purpose: being a colleague must not be enough to approve someone's access.
 export const MALLORY: SandboxPerson = {
   key: 'mallory',
@@ -69,7 +80,7 @@ export const DANA: SandboxPerson = {
   role: 'admin',
 };
 
-export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [ALICE, BOB, MALLORY, DANA];
+export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [ALICE, BOB, CAROL, MALLORY, DANA];
 
 /** ADMINS for sandbox mode: Dana's Slack user id (see slackUserIdOf). */
 export const SANDBOX_ADMIN_SLACK_IDS: readonly string[] = ['U0DANA'];

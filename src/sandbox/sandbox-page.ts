@@ -1,6 +1,7 @@
 // The sandbox guide page: how to point an MCP client at this server and try the whole flow.
 import type { Config } from '../config.js';
-import { ALICE, BOB, DANA, MALLORY } from './people.js';
+import { ALICE, BOB, CAROL, DANA, MALLORY } from './people.js';
+import { SANDBOX_POLICY_FILE } from './sandbox-policy.js';
 
 const esc = (text: string) =>
   text.replace(
@@ -30,9 +31,11 @@ choose <em>Authenticate</em>. A browser tab opens on the sandbox sign-in page: p
 <h2>2. Ask for access</h2>
 <p>Ask the assistant to create a Linear issue (a write). It calls <code>request_elevated_access</code> and shows you a consent link.
 ${
-  config.policy.selfApprove === 'read'
-    ? `A read (say, listing your issues) is one ${esc(ALICE.firstName)} may approve herself: it waits in her own Slack DM instead.`
-    : ''
+  config.policy.file === SANDBOX_POLICY_FILE
+    ? `The sandbox policy (policy.sandbox.yml) approves a read on Linear (say, listing your issues) at once; other reads wait in ${esc(ALICE.firstName)}'s own Slack DM for her to approve herself; a write on Snowflake needs two of @data-team (${esc(BOB.firstName)} and ${esc(CAROL.firstName)}).`
+    : config.policy.selfApprove === 'read'
+      ? `A read (say, listing your issues) is one ${esc(ALICE.firstName)} may approve herself: it waits in her own Slack DM instead.`
+      : ''
 }</p>
 <h2>3. Decide</h2>
 ${

@@ -1,4 +1,5 @@
 // Sandbox mode: local WorkOS and provider stand-ins (and Redis if needed), wired in place of the real services.
+
 import { randomBytes } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import { startDemoProvider } from './demo-provider.js';
 import { ALICE, SANDBOX_ADMIN_SLACK_IDS, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
 import { type PrivateRedis, redisAnswers, startPrivateRedis } from './redis.js';
 import { sandboxPage } from './sandbox-page.js';
+import { SANDBOX_POLICY_FILE } from './sandbox-policy.js';
 import { SANDBOX_SLACK_USERGROUPS, type SlackStandIn, startSlackStandIn } from './slack/index.js';
 import { startWorkosStandIn } from './workos/index.js';
 
@@ -85,6 +87,8 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   };
   if (privateRedis) overrides.REDIS_URL = privateRedis.url;
   const slack = env.SLACK_BOT_TOKEN ? null : await startSandboxSlack(overrides, env.SELF_APPROVE);
+  // The demo policy names the stand-in's groups and channel: only with it, and only if no policy was chosen.
+  if (slack && !env.POLICY_FILE && !env.SELF_APPROVE) overrides.POLICY_FILE = SANDBOX_POLICY_FILE;
 
   return {
     env: overrides,
@@ -132,7 +136,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         ...(slack
           ? [
               `  Slack:        a local workspace at ${slack.inboxUrl}`,
-              ...routeLines(config.policy.selfApprove),
+              ...routeLines(config.policy.selfApprove, config.policy.file === SANDBOX_POLICY_FILE),
               '                view it as Dana (U0DANA), the admin, for every grant and the audit in the Home tab',
               '',
             ]
@@ -180,8 +184,18 @@ function sandboxSecrets(folder: DataFolder): z.infer<typeof secretsSchema> {
   return fresh;
 }
 
-/** Where a first request shows up: reads up to SELF_APPROVE in Alice's own DM, the rest in #access-approvals. */
-export function routeLines(selfApprove: string): string[] {
+/**
+ * Where a first request shows up: with the sandbox's own policy, as policy.sandbox.yml says; otherwise reads up
+ * to SELF_APPROVE in Alice's own DM and the rest in #access-approvals.
+ */
+export function routeLines(selfApprove: string, sandboxPolicy = false): string[] {
+  if (sandboxPolicy) {
+    return [
+      '                ask for read access to Linear (e.g. "list my Linear issues"): the sandbox policy approves it at once (rule alice-linear-read); Alice can revoke it from her DM',
+      "                other reads (e.g. Notion): they wait in Alice's own DM, she approves them herself",
+      '                writes (e.g. "create a Linear issue"): #access-approvals, view the inbox as Bob (U0BOB) to approve; a Snowflake write needs Bob and Carol (@data-team)',
+    ];
+  }
   const self =
     selfApprove === 'none'
       ? []

@@ -3,6 +3,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { Config, SlackConfig } from '../config.js';
+import { currentScope } from '../grants/quorum.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant, GrantStatus } from '../grants/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -119,7 +120,8 @@ async function decide(
   options: DecideOptions,
 ): Promise<ClickOutcome> {
   const ctx = await deps.messenger.viewContext(grant);
-  if (grant.status !== 'pending') return settled(click, grant, deps, options);
+  if (grant.status !== 'pending' || appliedByThisClick(grant, click))
+    return settled(click, grant, deps, options);
   const parsed = readChoice(grant, click.values);
   if (!parsed.ok) {
     refuseAudit(deps, grant, click.user, `tampered: ${parsed.reason}`);
@@ -127,7 +129,8 @@ async function decide(
   }
   const clicker = await deps.directory.user(click.user);
   const level = click.kind === 'deny' ? 'deny' : (parsed.choice.level ?? grant.level);
-  const verdict = await authorizeClick(grant, clicker, ctx.requester.slackUserId, level, deps);
+  const providers = parsed.choice.providers ?? currentScope(grant);
+  const verdict = await authorizeClick(grant, clicker, ctx.requester.slackUserId, { level, providers }, deps);
   if (!verdict.ok) {
     refuseAudit(deps, grant, click.user, verdict.reason);
     return refused(refusedNotice(verdict.reason));
@@ -137,7 +140,7 @@ async function decide(
   const { notes, ...narrowing } = parsed.choice;
   const result =
     click.kind === 'approve'
-      ? await deps.store.approve(grant.id, by, { ...narrowing, instructions: notes })
+      ? await deps.store.approve(grant.id, by, { ...narrowing, instructions: notes }, verdict.quorum)
       : await deps.store.deny(grant.id, by, notes);
   if (!result.ok) {
     if (result.code === 'conflict') return settled(click, result.grant, deps, options);
@@ -145,15 +148,19 @@ async function decide(
     return refused(invalidActionNotice('This request no longer exists.'));
   }
   const decided = result.grant;
+  const partial = click.kind === 'approve' && decided.status === 'pending';
   deps.audit.record(
     await slackGrantAudit(
       deps.refs,
       decided,
       { userId: click.user, user: clicker },
       {
-        type: click.kind === 'approve' ? 'grant.approved' : 'grant.denied',
-        level: decided.level,
-        providers: decided.providers,
+        type: partial
+          ? 'grant.approval_recorded'
+          : click.kind === 'approve'
+            ? 'grant.approved'
+            : 'grant.denied',
+        ...approvalScope(decided, partial),
         ...(click.kind === 'approve' && decided.expiresAt
           ? { durationMs: decided.durationMs, expiresAt: decided.expiresAt }
           : {}),
@@ -219,6 +226,14 @@ async function change(
   return applied(click, changed, deps, options);
 }
 
+/** What the audit says was approved: the grant's scope, or for one approval of several what that person chose. */
+function approvalScope(grant: Grant, partial: boolean) {
+  const last = partial ? grant.approvals?.at(-1) : undefined;
+  return last
+    ? { level: last.level, providers: last.providers, durationMs: last.durationMs }
+    : { level: grant.level, providers: grant.providers };
+}
+
 /** Decided already: by this very click (an earlier run) it is done; by anyone or anything else it is a lost race. */
 async function settled(
   click: ClickRecord,
@@ -264,6 +279,10 @@ const STATUS_OF: Record<ClickKind, GrantStatus> = {
  */
 export function appliedByThisClick(grant: Grant, click: ClickRecord): boolean {
   const status = STATUS_OF[click.kind];
+  // An approval toward N-of-M leaves the grant pending: the recorded approval is this click's change if it
+  // came after the click was recorded (a later click by the same person is a new one, and refused).
+  const approval = grant.approvals?.find((a) => a.by.via === 'slack' && a.by.id === click.user);
+  if (click.kind === 'approve' && approval && approval.at >= click.recordedAt) return true;
   return grant.history.some(
     (entry) =>
       entry.status === status &&

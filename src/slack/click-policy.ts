@@ -1,23 +1,33 @@
-// Who may decide from Slack: the live policy (SELF_APPROVE, APPROVERS users and groups, APPROVER_EMAILS).
+// Who may decide from Slack: the approval policy in force at the moment of the click (rules, or the settings).
 import type { Config, SlackConfig } from '../config.js';
-import { mayDecide } from '../grants/policy.js';
+import { approverDecision, type ClickAuthorization, requesterDecision } from '../grants/decide-rights.js';
+import { personKey } from '../grants/quorum.js';
+import { groupsOf, judgeGrant } from '../grants/rules/verdict.js';
 import type { Grant, Level } from '../grants/types.js';
+import { policyInForce } from '../lib/policy-in-force.js';
 import type { SlackDirectory, SlackUser } from './directory.js';
+import { groupsOf as memberGroups } from './policy-people.js';
 
-export type ClickAuthorization = { ok: true; as: 'requester' | 'approver' } | { ok: false; reason: string };
+export type { ClickAuthorization } from '../grants/decide-rights.js';
 
+type PolicyDeps = { slack: SlackConfig; policy: Config['policy']; directory: SlackDirectory };
+
+/** An approver is anyone a rule of the policy in force lists as approver (user, group member or email). */
 export async function isSlackApprover(
   user: SlackUser,
   slack: SlackConfig,
   policy: Config['policy'],
   directory: SlackDirectory,
 ): Promise<boolean> {
-  if (slack.approverUsers.includes(user.id)) return true;
-  if (user.email && policy.approverEmails.includes(user.email)) return true;
-  for (const group of slack.approverGroups) {
-    if ((await directory.groupMembers(group)).includes(user.id)) return true;
+  const rules = policyInForce({ policy, slack }).rules;
+  const email = user.email?.toLowerCase() ?? null;
+  const groups = new Set<string>();
+  for (const rule of rules) {
+    if (rule.approvers.slackUsers.includes(user.id)) return true;
+    if (email && rule.approvers.emails.some((listed) => emailMatches(listed, email))) return true;
+    for (const group of rule.approvers.slackGroups) groups.add(group);
   }
-  return false;
+  return (await memberGroups(directory, user.id, [...groups])).length > 0;
 }
 
 /** Admins see every grant, may revoke any of them, and read the audit from Slack. */
@@ -38,10 +48,7 @@ export const isRequesterOf = (grant: Grant, user: SlackUser): boolean =>
 
 export type Role = { approver: boolean; admin: boolean };
 
-export async function roleOf(
-  user: SlackUser | null,
-  deps: { slack: SlackConfig; policy: Config['policy']; directory: SlackDirectory },
-): Promise<Role> {
+export async function roleOf(user: SlackUser | null, deps: PolicyDeps): Promise<Role> {
   if (!user || user.deleted || user.isBot) return { approver: false, admin: false };
   const [approver, admin] = await Promise.all([
     isSlackApprover(user, deps.slack, deps.policy, deps.directory),
@@ -55,7 +62,7 @@ export async function authorizeChange(
   grant: Grant,
   user: SlackUser | null,
   change: 'revoke' | 'extend',
-  deps: { slack: SlackConfig; policy: Config['policy']; directory: SlackDirectory },
+  deps: PolicyDeps,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (!user || user.deleted || user.isBot)
     return { ok: false, reason: 'Your Slack account cannot change grants.' };
@@ -72,29 +79,43 @@ export async function authorizeChange(
 }
 
 /**
- * Checked on every click against the live directory: a forwarded message or a stranger in the channel is
- * refused, and a requester never approves their own request above SELF_APPROVE.
+ * Checked on every click against the policy in force now and the live directory: a forwarded message or a
+ * stranger in the channel is refused, a requester approves their own request only up to the self-approval
+ * level of every provider, and an approver's approval counts toward the providers they may approve.
  */
 export async function authorizeClick(
   grant: Grant,
   clicker: SlackUser | null,
   requesterSlackId: string | null,
-  decision: Level | 'deny',
-  deps: { slack: SlackConfig; policy: Config['policy']; directory: SlackDirectory },
+  decision: { level: Level | 'deny'; providers: readonly string[] },
+  deps: PolicyDeps & { now(): number },
 ): Promise<ClickAuthorization> {
   if (!clicker || clicker.deleted || clicker.isBot)
     return { ok: false, reason: 'Your Slack account cannot decide requests.' };
+  const policy = policyInForce(deps);
+  const groups = groupsOf(policy);
+  const requesterGroups = requesterSlackId
+    ? await memberGroups(deps.directory, requesterSlackId, groups)
+    : [];
+  const { record } = judgeGrant(
+    policy,
+    grant,
+    { slackUserId: requesterSlackId, slackGroups: requesterGroups },
+    deps.now(),
+  );
   const isRequester =
     clicker.id === requesterSlackId ||
     (clicker.email !== null && clicker.email === grant.owner.userEmail.toLowerCase());
-  const approver = await isSlackApprover(clicker, deps.slack, deps.policy, deps.directory);
-  // The policy speaks in emails; a Slack approver without a visible email is named by id on both sides.
-  const email = isRequester ? grant.owner.userEmail : (clicker.email ?? `slack:${clicker.id}`);
-  const verdict = mayDecide(
-    grant,
-    isRequester ? { userId: grant.owner.userId, email } : { email },
-    { selfApprove: deps.policy.selfApprove, approverEmails: approver ? [email.toLowerCase()] : [] },
-    decision,
-  );
-  return verdict.ok ? { ok: true, as: verdict.as } : { ok: false, reason: verdict.reason };
+  const requester = { slackUserId: requesterSlackId, email: grant.owner.userEmail };
+  if (isRequester) return requesterDecision(record, decision);
+  const person = {
+    slackUserId: clicker.id,
+    email: clicker.email,
+    slackGroups: await memberGroups(deps.directory, clicker.id, groups),
+  };
+  return approverDecision(record, { ...person, key: personKey(person) }, requester, decision);
+}
+
+function emailMatches(listed: string, email: string): boolean {
+  return listed.startsWith('*@') ? email.endsWith(listed.slice(1)) : listed === email;
 }

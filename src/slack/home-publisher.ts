@@ -2,8 +2,10 @@
 // re-publishes the Homes of recent viewers (coalesced by a job) instead of every member of the workspace.
 import type { WebClient } from '@slack/web-api';
 import type { Config, SlackConfig } from '../config.js';
+import { summarizePolicy } from '../grants/rules/explain.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
+import { policyInForce } from '../lib/policy-in-force.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { isRequesterOf, roleOf } from './click-policy.js';
 import type { SlackDirectory } from './directory.js';
@@ -67,6 +69,7 @@ export class HomePublisher {
       allActive: role.admin ? active : null,
       recentAudit: role.admin ? await deps.recentAudit(AUDIT_LINES) : null,
       setupProblems: role.admin ? (deps.setupProblems?.() ?? []) : [],
+      policySummary: role.admin ? summarizePolicy(policyInForce(deps)) : null,
     };
     const shown = new Set([
       ...input.mine.pending,

@@ -3,7 +3,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config, SlackConfig } from '../config.js';
 import { mayDecide } from '../grants/policy.js';
-import type { Grant, GrantUsage } from '../grants/types.js';
+import type { Grant, GrantUsage, Level } from '../grants/types.js';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
 import { postApproval } from './approval-fallback.js';
@@ -104,7 +104,10 @@ export class SlackMessenger {
       });
       return 'updated';
     }
-    if (grant.status !== 'pending') return 'none';
+    // A rule's own decision is posted too (to the requester's DM): they see it and can revoke from it.
+    const byRule = grant.decidedBy?.type === 'system' && grant.decidedBy.id.startsWith('rule:');
+    if (grant.status !== 'pending' && !(byRule && ['approved', 'denied'].includes(grant.status)))
+      return 'none';
     return this.deliver(grant, ctx, message);
   }
 
@@ -188,14 +191,7 @@ export class SlackMessenger {
   ): Promise<'posted' | 'lost' | 'none'> {
     const { slack, config, client, refs, logger } = this.deps;
     const requester = ctx.requester.slackUserId;
-    const canSelfApprove = mayDecide(
-      grant,
-      { userId: grant.owner.userId },
-      { selfApprove: config.policy.selfApprove, approverEmails: [] },
-      grant.level,
-    ).ok;
-    const channel =
-      requester && (canSelfApprove || !slack.approvalsChannel) ? requester : (slack.approvalsChannel ?? null);
+    const channel = destination(grant, requester, slack.approvalsChannel ?? null, config.policy.selfApprove);
     if (!channel) {
       logger.info(
         { grantId: grant.id },
@@ -241,12 +237,22 @@ export class SlackMessenger {
     const { refs, slack, client } = this.deps;
     const ref = await refs.get(grant.id);
     if (!ref) return;
-    const inDm = ref.channel !== slack.approvalsChannel;
+    const gates = grant.policy?.gates ?? [];
+    const inDm =
+      ref.channel !== slack.approvalsChannel && !gates.some((gate) => gate.channels.includes(ref.channel));
     if (inDm && !slack.remindInDm) return;
     await this.guard(async () => {
       const ctx = await this.viewContext(grant);
       const notice = reminderNotice(grant, ctx, {
-        approvers: inDm ? [] : [...slack.approverGroups, ...slack.approverUsers],
+        approvers: inDm
+          ? []
+          : grant.policy
+            ? [
+                ...new Set(
+                  gates.flatMap((gate) => [...gate.approvers.slackGroups, ...gate.approvers.slackUsers]),
+                ),
+              ]
+            : [...slack.approverGroups, ...slack.approverUsers],
       });
       await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: notice.text });
     });
@@ -286,4 +292,23 @@ export class SlackMessenger {
       throw error;
     }
   }
+}
+
+/**
+ * Where a request goes: the requester's DM when they may approve it themselves or a rule already decided it (so
+ * they can revoke), else the channel the policy's rules name (the first), else APPROVALS_CHANNEL.
+ */
+export function destination(
+  grant: Grant,
+  requester: string | null,
+  approvalsChannel: string | null,
+  selfApprove: Level | 'none',
+): string | null {
+  const policy = grant.policy;
+  const toRequester = policy
+    ? policy.decidedByRule !== null ||
+      policy.gates.every((gate) => gate.decision !== 'needs-approval' || gate.requesterMaySelfApprove)
+    : mayDecide(grant, { userId: grant.owner.userId }, { selfApprove, approverEmails: [] }, grant.level).ok;
+  const channel = policy?.gates.flatMap((gate) => gate.channels)[0] ?? approvalsChannel;
+  return requester && (toRequester || !channel) ? requester : channel;
 }

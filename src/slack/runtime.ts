@@ -1,7 +1,9 @@
 // Everything Slack needs, built from config: clients, directory, message refs, the messenger and the Bolt app.
+
 import webapi from '@slack/web-api';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { Config, SlackConfig } from '../config.js';
+import type { PeopleLookup } from '../grants/rules/verdict.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { ClickRecorder } from '../jobs/click-queue.js';
@@ -17,6 +19,7 @@ import { SlackDirectory } from './directory.js';
 import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
+import { slackPeople } from './policy-people.js';
 import { GatedWebClient, SlackRetryGate } from './retry-gate.js';
 import { SlackSetupMonitor } from './setup-monitor.js';
 import { slackLogger } from './slack-logger.js';
@@ -34,6 +37,8 @@ export interface SlackRuntime {
   setup: SlackSetupMonitor;
   /** Re-publishes the Homes of recent viewers (the homes job). */
   refreshHomes(): Promise<void>;
+  /** Slack ids and user groups for the approval policy (cached directory). */
+  people: PeopleLookup;
   router: SlackApp['router'];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +55,8 @@ export interface SlackRuntimeDeps {
   /** Where clicks are recorded durably (the click job's queue). */
   clickRecorder: ClickRecorder;
   logger: Logger;
+  /** Why the last POLICY_FILE reload was refused, shown to admins in App Home beside the setup problems. */
+  policyProblems?: () => string[];
 }
 
 export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
@@ -118,7 +125,10 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     directory,
     viewContext: (grant) => messenger.viewContext(grant),
     recentAudit: (count) => auditQuery.lines({ sinceMs: 0 }, count),
-    setupProblems: () => setup.report()?.problems.map((p) => p.message) ?? [],
+    setupProblems: () => [
+      ...(deps.policyProblems?.() ?? []).map((p) => `POLICY_FILE refused, the last good policy stays: ${p}`),
+      ...(setup.report()?.problems.map((p) => p.message) ?? []),
+    ],
     now: Date.now,
   });
   const auditFeed = slack.auditChannel
@@ -191,6 +201,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     clicks,
     setup,
     refreshHomes: () => home.refreshViewers(jobClient),
+    people: slackPeople(directory),
     router: app.router,
     async start() {
       await app.start();

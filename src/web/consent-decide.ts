@@ -2,12 +2,14 @@
 import type { AuditSink } from '../audit/audit-log.js';
 import { grantFields, ownerFields, workosActor } from '../audit/fields.js';
 import type { Config } from '../config.js';
-import { mayDecide } from '../grants/policy.js';
+import { currentScope, describeMissing, stillMissing } from '../grants/quorum.js';
+import type { PeopleLookup } from '../grants/rules/verdict.js';
 import type { GrantStore, TransitionResult } from '../grants/store-api.js';
 import type { Actor, Grant } from '../grants/types.js';
 import type { BrowserSession } from './browser-session.js';
 import { approvalChoice, type DecisionForm, parseDecisionForm } from './consent-form.js';
-import { consentFormPage, deciderOf, viewerRights } from './consent-view.js';
+import { judgeViewer, webRight } from './consent-policy.js';
+import { consentFormPage, viewerRights } from './consent-view.js';
 import { csrfMatches, csrfToken } from './csrf.js';
 import type { ProviderNames } from './pages/describe.js';
 import { grantStatePage } from './pages/grant-state.js';
@@ -19,6 +21,8 @@ export interface DecideDeps {
   store: GrantStore;
   audit: AuditSink;
   names: ProviderNames;
+  people?: PeopleLookup | undefined;
+  now: () => number;
 }
 
 export interface Decided {
@@ -74,7 +78,9 @@ export async function decide(
       page: forbiddenPage(ctx, 'The form check failed: reload the approval page and decide again.'),
     };
   }
-  const rights = viewerRights(grant, deciderOf(session), config.policy);
+  // Judged against the policy in force now, not the one the request was made under.
+  const judge = await judgeViewer(deps, grant, session);
+  const rights = viewerRights(grant, judge);
   if (!rights.deny.ok) return notAllowed(rights.deny.reason);
   if (grant.status !== 'pending') return stale(grant);
 
@@ -87,7 +93,7 @@ export async function decide(
     page: consentFormPage(
       {
         grant: current,
-        rights: viewerRights(current, deciderOf(session), config.policy),
+        rights: viewerRights(current, judge),
         token,
         csrf: csrfToken(config.secrets.cookie, session.sid, current.id),
         maxAccessMs: config.durations.maxAccessMs,
@@ -105,9 +111,10 @@ export async function decide(
   } else {
     const choice = approvalChoice(grant, form, config.durations.maxAccessMs);
     if (!choice.ok) return again(choice.message);
-    const right = mayDecide(grant, deciderOf(session), config.policy, choice.value.level);
+    const providers = choice.value.choice.providers ?? currentScope(grant);
+    const right = webRight(judge, choice.value.level, providers);
     if (!right.ok) return notAllowed(right.reason);
-    result = await store.approve(grant.id, actor, choice.value.choice);
+    result = await store.approve(grant.id, actor, choice.value.choice, right.quorum);
   }
 
   if (!result.ok) {
@@ -123,19 +130,32 @@ export async function decide(
     }
   }
   const g = result.grant;
+  const last = g.status === 'pending' ? g.approvals?.at(-1) : undefined;
   audit.record(
-    g.status === 'approved'
+    last
       ? {
-          type: 'grant.approved',
+          type: 'grant.approval_recorded',
           ...about,
-          level: g.level,
-          providers: g.providers,
-          durationMs: g.durationMs,
-          ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
+          ...grantFields(g),
+          level: last.level,
+          providers: last.providers,
+          durationMs: last.durationMs,
         }
-      : { type: 'grant.denied', ...about },
+      : g.status === 'approved'
+        ? {
+            type: 'grant.approved',
+            ...about,
+            level: g.level,
+            providers: g.providers,
+            durationMs: g.durationMs,
+            ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
+          }
+        : { type: 'grant.denied', ...about },
   );
-  return { status: 200, page: grantStatePage(g, ctx, names) };
+  const lead = last
+    ? `Your approval is recorded. This request still needs ${describeMissing(stillMissing(g))}.`
+    : undefined;
+  return { status: 200, page: grantStatePage(g, ctx, names, lead) };
 }
 
 function submittedValues(form: DecisionForm) {

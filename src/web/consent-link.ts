@@ -1,10 +1,12 @@
 // From an approval link to its grant, or to the page that explains why the link decides nothing.
 import type { Config } from '../config.js';
+import type { PeopleLookup } from '../grants/rules/verdict.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import { readApprovalToken } from './approval-token.js';
 import type { BrowserSession } from './browser-session.js';
-import { deciderOf, viewerRights } from './consent-view.js';
+import { judgeViewer } from './consent-policy.js';
+import { viewerRights } from './consent-view.js';
 import type { ProviderNames } from './pages/describe.js';
 import { grantStatePage } from './pages/grant-state.js';
 import type { PageContext } from './pages/layout.js';
@@ -14,6 +16,8 @@ export interface LinkDeps {
   config: Config;
   store: GrantStore;
   names: ProviderNames;
+  people?: PeopleLookup | undefined;
+  now: () => number;
 }
 
 export type LinkOutcome = { grant: Grant } | { status: number; page: string };
@@ -34,7 +38,7 @@ export async function openLink(
       session &&
       grant.owner.userId === read.userId &&
       grant.status !== 'pending' &&
-      viewerRights(grant, deciderOf(session), deps.config.policy).deny.ok;
+      viewerRights(grant, await judgeViewer(deps, grant, session)).deny.ok;
     return visible
       ? {
           status: 200,

@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
+import type { PeopleLookup } from '../grants/rules/verdict.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
@@ -9,7 +10,8 @@ import { registerAuthRoutes, signInPath, type WorkosSignIn } from './auth-routes
 import { readSession } from './browser-session.js';
 import { decide } from './consent-decide.js';
 import { openLink } from './consent-link.js';
-import { consentFormPage, deciderOf, viewerRights } from './consent-view.js';
+import { judgeViewer } from './consent-policy.js';
+import { consentFormPage, viewerRights } from './consent-view.js';
 import { checkSameOrigin, csrfToken } from './csrf.js';
 import { grantStatePage } from './pages/grant-state.js';
 import {
@@ -33,6 +35,8 @@ export interface ConsentRouterDeps {
   logger: Logger;
   /** The clock, for tests; defaults to Date.now. Keep it the store's clock. */
   now?: () => number;
+  /** Slack identities and user groups, so group approvers count on the web page too; absent without Slack. */
+  people?: PeopleLookup;
 }
 
 /**
@@ -47,7 +51,7 @@ export function createConsentRouter(deps: ConsentRouterDeps): Router {
   const cookieSecret = config.secrets.cookie;
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 });
-  const linkDeps = { config, store, names };
+  const linkDeps = { config, store, names, people: deps.people, now };
 
   registerAuthRoutes(router, { config, site, workos: deps.workos, logger, now });
   const approvePath = (token: string) => `${site.basePath}/approve?token=${encodeURIComponent(token)}`;
@@ -70,7 +74,10 @@ export function createConsentRouter(deps: ConsentRouterDeps): Router {
     if (!session) return res.redirect(302, signInPath(site, approvePath(token)));
 
     const { grant } = link;
-    const rights = viewerRights(grant, deciderOf(session), config.policy);
+    const rights = viewerRights(
+      grant,
+      await judgeViewer({ config, people: deps.people, now }, grant, session),
+    );
     if (!rights.deny.ok)
       return sendPage(res, 403, notAllowedPage(ctx, rights.deny.reason, grant.owner.userEmail));
     if (grant.status !== 'pending') return sendPage(res, 200, grantStatePage(grant, ctx, names));
@@ -101,7 +108,14 @@ export function createConsentRouter(deps: ConsentRouterDeps): Router {
     // Signed out (or the 8-hour session ended) while the form was open: sign in and see the form afresh.
     if (!session) return res.redirect(303, signInPath(site, approvePath(token)));
 
-    const decided = await decide({ config, store, audit, names }, ctx, session, link.grant, token, fields);
+    const decided = await decide(
+      { config, store, audit, names, people: deps.people, now },
+      ctx,
+      session,
+      link.grant,
+      token,
+      fields,
+    );
     sendPage(res, decided.status, decided.page);
   });
 

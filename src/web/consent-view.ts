@@ -1,9 +1,10 @@
 // What the signed-in person may do with a grant, and the consent form drawn for exactly that.
-import type { ApprovalPolicy, Decider, DecisionRight } from '../grants/policy.js';
-import { mayDecide } from '../grants/policy.js';
+import type { Decider, DecisionRight } from '../grants/policy.js';
+import { currentScope } from '../grants/quorum.js';
 import type { Grant, Level } from '../grants/types.js';
 import type { BrowserSession } from './browser-session.js';
 import { defaultDuration, durationChoices } from './consent-form.js';
+import { type WebJudge, webRight } from './consent-policy.js';
 import { broadConsentPage } from './pages/consent-broad.js';
 import { requestConsentPage } from './pages/consent-request.js';
 import type { ProviderNames } from './pages/describe.js';
@@ -23,8 +24,13 @@ export function deciderOf(session: BrowserSession): Decider {
   return { userId: session.userId, ...(session.emailVerified ? { email: session.email } : {}) };
 }
 
-export function viewerRights(grant: Grant, viewer: Decider, policy: ApprovalPolicy): ViewerRights {
-  const deny = mayDecide(grant, viewer, policy, 'deny');
+export function viewerRights(grant: Grant, judge: WebJudge): ViewerRights {
+  const scope = currentScope(grant);
+  const right = (level: Level | 'deny'): DecisionRight => {
+    const verdict = webRight(judge, level, scope);
+    return verdict.ok ? { ok: true, as: verdict.as } : verdict;
+  };
+  const deny = right('deny');
   // A single call needs exactly its level; a broad request may be downgraded from write to read.
   const candidates: Level[] =
     grant.kind === 'request'
@@ -32,8 +38,8 @@ export function viewerRights(grant: Grant, viewer: Decider, policy: ApprovalPoli
       : grant.requestedLevel === 'write'
         ? ['write', 'read']
         : ['read'];
-  const approvable = candidates.filter((level) => mayDecide(grant, viewer, policy, level).ok);
-  const top = mayDecide(grant, viewer, policy, candidates[0]!);
+  const approvable = candidates.filter((level) => right(level).ok);
+  const top = right(candidates[0]!);
   const limitNote = top.ok ? null : `${top.reason[0]?.toUpperCase()}${top.reason.slice(1)}.`;
   return { deny, approvable, limitNote };
 }

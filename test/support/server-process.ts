@@ -179,7 +179,7 @@ async function startSlackFor(mode: 'http' | 'socket', port: number, botIn?: stri
   const standIn = await startSlackStandIn({
     botToken,
     signingSecret,
-    people: [...SANDBOX_SLACK_USERS, CAROL],
+    people: [...SANDBOX_SLACK_USERS.filter((user) => user.id !== CAROL.id), CAROL],
     botIn: botIn ?? ['C0APPROVALS', 'C0GENERAL'],
     ...(mode === 'socket' ? { appToken } : { eventsUrl: `http://127.0.0.1:${port}/slack/events` }),
   });

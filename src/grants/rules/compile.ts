@@ -50,8 +50,8 @@ export interface CompiledRule {
 export interface CompiledPolicy {
   source: PolicySource;
   /**
-   * Names this exact policy: a hash of the file's text, or of the settings' rule. Meant to be stored with
-   * each decision so every instance can tell which policy decided (not used yet).
+   * Names this exact policy: a hash of the file's text, or of the settings' rule. Stored with each grant
+   * and decision (and in Redis by the reloader) so every instance can tell which policy decided.
    */
   version: string;
   rules: readonly CompiledRule[];

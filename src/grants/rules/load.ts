@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { type CompiledPolicy, compilePolicy } from './compile.js';
 import { policySchema } from './schema.js';
-import { parseYaml, type YamlPath } from './yaml-lite.js';
+import { parseYaml, type YamlPath } from './yaml.js';
 
 export interface PolicyError {
   file: string;

@@ -9,6 +9,8 @@ import { normalizeUrl } from '../../providers/url.js';
 import { checkBodyBounds } from '../body-bounds.js';
 import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
+import { judgeRequest, policyLine, settleReservation } from '../request-policy.js';
+import { decideByRule, policyAuditFields } from '../rule-decision.js';
 import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
 import { FLOW } from './flow.js';
 
@@ -58,19 +60,14 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
     },
     guarded(deps, 'request_elevated_access', async (args, extra) => {
       const caller = callerFrom(extra.authInfo);
-      if (!(await deps.allowRequest(caller.userId))) {
-        throw new ToolError(
-          'rate_limited',
-          `Too many access requests: at most ${deps.config.policy.requestsPerMinute} a minute. Wait for the pending one to be decided.`,
-        );
-      }
       const session = await deps.store.touchSession(caller);
       const reason = args.reason?.trim() || null;
       const created =
         args.kind === 'session'
           ? await requestBroad(deps, caller, session.clientName, reason, args)
           : { grant: await requestCall(deps, caller, session.clientName, reason, args), superseded: null };
-      const { grant, superseded } = created;
+      const { superseded } = created;
+      let grant = created.grant;
 
       const audit = {
         ...ownerFields(caller),
@@ -86,6 +83,7 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
         ...(grant.request
           ? { upstream: upstreamTarget(grant.request.method, grant.request.url) }
           : { durationMs: grant.durationMs }),
+        ...policyAuditFields(grant),
       });
       if (superseded) {
         deps.audit.record({
@@ -95,23 +93,34 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
           detail: grant.id,
         });
       }
+      grant = await decideByRule(deps, grant, audit);
       const approvalUrl = await deps.approvalUrl(grant);
       const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
       const view = accessView(grant, deps.now(), approvalUrl, slack);
       const active = args.kind === 'session' ? await deps.store.activeBroad(caller) : null;
       const text = [
-        grant.kind === 'broad'
-          ? `Approval needed for **${grant.level}** access to ${grant.providers.join(', ')} for ${formatDuration(grant.durationMs)}.`
-          : `Approval needed for one call: ${grant.request?.method} ${grant.request?.url}.`,
-        deps.config.slack
-          ? `The request is on its way to Slack for a decision. The user can also decide at this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`
-          : `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
+        grant.status === 'approved'
+          ? `Approved at once by the approval policy (rule ${grant.policy?.decidedByRule}): **${grant.level}** access to ${grant.providers.join(', ')}.`
+          : grant.status === 'denied'
+            ? `Denied at once by the approval policy (rule ${grant.policy?.decidedByRule}).`
+            : '',
+        grant.status !== 'pending'
+          ? ''
+          : grant.kind === 'broad'
+            ? `Approval needed for **${grant.level}** access to ${grant.providers.join(', ')} for ${formatDuration(grant.durationMs)}.`
+            : `Approval needed for one call: ${grant.request?.method} ${grant.request?.url}.`,
+        grant.status !== 'pending'
+          ? ''
+          : deps.config.slack
+            ? `The request is on its way to Slack for a decision. The user can also decide at this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`
+            : `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
         superseded
           ? `This replaces your earlier pending request ${superseded.id}, whose link no longer works.`
           : '',
         active
           ? `You keep your current ${active.level} access to ${active.providers.join(', ')} until this one is approved.`
           : '',
+        policyLine(grant),
         '',
         // The link is in the lines above already: once is clearer for the model and the user.
         describeAccess({ ...view, approvalUrl: null }, grant, deps.registry),
@@ -141,17 +150,33 @@ async function requestBroad(
   const providers = args.providers?.length
     ? checkProviders(deps, args.providers)
     : await connectedProviders(deps, caller);
+  const judged = await judgeRequest(
+    deps,
+    caller,
+    {
+      kind: 'broad',
+      requestedProviders: providers,
+      requestedLevel: args.level,
+      owner: { ...caller, organizationId: caller.organizationId ?? null },
+      clientName,
+      request: null,
+    },
+    reason,
+  );
   const durationMs = args.durationMinutes
     ? args.durationMinutes * 60_000
-    : deps.config.durations.defaultAccessMs;
-  return deps.store.createBroad({
+    : (judged.outcome.defaultDurationMs ?? deps.config.durations.defaultAccessMs);
+  const created = await deps.store.createBroad({
     owner: caller,
     clientName,
     reason,
     level: args.level,
     providers,
     durationMs: Math.min(durationMs, deps.config.durations.maxAccessMs),
+    policy: judged.record,
   });
+  await settleReservation(deps, caller, judged, created.grant);
+  return created;
 }
 
 function checkProviders(deps: ToolDeps, requested: string[]): string[] {
@@ -203,14 +228,31 @@ async function requestCall(
   if (body !== null && args.method === 'GET')
     throw new ToolError('invalid_arguments', 'A GET request cannot carry a body.');
   const level = provider.requiredLevel({ method: args.method, url: new URL(url), body: args.body });
-  return deps.store.createRequest({
+  const request = { method: args.method, url, body };
+  const judged = await judgeRequest(
+    deps,
+    caller,
+    {
+      kind: 'request',
+      requestedProviders: [provider.id],
+      requestedLevel: level,
+      owner: { ...caller, organizationId: caller.organizationId ?? null },
+      clientName,
+      request,
+    },
+    reason,
+  );
+  const grant = await deps.store.createRequest({
     owner: caller,
     clientName,
     reason,
     level,
     provider: provider.id,
-    request: { method: args.method, url, body },
+    request,
+    policy: judged.record,
   });
+  await settleReservation(deps, caller, judged, grant);
+  return grant;
 }
 
 /** The provider a URL belongs to, and the URL's canonical form; a clear error for anything else. */

@@ -20,6 +20,8 @@ export interface HomeInput {
   recentAudit: string[] | null;
   /** Admins: what the Slack self-check found wrong (plain sentences); empty for everyone else. */
   setupProblems?: string[];
+  /** Admins: the approval policy in force, one line per rule (plain); null for everyone else. */
+  policySummary?: string[] | null;
   ctxFor(grant: Grant): ViewContext;
 }
 
@@ -81,6 +83,13 @@ export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } 
       'No assistant has access right now.',
       (g, c, id) => [activeItem(g, c, id, 'Revoke')],
     );
+    const summary = input.policySummary ?? [];
+    if (summary.length > 0) {
+      blocks.push(heading('cs_home_policy', '*Approval policy in force*'));
+      blocks.push(
+        note('cs_home_policy_rules', summary.map((line) => escapeWithin(line.trim(), 300)).join('\n')),
+      );
+    }
     blocks.push(heading('cs_home_audit', '*Latest audit events*'));
     const lines = input.recentAudit ?? [];
     blocks.push(note('cs_home_audit_lines', lines.length > 0 ? lines.join('\n') : 'Nothing recorded yet.'));
@@ -89,6 +98,11 @@ export function homeView(input: HomeInput): HomeView & { blocks: KnownBlock[] } 
 }
 
 type Item = (grant: Grant, ctx: ViewContext, id: string) => KnownBlock[];
+
+/** " · rules: a, b": the policy rules that governed the grant. */
+function rulesText(grant: Grant): string {
+  return grant.policy ? ` · rules: ${escapeWithin(grant.policy.rules.join(', ') || 'none', 200)}` : '';
+}
 
 function heading(id: string, text: string): SectionBlock {
   return { type: 'section', block_id: id, text: md(text) };
@@ -105,7 +119,7 @@ function pendingItem(grant: Grant, ctx: ViewContext, id: string): SectionBlock {
       ? `one ${grant.request.method} call to \`${escapeWithin(grant.request.url, 200)}\``
       : `*${grant.requestedLevel}* on ${escapeWithin(providerNames(grant.requestedProviders, ctx), 600)} for ${formatDuration(grant.requestedDurationMs)}`;
   const reason = grant.reason ? `\n> ${escapeWithin(grant.reason.replace(/\s+/g, ' '), 300)}` : '';
-  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} asks for ${what}\nDecide by ${when(grant.decideBy)}${reason}${bodyPreview(grant, ctx)}`;
+  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} asks for ${what}\nDecide by ${when(grant.decideBy)}${rulesText(grant)}${reason}${bodyPreview(grant, ctx)}`;
   const section: SectionBlock = {
     type: 'section',
     block_id: blockId(`home_${id}`, grant.history.length),
@@ -174,7 +188,7 @@ function activeItem(grant: Grant, ctx: ViewContext, id: string, label: 'End now'
     grant.kind === 'request' && grant.request
       ? `one ${grant.request.method} call to \`${escapeWithin(grant.request.url, 200)}\``
       : `*${grant.level}* on ${escapeWithin(providerNames(grant.providers, ctx), 600)}`;
-  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} has ${scope}\nUntil ${when(grant.expiresAt)} · ${usageText(grant, ctx)}`;
+  const text = `${requesterMrkdwn(ctx)} · ${escapeWithin(clientLabel(grant.clientName), 60)} has ${scope}\nUntil ${when(grant.expiresAt)} · ${usageText(grant, ctx)}${rulesText(grant)}`;
   return {
     type: 'section',
     block_id: blockId(`home_${id}`, grant.history.length),

@@ -21,6 +21,7 @@ import {
 import { LIMITS } from './limits.js';
 import { blockTextLength, MESSAGE_TEXT_BUDGET } from './message-budget.js';
 import { escapeCode, escapeMrkdwn, escapeWithin, fitMrkdwn, md, plain, quote, truncate } from './mrkdwn.js';
+import { quorumSection } from './quorum-text.js';
 import { decisionButtons, durationInput, levelInput, notesInput, providerInputs } from './request-inputs.js';
 
 /** Keep the notification text short: it is what phones and screen readers announce. */
@@ -49,6 +50,8 @@ export function requestMessage(grant: Grant, ctx: ViewContext): { text: string; 
   ];
   if (grant.kind === 'request') blocks.push(...callSections(grant, ctx, v));
   if (!pending) blocks.push(...outcomeSections(grant, ctx, v));
+  const quorum = pending ? quorumSection(grant, v) : null;
+  if (quorum) blocks.push(quorum);
 
   if (pending) {
     const footer = footerBlock(grant, v);
@@ -266,13 +269,16 @@ function notesFor(grant: Grant): { label: string; text: string } | null {
 function footerBlock(grant: Grant, v: number): KnownBlock {
   const last = currentEntry(grant);
   const updated = last ? ` · updated ${when(last.at)}` : '';
+  const rules = grant.policy
+    ? ` · policy rules: ${grant.policy.rules.map(escapeMrkdwn).join(', ') || 'none'}`
+    : '';
   return {
     type: 'context',
     block_id: blockId('footer', v),
     elements: [
       md(
         truncate(
-          `Request \`${escapeMrkdwn(grant.id)}\` · ${grant.kind === 'broad' ? 'session access' : 'single call'}${updated}`,
+          `Request \`${escapeMrkdwn(grant.id)}\` · ${grant.kind === 'broad' ? 'session access' : 'single call'}${rules}${updated}`,
           LIMITS.contextText,
         ),
       ),

@@ -159,6 +159,8 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
   '`${this.deps.prefix}slack:audit-thread:${grant.id}`': 'single key (a MULTI on that key alone)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
+  '`${prefix}pending:{${userId}}`':
+    "a requester's pending set: single key (its one-key script, a MULTI on it alone)",
   '`${this.prefix}:dedupe:${id}`':
     "a click's dedupe key: under the jobs hash tag, beside the queue (test above)",
   '`${options.prefix}:once`': "the jobs' once-marks base: under the jobs hash tag (test above)",
@@ -166,6 +168,7 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${prefix}workers`': 'the worker heartbeats: one sorted set, one-key scripts',
   '`${deps.prefix}reset-notice:${epoch}:${channel}`': 'single key (SET NX / DEL)',
   '`${prefix}epoch`': 'single key (SET NX / GET)',
+  '`${config.redis.prefix}policy:version`': 'single key (SET / GET): the policy version last loaded',
   '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",
   '`${this.prefix}slack:posting:${grantId}`': 'single key (a MULTI on that key alone)',
   '`${this.deps.prefix}slack:setup-dm:${digest}`':
@@ -179,6 +182,7 @@ const MULTI_KEY_CALLS: Record<string, number> = {
   'src/slack/audit-feed.ts': 3, // two one-key scripts, a MULTI on one thread key
   'src/jobs/deadlines.ts': 3, // MULTI and two scripts on the deadlines and in-flight sets (jobs tag, test above)
   'src/mcp/request-limit.ts': 1, // a MULTI on one key
+  'src/mcp/pending-cap.ts': 2, // a one-key script and a MULTI on the same pending set
   'src/audit/audit-log.ts': 1, // the stream and its once-mark `{<stream>}:once:…` (test above)
   'src/lib/redis-script.ts': 2, // EVALSHA/EVAL of RedisScript: the ref claim (one key), the Slack gate (test above)
   'src/ops/heartbeat.ts': 2, // two one-key scripts on the heartbeat set

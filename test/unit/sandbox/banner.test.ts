@@ -14,4 +14,11 @@ describe('the sandbox banner’s first steps', () => {
     expect(routeLines('write').join('\n')).not.toContain('#access-approvals');
     expect(routeLines('none').join('\n')).not.toContain('own DM');
   });
+
+  it('with the sandbox policy: Linear reads approved at once, Snowflake writes need Bob and Carol', () => {
+    const text = routeLines('read', true).join('\n');
+    expect(text).toMatch(/read access to Linear.*approves it at once.*alice-linear-read/);
+    expect(text).toMatch(/other reads.*Alice's own DM/);
+    expect(text).toMatch(/Snowflake write needs Bob and Carol/);
+  });
 });

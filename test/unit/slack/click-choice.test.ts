@@ -67,7 +67,7 @@ describe('authorizeClick', () => {
   const directory = {
     groupMembers: async (id: string) => (id === 'SLEADS' ? ['UDAN'] : []),
   } as unknown as SlackDirectory;
-  const deps = { slack, policy, directory };
+  const deps = { slack, policy, directory, now: () => Date.now() };
   const user = (id: string, email: string | null, extra: Partial<SlackUser> = {}): SlackUser => ({
     id,
     email,
@@ -85,22 +85,27 @@ describe('authorizeClick', () => {
       user('UDAN', null),
       user('UCAROL', 'carol@example.com'),
     ]) {
-      expect(await authorizeClick(grant, clicker, 'UREQ', 'write', deps)).toEqual({
-        ok: true,
-        as: 'approver',
-      });
+      expect(
+        await authorizeClick(grant, clicker, 'UREQ', { level: 'write', providers: grant.providers }, deps),
+      ).toMatchObject({ ok: true, as: 'approver' });
     }
   });
 
   it('holds the requester to SELF_APPROVE, by Slack id or by email', async () => {
     const requester = user('UREQ', null);
-    expect(await authorizeClick(grant, requester, 'UREQ', 'write', deps)).toMatchObject({ ok: false });
-    expect(await authorizeClick(grant, requester, 'UREQ', 'read', deps)).toEqual({
+    expect(
+      await authorizeClick(grant, requester, 'UREQ', { level: 'write', providers: grant.providers }, deps),
+    ).toMatchObject({ ok: false });
+    expect(
+      await authorizeClick(grant, requester, 'UREQ', { level: 'read', providers: grant.providers }, deps),
+    ).toEqual({
       ok: true,
       as: 'requester',
     });
     const byEmail = user('UOTHER', 'req@example.com');
-    expect(await authorizeClick(grant, byEmail, null, 'write', deps)).toMatchObject({ ok: false });
+    expect(
+      await authorizeClick(grant, byEmail, null, { level: 'write', providers: grant.providers }, deps),
+    ).toMatchObject({ ok: false });
   });
 
   it('refuses strangers, bots, deactivated and unknown accounts', async () => {
@@ -110,7 +115,10 @@ describe('authorizeClick', () => {
       user('UBOB', 'bob@example.com', { deleted: true }),
       null,
     ]) {
-      expect((await authorizeClick(grant, clicker, 'UREQ', 'write', deps)).ok).toBe(false);
+      expect(
+        (await authorizeClick(grant, clicker, 'UREQ', { level: 'write', providers: grant.providers }, deps))
+          .ok,
+      ).toBe(false);
     }
   });
 });

@@ -1,0 +1,92 @@
+// request_elevated_access under the policy in force: refusals (no rule, reason, limits) and the verdict to record.
+import { describeMissing, stillMissing } from '../grants/quorum.js';
+import { evaluatePolicy, type PolicyOutcome } from '../grants/rules/evaluate.js';
+import { groupsOf, recordOf, requestOf } from '../grants/rules/verdict.js';
+import type { Grant, GrantPolicy } from '../grants/types.js';
+import { policyInForce } from '../lib/policy-in-force.js';
+import type { CallerIdentity } from './identity.js';
+import { type ToolDeps, ToolError } from './tool-kit.js';
+
+export type RequestDraft = Pick<
+  Grant,
+  'requestedProviders' | 'requestedLevel' | 'kind' | 'owner' | 'clientName' | 'request'
+>;
+
+export interface Judged {
+  outcome: PolicyOutcome;
+  record: GrantPolicy;
+  /** The pending-cap reservation to settle once the grant exists. */
+  reservation: string | null;
+}
+
+/** Judges the request before anything is stored; throws a clear ToolError for every refusal. */
+export async function judgeRequest(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  draft: RequestDraft,
+  reason: string | null,
+): Promise<Judged> {
+  const policy = policyInForce(deps.config);
+  const slack = deps.people
+    ? await deps.people.byEmail(caller.userEmail, groupsOf(policy))
+    : { slackUserId: null, slackGroups: [] };
+  const outcome = evaluatePolicy(policy, requestOf(draft, slack), deps.now());
+  const record = recordOf(policy, outcome);
+  const providers = draft.requestedProviders.join(', ');
+  if (outcome.reason === 'no-matching-rule') {
+    const uncovered = outcome.gates.filter((gate) => gate.rules.length === 0).map((gate) => gate.provider);
+    throw new ToolError(
+      'denied_by_policy',
+      `The approval policy has no rule for ${uncovered.join(', ') || providers}, so the request is refused. Ask an admin to add one.`,
+      { policyVersion: policy.version },
+    );
+  }
+  if (outcome.requireReason && !reason) {
+    const rules = outcome.gates.filter((gate) => gate.requireReason).flatMap((gate) => gate.rules);
+    throw new ToolError(
+      'reason_required',
+      `The approval policy (rule ${[...new Set(rules)].join(', ')}) requires a reason for this request: ask again with "reason" saying why you need ${draft.requestedLevel} access to ${providers}.`,
+      { rules: [...new Set(rules)] },
+    );
+  }
+  const perMinute = outcome.limits.requestsPerMinute ?? deps.config.policy.requestsPerMinute;
+  if (!(await deps.allowRequest(caller.userId, perMinute))) {
+    throw new ToolError(
+      'rate_limited',
+      `Too many access requests: at most ${perMinute} a minute. Wait for the pending one to be decided.`,
+    );
+  }
+  let reservation: string | null = null;
+  const maxPending = outcome.limits.maxPending;
+  if (maxPending !== null && deps.pendingCap && outcome.decision === 'needs-approval') {
+    const reserved = await deps.pendingCap.reserve(caller.userId, maxPending);
+    if (!reserved.ok) {
+      throw new ToolError(
+        'too_many_pending',
+        `You already have ${reserved.pending} pending access request(s); the approval policy allows at most ${maxPending} at once. Wait for one to be decided (check_access_request) or withdraw one, then ask again.`,
+        { pending: reserved.pending, maxPending },
+      );
+    }
+    reservation = reserved.token;
+  }
+  return { outcome, record, reservation };
+}
+
+/** One line for the assistant: which rules governed and what is still needed. */
+export function policyLine(grant: Grant): string {
+  const policy = grant.policy;
+  if (!policy) return '';
+  const missing = grant.status === 'pending' ? describeMissing(stillMissing(grant)) : '';
+  return `Policy rules: ${policy.rules.join(', ') || 'none'} (version ${policy.version})${missing ? `; needs ${missing}` : ''}.`;
+}
+
+/** The pending-cap reservation becomes the grant (counting until its window closes, or not at all if decided). */
+export async function settleReservation(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  judged: Judged,
+  grant: Grant,
+): Promise<void> {
+  if (!judged.reservation || !deps.pendingCap) return;
+  await deps.pendingCap.settle(caller.userId, judged.reservation, grant.id, grant.decideBy);
+}

@@ -1,0 +1,50 @@
+// A rule's own decision (decision: approve | deny) applied at once, audited with the rule as the actor.
+import type { AuditEvent } from '../audit/schema.js';
+import type { Actor, Grant } from '../grants/types.js';
+import type { ToolDeps } from './tool-kit.js';
+
+/** The actor of a rule's decision: a system actor named after the rule. */
+export function ruleActor(ruleId: string): Actor {
+  return { type: 'system', id: `rule:${ruleId}`, name: `policy rule ${ruleId}`, via: 'system' };
+}
+
+/** The audit fields that name the rules (see grantFields); here for events built without it. */
+export function policyAuditFields(grant: Grant): Pick<AuditEvent, 'rules' | 'policyVersion'> {
+  return grant.policy ? { rules: grant.policy.rules, policyVersion: grant.policy.version } : {};
+}
+
+/**
+ * When the policy decided the request itself, the grant moves now: approved (the requester's message then
+ * offers Revoke) or denied. The audit feed posts both to the audit channel like any decision.
+ */
+export async function decideByRule(
+  deps: ToolDeps,
+  grant: Grant,
+  audit: Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>,
+): Promise<Grant> {
+  const rule = grant.policy?.decidedByRule;
+  if (!rule || grant.status !== 'pending') return grant;
+  const gates = grant.policy?.gates ?? [];
+  const denied = gates.some((gate) => gate.decision === 'deny');
+  const approved = !denied && gates.every((gate) => gate.decision === 'approve');
+  if (!denied && !approved) return grant;
+  const by = ruleActor(rule);
+  const result = denied
+    ? await deps.store.deny(grant.id, by, `denied by policy rule ${rule}`)
+    : await deps.store.approve(grant.id, by, {});
+  if (!result.ok) return result.code === 'conflict' ? result.grant : grant;
+  const decided = result.grant;
+  deps.audit.record({
+    type: denied ? 'grant.denied' : 'grant.approved',
+    ...audit,
+    grantId: decided.id,
+    kind: decided.kind,
+    actor: { type: 'system', id: by.id, via: 'system' },
+    level: decided.level,
+    providers: decided.providers,
+    ...(decided.expiresAt ? { durationMs: decided.durationMs, expiresAt: decided.expiresAt } : {}),
+    ...policyAuditFields(decided),
+    detail: `rule ${rule}`,
+  });
+  return decided;
+}
