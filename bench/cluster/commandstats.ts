@@ -5,11 +5,11 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { redisConfig } from '../../src/config.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
-import { isCluster, masters, type RedisClient } from '../../src/redis/connections.js';
+import { isCluster, masters, type RedisClient, redisFactory } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, connectClient, textOf } from '../../test/support/mcp-client.js';
-import { testRedis } from '../../test/support/redis.js';
 import { startEnvironment } from '../../test/support/server-process.js';
 import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { DURATIONS, serverSettings } from '../lib/server-settings.js';
@@ -147,8 +147,14 @@ async function measure(
 const round = (x: number) => Math.round(x * 10) / 10;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function runCommandStats(samples = { calls: 300, requests: 60 }): Promise<CommandStatsRow[]> {
-  const redis = testRedis();
+export async function runCommandStats(
+  clusterNodes: string,
+  samples = { calls: 300, requests: 60 },
+): Promise<CommandStatsRow[]> {
+  // Its own client on the cluster (the tests' settings were read from the environment when this module loaded).
+  const redis = redisFactory(redisConfig({ REDIS_CLUSTER_NODES: clusterNodes })).create('jobs', {
+    maxRetriesPerRequest: 20,
+  });
   if (isCluster(redis) && redis.status !== 'ready') await once(redis, 'ready');
   const relays = await startRoundTripRelays(
     masters(redis).map((node) => ({ host: node.options.host!, port: node.options.port! })),
@@ -259,5 +265,7 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.table(await runCommandStats());
+  const nodes = process.env.REDIS_CLUSTER_NODES;
+  if (!nodes) throw new Error('set REDIS_CLUSTER_NODES (e.g. $(scripts/redis-cluster.sh start))');
+  console.table(await runCommandStats(nodes));
 }

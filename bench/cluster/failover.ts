@@ -23,8 +23,13 @@ export interface FailoverRow {
   clientsOnKilledMaster: number;
   calls: number;
   failedCalls: number;
-  /** From the kill until every client's calls succeed again (the last failure's end). */
+  /**
+   * From the kill until calls succeed again: the later of the last failed call's end and the first success of a
+   * client on the killed master (a call may wait out the failover inside the cluster client instead of failing).
+   */
   secondsUntilCallsSucceed: number | null;
+  /** The slowest call that started before the recovery, in seconds. */
+  slowestCallSeconds: number;
   approvalsAcknowledged: number;
   approvalsLost: number;
 }
@@ -73,9 +78,10 @@ export async function runFailover(clients = 12, loadMs = 4_000): Promise<Failove
     }
     const [victim, onVictim] = [...byPort].sort((a, b) => b[1] - a[1])[0]!;
 
-    const outcomes: Array<{ at: number; end: number; ok: boolean }> = [];
+    const outcomes: Array<{ at: number; end: number; ok: boolean; onVictim: boolean }> = [];
     let running = true;
-    const loops = callers.map(async ({ client }) => {
+    const loops = callers.map(async ({ client, slot }) => {
+      const onVictim = masterPort(redis, slot) === victim;
       while (running) {
         const at = Date.now();
         const result = await callTool(client, 'call_integration_api', {
@@ -83,7 +89,7 @@ export async function runFailover(clients = 12, loadMs = 4_000): Promise<Failove
           body: LINEAR_QUERY,
         }).catch(() => null);
         const ok = !!result && !result.isError;
-        outcomes.push({ at, end: Date.now(), ok });
+        outcomes.push({ at, end: Date.now(), ok, onVictim });
         if (!ok) await sleep(100);
       }
     });
@@ -91,26 +97,34 @@ export async function runFailover(clients = 12, loadMs = 4_000): Promise<Failove
     await sleep(loadMs);
     const killedAt = Date.now();
     cluster.kill(victim);
-    // Load until calls have succeeded for a while after the last failure (or a minute passed).
+    // Load until calls have succeeded for a while after the recovery (or a minute passed).
+    const recoveredAt = () => {
+      const failures = outcomes.filter((o) => !o.ok && o.end >= killedAt).map((o) => o.end);
+      const back = outcomes.find(
+        (o) => o.ok && o.onVictim && o.end > killedAt && o.at >= Math.max(0, ...failures),
+      );
+      return back ? Math.max(back.end, ...failures) : null;
+    };
     const deadline = killedAt + 60_000;
     for (;;) {
       await sleep(500);
-      const failures = outcomes.filter((o) => !o.ok && o.at >= killedAt);
-      const lastFailure = Math.max(killedAt, ...failures.map((o) => o.end));
-      const recovered = Date.now() - lastFailure > loadMs && failures.length > 0;
-      if (recovered || Date.now() > deadline) break;
+      const at = recoveredAt();
+      if ((at !== null && Date.now() - at > loadMs) || Date.now() > deadline) break;
     }
     running = false;
     await Promise.all([...loops, writes.stop()]);
     const written = await writes.report(killedAt);
-    const failed = outcomes.filter((o) => !o.ok);
-    const lastFailure = failed.length > 0 ? Math.max(...failed.map((o) => o.end)) : null;
+    const recovered = recoveredAt();
+    const slowest = Math.max(
+      ...outcomes.filter((o) => o.at <= (recovered ?? Date.now())).map((o) => o.end - o.at),
+    );
     return {
       clients,
       clientsOnKilledMaster: onVictim,
       calls: outcomes.length,
-      failedCalls: failed.length,
-      secondsUntilCallsSucceed: lastFailure === null ? null : Math.round((lastFailure - killedAt) / 100) / 10,
+      failedCalls: outcomes.filter((o) => !o.ok).length,
+      secondsUntilCallsSucceed: recovered === null ? null : Math.round((recovered - killedAt) / 100) / 10,
+      slowestCallSeconds: Math.round(slowest / 100) / 10,
       approvalsAcknowledged: written.acked,
       approvalsLost: written.lost,
     };

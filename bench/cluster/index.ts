@@ -37,7 +37,7 @@ export async function runClusterSection(step: (name: string) => void): Promise<C
     step('cluster 2/4: a master killed under load (3 masters + 3 replicas)');
     const failover = await runFailover();
     step('cluster 3/4: Redis commands, round trips and bytes per operation (INFO commandstats deltas)');
-    const commands = await runCommandStats();
+    const commands = await runCommandStats(seeds);
     step('cluster 4/4: pub/sub fan-out, PUBLISH vs SPUBLISH');
     const fanout = await runPubsubFanout(redisConfig({ REDIS_CLUSTER_NODES: seeds }).cluster!.nodes);
     return { seeds, throughput, failover, commands, fanout };
@@ -120,6 +120,7 @@ export function clusterTable(section: ClusterSection): string[][] {
   for (const row of section.commands) {
     rows.push(
       [row.operation, 'Redis commands (top)', `${num(row.commands, 1)} (${row.top})`, '', ''],
+      ['', 'round trips (chunks sent to Redis)', num(row.roundTrips, 1), '', ''],
       ['', 'bytes in / out', `${num(row.bytesIn)} / ${num(row.bytesOut)}`, '', ''],
       ['', 'server CPU / Redis CPU', `${num(row.serverCpuMs, 2)} ms / ${num(row.redisCpuUs)} µs`, '', ''],
     );

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { redisConfig } from '../../src/config.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import { redisFactory } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
-import { REDIS_URL, testRedisSettings } from '../../test/support/redis.js';
+import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
@@ -166,8 +167,8 @@ export async function runClusterThroughput(
   options: ClusterThroughputSettings = DEFAULTS,
 ): Promise<ClusterThroughput> {
   const single = { url: REDIS_URL, prefix: 'cs:', cluster: null };
-  const cluster = testRedisSettings();
-  if (!cluster.cluster) throw new Error('set REDIS_CLUSTER_NODES to a cluster nobody else loads');
+  // From the argument, not the tests' settings: those were read from the environment when this module loaded.
+  const cluster = redisConfig({ REDIS_CLUSTER_NODES: clusterNodes });
   // The single-node server must not see the cluster: an empty value is ignored by loadConfig.
   const onSingle = { REDIS_CLUSTER_NODES: '', REDIS_URL };
   const started = [
