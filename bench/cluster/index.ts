@@ -13,6 +13,8 @@ const SCRIPT = fileURLToPath(new URL('../../scripts/redis-cluster.sh', import.me
 
 export interface ClusterSection {
   seeds: string;
+  /** The commit measured (docs/capacity.md quotes it), with "+changes" when the tree differed from it. */
+  commit: string;
   throughput: ClusterThroughput;
   failover: FailoverRow;
   commands: CommandStatsRow[];
@@ -40,7 +42,7 @@ export async function runClusterSection(step: (name: string) => void): Promise<C
     const commands = await runCommandStats(seeds);
     step('cluster 4/4: pub/sub fan-out, PUBLISH vs SPUBLISH');
     const fanout = await runPubsubFanout(redisConfig({ REDIS_CLUSTER_NODES: seeds }).cluster!.nodes);
-    return { seeds, throughput, failover, commands, fanout };
+    return { seeds, commit: measuredCommit(), throughput, failover, commands, fanout };
   } finally {
     if (before === undefined) delete process.env.REDIS_CLUSTER_NODES;
     else process.env.REDIS_CLUSTER_NODES = before;
@@ -48,11 +50,23 @@ export async function runClusterSection(step: (name: string) => void): Promise<C
   }
 }
 
+function measuredCommit(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', 'src') ? '+changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The section's table: each setup, then the issue's three ratios beside their targets. */
 export function clusterTable(section: ClusterSection): string[][] {
   const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
   const num = (x: number | null, digits = 0) => (x === null ? '–' : x.toFixed(digits));
-  const rows: string[][] = [['setup / operation', 'metric', 'value', 'target', 'met']];
+  const rows: string[][] = [
+    ['setup / operation', 'metric', 'value', 'target', 'met'],
+    ['measured on', 'commit', section.commit, '', ''],
+  ];
   const { rounds } = section.throughput;
   for (const row of section.throughput.rows) {
     rows.push(
