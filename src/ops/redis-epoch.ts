@@ -62,14 +62,15 @@ export class RedisEpoch {
     const current = await this.read(this.key);
     const previous = this.epoch;
     this.epoch = current;
-    if (previous !== null && previous !== current) return this.seen({ previous, current, at: this.now() });
-    // The main key's shard is fine: did another shard lose its data? (First looks only adopt.)
-    let found: ResetSeen | null = null;
+    let found: ResetSeen | null =
+      previous !== null && previous !== current ? this.seen({ previous, current, at: this.now() }) : null;
+    // Did a shard lose its data? (First looks only adopt; after a reset of the main key's shard, its own shard
+    // key changed too: adopted silently, so one loss makes one report.)
     for (const key of (await this.shardKeys?.()) ?? []) {
       const shardCurrent = await this.read(key);
       const shardPrevious = this.shardEpochs.get(key);
       this.shardEpochs.set(key, shardCurrent);
-      if (shardPrevious !== undefined && shardPrevious !== shardCurrent)
+      if (!found && shardPrevious !== undefined && shardPrevious !== shardCurrent)
         found = this.seen({ previous: shardPrevious, current: shardCurrent, at: this.now(), shard: key });
     }
     return found;

@@ -62,4 +62,24 @@ describe('RedisEpoch with shard keys', () => {
     expect(epoch.state()).toMatchObject({ resets: 1, epoch: redis.data.get('cs:epoch') });
     expect(await epoch.check()).toBeNull();
   });
+
+  it("reports a reset of the main key's shard once, not again for that shard's own key", async () => {
+    const redis = memoryRedis();
+    const seen: ResetSeen[] = [];
+    const epoch = new RedisEpoch(
+      redis as never,
+      'cs:epoch',
+      (reset) => seen.push(reset),
+      () => 1,
+      async () => ['cs:epoch:{a}', 'cs:epoch:{b}'],
+    );
+    await epoch.check();
+    // The shard holding the main key and shard key a comes back empty.
+    redis.data.delete('cs:epoch');
+    redis.data.delete('cs:epoch:{a}');
+    expect(await epoch.check()).toMatchObject({ current: redis.data.get('cs:epoch') });
+    expect(seen[0]?.shard).toBeUndefined();
+    expect(await epoch.check()).toBeNull();
+    expect(seen).toHaveLength(1);
+  });
 });
