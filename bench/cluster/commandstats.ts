@@ -1,17 +1,19 @@
 // Bench "cluster": Redis commands and bytes per tool call, per access request and per decision, from INFO
 // commandstats/stats deltas summed over the masters, and the server's CPU per call. Runnable alone on a cluster
 // nobody else uses: `REDIS_CLUSTER_NODES=$(scripts/redis-cluster.sh start) npx tsx bench/cluster/commandstats.ts`.
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { redisConfig } from '../../src/config.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
-import { masters, type RedisClient } from '../../src/redis/connections.js';
+import { isCluster, masters, type RedisClient, redisFactory } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, connectClient, textOf } from '../../test/support/mcp-client.js';
-import { testRedis } from '../../test/support/redis.js';
 import { startEnvironment } from '../../test/support/server-process.js';
 import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { DURATIONS, serverSettings } from '../lib/server-settings.js';
+import { type RoundTripRelays, startRoundTripRelays } from './round-trips.js';
 
 export interface CommandStatsRow {
   operation: string;
@@ -20,6 +22,8 @@ export interface CommandStatsRow {
   commands: number;
   /** The commonest commands per operation, e.g. "evalsha 2, get 1". */
   top: string;
+  /** Chunks the server sent to Redis (pipelined commands travel together): round trips, for a sequential client. */
+  roundTrips: number;
   bytesIn: number;
   bytesOut: number;
   /** Server process CPU per operation (user + sys), ms. */
@@ -28,9 +32,16 @@ export interface CommandStatsRow {
   redisCpuUs: number;
 }
 
-type Counters = { calls: Map<string, number>; bytesIn: number; bytesOut: number; redisCpuMs: number };
+type Counters = {
+  calls: Map<string, number>;
+  writes: number;
+  bytesIn: number;
+  bytesOut: number;
+  redisCpuMs: number;
+};
 
-async function counters(redis: RedisClient): Promise<Counters> {
+async function counters(redis: RedisClient, relays: RoundTripRelays): Promise<Counters> {
+  const writes = relays.writes();
   const calls = new Map<string, number>();
   let bytesIn = 0;
   let bytesOut = 0;
@@ -48,7 +59,7 @@ async function counters(redis: RedisClient): Promise<Counters> {
     bytesIn += Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1] ?? 0);
     bytesOut += Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1] ?? 0);
   }
-  return { calls, bytesIn, bytesOut, redisCpuMs };
+  return { calls, writes, bytesIn, bytesOut, redisCpuMs };
 }
 
 function cpuMs(pid: number | undefined): number | null {
@@ -64,6 +75,7 @@ function cpuMs(pid: number | undefined): number | null {
 /** Commands per millisecond an idle server sends anyway (each worker's 250 ms deadline sweep, schedulers, INFO). */
 type Background = {
   perMs: Map<string, number>;
+  writesPerMs: number;
   bytesInPerMs: number;
   bytesOutPerMs: number;
   cpuPerMs: number;
@@ -76,19 +88,20 @@ type Background = {
  */
 async function measure(
   redis: RedisClient,
+  relays: RoundTripRelays,
   pid: number | undefined,
   operation: string,
   samples: number,
   run: (i: number) => Promise<void>,
   background: Background | null,
 ): Promise<CommandStatsRow & { background: Background }> {
-  const before = await counters(redis);
+  const before = await counters(redis, relays);
   const cpuBefore = cpuMs(pid);
   const started = performance.now();
   for (let i = 0; i < samples; i++) await run(i);
   // Let the jobs the operations caused (refresh, usage) run, so they are counted with them.
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  const after = await counters(redis);
+  const after = await counters(redis, relays);
   const cpuAfter = cpuMs(pid);
   const elapsed = performance.now() - started;
   const idle = (name: string) => (background?.perMs.get(name) ?? 0) * elapsed;
@@ -98,6 +111,7 @@ async function measure(
   const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   const measured: Background = {
     perMs: new Map(delta.map(([name, n]) => [name, n / elapsed])),
+    writesPerMs: (after.writes - before.writes) / elapsed,
     bytesInPerMs: (after.bytesIn - before.bytesIn) / elapsed,
     bytesOutPerMs: (after.bytesOut - before.bytesOut) / elapsed,
     cpuPerMs: (cpu ?? 0) / elapsed,
@@ -115,6 +129,7 @@ async function measure(
       .slice(0, 6)
       .map(([name, n]) => `${name} ${round(n / samples)}`)
       .join(', '),
+    roundTrips: round((after.writes - before.writes - (background?.writesPerMs ?? 0) * elapsed) / samples),
     bytesIn: Math.round(
       (after.bytesIn - before.bytesIn - (background?.bytesInPerMs ?? 0) * elapsed) / samples,
     ),
@@ -132,9 +147,24 @@ async function measure(
 const round = (x: number) => Math.round(x * 10) / 10;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function runCommandStats(samples = { calls: 300, requests: 60 }): Promise<CommandStatsRow[]> {
-  const env = await startEnvironment({ ...serverSettings(), SELF_APPROVE: 'write', REMINDER_AT: '0' });
-  const redis = testRedis();
+export async function runCommandStats(
+  clusterNodes: string,
+  samples = { calls: 300, requests: 60 },
+): Promise<CommandStatsRow[]> {
+  // Its own client on the cluster (the tests' settings were read from the environment when this module loaded).
+  const redis = redisFactory(redisConfig({ REDIS_CLUSTER_NODES: clusterNodes })).create('jobs', {
+    maxRetriesPerRequest: 20,
+  });
+  if (isCluster(redis) && redis.status !== 'ready') await once(redis, 'ready');
+  const relays = await startRoundTripRelays(
+    masters(redis).map((node) => ({ host: node.options.host!, port: node.options.port! })),
+  );
+  const env = await startEnvironment({
+    ...serverSettings(),
+    ...relays.env,
+    SELF_APPROVE: 'write',
+    REMINDER_AT: '0',
+  });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
   const pid = env.server.child.pid;
   const connect = async (sid: string): Promise<Client> =>
@@ -161,7 +191,7 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
       if (result.isError) throw new Error(textOf(result));
     };
     await call();
-    const idle = await measure(redis, pid, 'idle server, per second', 5, () => sleep(1000), null);
+    const idle = await measure(redis, relays, pid, 'idle server, per second', 5, () => sleep(1000), null);
     const { background } = idle;
     // Per second of idleness (the settle time included), not per sample.
     const perSecond = [...background.perMs].reduce((sum, [, n]) => sum + n * 1000, 0);
@@ -170,13 +200,14 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
         ...idle,
         samples: 1,
         commands: round(perSecond),
+        roundTrips: round(background.writesPerMs * 1000),
         bytesIn: Math.round(background.bytesInPerMs * 1000),
         bytesOut: Math.round(background.bytesOutPerMs * 1000),
         serverCpuMs: round(background.cpuPerMs * 1000),
         redisCpuUs: Math.round(background.redisCpuPerMs * 1_000_000),
       },
     ];
-    rows.push(await measure(redis, pid, 'call_integration_api', samples.calls, call, background));
+    rows.push(await measure(redis, relays, pid, 'call_integration_api', samples.calls, call, background));
     // One session per request, so none supersedes another: each is a whole new pending grant.
     const requesters = await Promise.all(
       Array.from({ length: samples.requests }, (_, i) => connect(`bench_cs_req_${i}`)),
@@ -185,6 +216,7 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
     rows.push(
       await measure(
         redis,
+        relays,
         pid,
         'request_elevated_access (pending)',
         samples.requests,
@@ -197,6 +229,7 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
     rows.push(
       await measure(
         redis,
+        relays,
         pid,
         'decision (approve) + its jobs',
         samples.requests,
@@ -210,6 +243,7 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
     rows.push(
       await measure(
         redis,
+        relays,
         pid,
         'release_access (end)',
         samples.requests,
@@ -226,9 +260,12 @@ export async function runCommandStats(samples = { calls: 300, requests: 60 }): P
     await store.close();
     redis.disconnect();
     await env.stop();
+    await relays.close();
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.table(await runCommandStats());
+  const nodes = process.env.REDIS_CLUSTER_NODES;
+  if (!nodes) throw new Error('set REDIS_CLUSTER_NODES (e.g. $(scripts/redis-cluster.sh start))');
+  console.table(await runCommandStats(nodes));
 }

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { redisConfig } from '../../src/config.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import { redisFactory } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
-import { REDIS_URL, testRedisSettings } from '../../test/support/redis.js';
+import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
@@ -30,11 +31,13 @@ export interface ClusterThroughputRow {
 
 export interface ClusterThroughputSettings {
   clients: number;
+  /** Each round measures every setup once, in turn. */
+  rounds: number;
   warmupMs: number;
   durationMs: number;
 }
 
-const DEFAULTS: ClusterThroughputSettings = { clients: 32, warmupMs: 1_500, durationMs: 8_000 };
+const DEFAULTS: ClusterThroughputSettings = { clients: 32, rounds: 3, warmupMs: 1_500, durationMs: 6_000 };
 
 function cpuMs(pid: number | undefined): number {
   if (!pid) return 0;
@@ -99,56 +102,134 @@ async function load(
   };
 }
 
-async function measureSetup(
-  setup: string,
+/** One server setup kept up for every round: its environment, its servers and its ready clients. */
+interface Setup {
+  name: string;
+  env: Environment;
+  clients: Client[];
+  pids: Array<number | undefined>;
+}
+
+async function startSetup(
   redisEnvOverride: Record<string, string>,
   settingsForStore: Parameters<typeof redisFactory>[0],
-  instances: number,
-  options: ClusterThroughputSettings,
-): Promise<ClusterThroughputRow> {
+  instances: number[],
+  clients: number,
+): Promise<{ setups: Setup[]; close(): Promise<void> }> {
   const env = await startEnvironment({ ...serverSettings(), ...redisEnvOverride, SELF_APPROVE: 'write' });
   const redis = redisFactory(settingsForStore).create('jobs', { maxRetriesPerRequest: 2 });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
-  try {
-    const servers = [env.server];
-    for (let i = 1; i < instances; i++) servers.push(await env.another());
-    const clients = await clientsFor(
+  const servers = [env.server];
+  for (let i = 1; i < Math.max(...instances); i++) servers.push(await env.another());
+  const setups: Setup[] = [];
+  for (const count of instances) {
+    const used = servers.slice(0, count);
+    setups.push({
+      name: `${settingsForStore.cluster ? 'cluster' : 'single Redis'}, ${count} instance${count > 1 ? 's' : ''}`,
       env,
-      servers.map((s) => s.url),
-      options.clients,
-      store,
-    );
-    const pids = servers.map((s) => s.child.pid);
-    await load(env, clients, options.warmupMs, pids);
-    const row = await load(env, clients, options.durationMs, pids);
-    await Promise.allSettled(clients.map((c) => c.close()));
-    return { setup, clients: options.clients, ...row };
-  } finally {
+      clients: await clientsFor(
+        env,
+        used.map((s) => s.url),
+        clients,
+        store,
+      ),
+      pids: used.map((s) => s.child.pid),
+    });
+  }
+  const close = async () => {
+    await Promise.allSettled(setups.flatMap((setup) => setup.clients.map((c) => c.close())));
     await store.close();
     redis.disconnect();
     await env.stop();
-  }
+  };
+  return { setups, close };
 }
 
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export interface ClusterThroughput {
+  /** Per setup: the median of each figure over the rounds. */
+  rows: ClusterThroughputRow[];
+  /** Per round (the setups ran back to back): cluster/single rate and p99, 2-instance/1-instance rate per core. */
+  rounds: Array<{ rate: number; p99: number; perCore: number | null }>;
+}
+
+/**
+ * Single Redis (1 instance), cluster (1 instance) and cluster (2 instances), measured in turn, `rounds` times:
+ * a noisy neighbour then weighs on every setup alike, and each ratio comes from one round.
+ */
 export async function runClusterThroughput(
   clusterNodes: string,
   options: ClusterThroughputSettings = DEFAULTS,
-): Promise<ClusterThroughputRow[]> {
+): Promise<ClusterThroughput> {
   const single = { url: REDIS_URL, prefix: 'cs:', cluster: null };
-  const cluster = testRedisSettings();
-  if (!cluster.cluster) throw new Error('set REDIS_CLUSTER_NODES to a cluster nobody else loads');
-  const onCluster = { REDIS_CLUSTER_NODES: clusterNodes };
+  // From the argument, not the tests' settings: those were read from the environment when this module loaded.
+  const cluster = redisConfig({ REDIS_CLUSTER_NODES: clusterNodes });
   // The single-node server must not see the cluster: an empty value is ignored by loadConfig.
   const onSingle = { REDIS_CLUSTER_NODES: '', REDIS_URL };
-  return [
-    await measureSetup('single Redis, 1 instance', onSingle, single, 1, options),
-    await measureSetup('cluster, 1 instance', onCluster, cluster, 1, options),
-    await measureSetup('cluster, 2 instances', onCluster, cluster, 2, options),
+  const started = [
+    await startSetup(onSingle, single, [1], options.clients),
+    await startSetup({ REDIS_CLUSTER_NODES: clusterNodes }, cluster, [1, 2], options.clients),
   ];
+  const setups = started.flatMap((s) => s.setups);
+  try {
+    const measured = setups.map(() => [] as Omit<ClusterThroughputRow, 'setup' | 'clients'>[]);
+    const rounds: ClusterThroughput['rounds'] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [i, setup] of setups.entries()) {
+        await load(setup.env, setup.clients, options.warmupMs, setup.pids);
+        measured[i]!.push(await load(setup.env, setup.clients, options.durationMs, setup.pids));
+      }
+      const [s, one, two] = measured.map((rows) => rows[round]!);
+      rounds.push({
+        rate: one!.callsPerSecond / s!.callsPerSecond,
+        p99: one!.p99Ms / s!.p99Ms,
+        perCore:
+          one!.callsPerServerCore && two!.callsPerServerCore
+            ? two!.callsPerServerCore / one!.callsPerServerCore
+            : null,
+      });
+    }
+    const rows = setups.map((setup, i) => {
+      const of = (pick: (row: (typeof measured)[number][number]) => number | null) => {
+        const values = measured[i]!.map(pick).filter((x): x is number => x !== null);
+        return values.length > 0 ? median(values) : null;
+      };
+      return {
+        setup: setup.name,
+        clients: options.clients,
+        callsPerSecond: of((r) => r.callsPerSecond)!,
+        p50Ms: of((r) => r.p50Ms)!,
+        p99Ms: of((r) => r.p99Ms)!,
+        errors: measured[i]!.reduce((sum, r) => sum + r.errors, 0),
+        serverCores: of((r) => r.serverCores),
+        callsPerServerCore: of((r) => r.callsPerServerCore),
+      };
+    });
+    return { rows, rounds };
+  } finally {
+    for (const s of started) await s.close();
+  }
+}
+
+/** The median of the per-round ratios (each from setups measured back to back). */
+export function medianRatios(rounds: ClusterThroughput['rounds']) {
+  const perCore = rounds.map((r) => r.perCore).filter((x): x is number => x !== null);
+  return {
+    rate: median(rounds.map((r) => r.rate)),
+    p99: median(rounds.map((r) => r.p99)),
+    perCore: perCore.length > 0 ? median(perCore) : null,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const nodes = process.env.REDIS_CLUSTER_NODES;
   if (!nodes) throw new Error('set REDIS_CLUSTER_NODES (e.g. $(scripts/redis-cluster.sh start))');
-  console.table(await runClusterThroughput(nodes));
+  const result = await runClusterThroughput(nodes);
+  console.table(result.rows);
+  console.table(result.rounds);
 }

@@ -206,7 +206,8 @@ export class GrantJobs {
     this.stopWatchdog = watchWorker({
       counts: async () => {
         const counts = await this.queue.getJobCounts('waiting', 'active');
-        return { waiting: counts.waiting ?? 0, active: counts.active ?? 0 };
+        const rateLimitedMs = Math.max(0, await this.queue.getRateLimitTtl());
+        return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, rateLimitedMs };
       },
       lastTaken: () => this.lastTaken,
       replace: async () => {

@@ -3,12 +3,15 @@
 // none running, none taken for a while — and has the worker replaced, so a failover never needs a restart.
 
 export interface WorkerWatchdogOptions {
-  /** How often to look (default 5 s). */
+  /** How often to look (default 2.5 s). */
   everyMs?: number;
-  /** Waiting jobs untouched this long with nothing running means stuck (default 20 s: past a Retry-After pause). */
+  /**
+   * Waiting jobs untouched this long with nothing running and the queue not rate-limited means stuck (default
+   * 10 s: a healthy worker takes a waiting job within milliseconds, and calls wait on it after a failover).
+   */
   stuckAfterMs?: number;
-  /** Jobs waiting and jobs running now, from Redis. */
-  counts(): Promise<{ waiting: number; active: number }>;
+  /** Jobs waiting and jobs running now, and how long the queue is still rate-limited (ms; 0 = not), from Redis. */
+  counts(): Promise<{ waiting: number; active: number; rateLimitedMs: number }>;
   /** When this process last took a job (epoch ms). */
   lastTaken(): number;
   /** Replaces the worker; the watchdog waits for it before looking again. */
@@ -20,7 +23,7 @@ export interface WorkerWatchdogOptions {
 /** Starts looking; the returned function stops it. Redis errors while looking are ignored (readiness says it). */
 export function watchWorker(options: WorkerWatchdogOptions): () => void {
   const now = options.now ?? Date.now;
-  const stuckAfterMs = options.stuckAfterMs ?? 20_000;
+  const stuckAfterMs = options.stuckAfterMs ?? 10_000;
   let busy = false;
   const look = async () => {
     if (busy) return;
@@ -28,8 +31,9 @@ export function watchWorker(options: WorkerWatchdogOptions): () => void {
     try {
       const idleMs = now() - options.lastTaken();
       if (idleMs < stuckAfterMs) return;
-      const { waiting, active } = await options.counts();
-      if (waiting === 0 || active > 0) return;
+      const { waiting, active, rateLimitedMs } = await options.counts();
+      // A Slack Retry-After (or a Redis blip) pauses the queue on purpose: jobs wait and none is taken.
+      if (waiting === 0 || active > 0 || rateLimitedMs > 0) return;
       options.onStuck({ waiting, idleMs });
       await options.replace();
     } catch {
@@ -38,7 +42,7 @@ export function watchWorker(options: WorkerWatchdogOptions): () => void {
       busy = false;
     }
   };
-  const timer = setInterval(() => void look(), options.everyMs ?? 5_000);
+  const timer = setInterval(() => void look(), options.everyMs ?? 2_500);
   timer.unref();
   return () => clearInterval(timer);
 }

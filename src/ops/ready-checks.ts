@@ -83,7 +83,12 @@ export function epochCheck(state: () => EpochState): ReadinessCheck {
       return {
         state: 'reset',
         ok: true,
-        detail: { resets, lastResetAt: new Date(lastReset.at).toISOString() },
+        detail: {
+          resets,
+          lastResetAt: new Date(lastReset.at).toISOString(),
+          // On a cluster, the shard that lost its data when it was not the main epoch key's.
+          ...(lastReset.shard ? { shardKey: lastReset.shard } : {}),
+        },
       };
     },
   };

@@ -35,7 +35,11 @@ export function reportResets(deps: ResetReportDeps): (reset: ResetSeen) => void 
   return (reset) => {
     redisResets.inc();
     deps.logger.error(
-      { previousEpoch: reset.previous, epoch: reset.current },
+      {
+        previousEpoch: reset.previous,
+        epoch: reset.current,
+        ...(reset.shard ? { shardKey: reset.shard } : {}),
+      },
       'Redis lost its data (epoch changed): pending requests and grants are gone; schedulers are being re-created. Run Redis with appendonly yes and maxmemory-policy noeviction.',
     );
     const slack = deps.slack;

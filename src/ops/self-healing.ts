@@ -4,13 +4,14 @@
 import type { Config } from '../config.js';
 import { type GrantJobs, SCHEDULER } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
-import type { RedisClient as Redis } from '../redis/connections.js';
+import { isCluster, type RedisClient as Redis } from '../redis/connections.js';
 import { heartbeatKey, instanceId, WorkerHeartbeat } from './heartbeat.js';
 import type { ReadinessCheck } from './readiness.js';
 import { epochCheck, redisCheck, schedulersCheck, slackCheck, workersCheck } from './ready-checks.js';
 import { RedisEpoch } from './redis-epoch.js';
 import { checkRedisPersistence } from './redis-persistence.js';
 import { type ResetNoticeTarget, reportResets } from './reset-report.js';
+import { shardEpochKeys } from './shard-epochs.js';
 import { startUpkeep, UPKEEP_EVERY_MS, type UpkeepTask } from './upkeep.js';
 
 export interface SelfHealingDeps {
@@ -57,6 +58,8 @@ export async function startSelfHealing(deps: SelfHealingDeps): Promise<SelfHeali
             }
           : null,
     }),
+    Date.now,
+    isCluster(redis) ? shardEpochKeys(redis, prefix) : null,
   );
   const instance = instanceId();
   const heartbeat = worker ? new WorkerHeartbeat(redis, heartbeatKey(prefix), instance) : null;

@@ -4,14 +4,14 @@ import { watchWorker } from '../../../src/jobs/worker-watchdog.js';
 
 afterEach(() => vi.useRealTimers());
 
-function world(counts: { waiting: number; active: number }, lastTaken: number) {
+function world(counts: { waiting: number; active: number; rateLimitedMs?: number }, lastTaken: number) {
   vi.useFakeTimers();
   const replaced: number[] = [];
   const stuck: unknown[] = [];
   const stop = watchWorker({
     everyMs: 1000,
     stuckAfterMs: 20_000,
-    counts: async () => counts,
+    counts: async () => ({ rateLimitedMs: 0, ...counts }),
     lastTaken: () => lastTaken,
     replace: async () => {
       replaced.push(Date.now());
@@ -30,11 +30,12 @@ describe('watchWorker', () => {
     w.stop();
   });
 
-  it('leaves alone a worker that is busy, idle with nothing waiting, or took a job lately', async () => {
+  it('leaves alone a worker that is busy, idle with nothing waiting, took a job lately, or is rate-limited', async () => {
     for (const [counts, idle] of [
       [{ waiting: 3, active: 2 }, 60_000],
       [{ waiting: 0, active: 0 }, 60_000],
       [{ waiting: 5, active: 0 }, 5_000],
+      [{ waiting: 5, active: 0, rateLimitedMs: 30_000 }, 60_000],
     ] as const) {
       const w = world(counts, Date.now() - idle);
       await vi.advanceTimersByTimeAsync(3000);

@@ -169,6 +169,8 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${deps.prefix}reset-notice:${epoch}:${channel}`': 'single key (SET NX / DEL)',
   '`${prefix}epoch`': 'single key (SET NX / GET)',
   '`${config.redis.prefix}policy:version`': 'single key (SET / GET): the policy version last loaded',
+  '`${prefix}epoch:{e${n}}`':
+    "a shard's epoch key: single key (SET NX / GET), tagged into a slot of that shard",
   '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",
   '`${this.prefix}slack:posting:${grantId}`': 'single key (a MULTI on that key alone)',
   '`${this.deps.prefix}slack:setup-dm:${digest}`':
