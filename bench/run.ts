@@ -4,11 +4,14 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clusterTable, runClusterSection } from './cluster/index.js';
 import { FAULT_SETTINGS, faultTable, runFaults } from './faults/index.js';
+import { runCeiling } from './gateway/ceiling.js';
+import { ceilingTable, redisTops } from './gateway/ceiling-table.js';
 import { runDecisionLatency } from './gateway/decision-latency.js';
 import { runOverhead } from './gateway/overhead.js';
 import { runThroughput } from './gateway/throughput.js';
 import { startBenchEnvironment } from './lib/gateway-env.js';
 import { summarizeProfile } from './lib/profile.js';
+import { buildServer } from './lib/server-settings.js';
 import { startSlackBenchEnvironment } from './lib/slack-env.js';
 import { ms, round } from './lib/stats.js';
 import { runBurst } from './lifecycle/burst.js';
@@ -28,7 +31,7 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'gateway'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -56,6 +59,14 @@ const SETTINGS = {
   },
   memory: { grants: 1_000, sessions: 32, settleMaxMs: 60_000 },
   faults: FAULT_SETTINGS,
+  ceiling: {
+    clients: 32,
+    warmup: 200,
+    sequential: 1_000,
+    redisSamples: 200,
+    warmupMs: 1_500,
+    durationMs: 8_000,
+  },
 };
 
 /** workos/pipes-mcp on this machine (shared/reference/stack-notes.md §G). */
@@ -94,6 +105,7 @@ async function main(): Promise<void> {
   if (PROFILE) await mkdir(profileDir, { recursive: true });
   const wall = performance.now();
   const loadBefore = loadavg().map((x) => round(x, 2));
+  const ceiling = await runCeilingSection(PROFILE ? profileDir : undefined);
   const bench = await startBenchEnvironment({
     serverProfileDir: PROFILE ? profileDir : undefined,
   });
@@ -324,6 +336,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     pass,
     results: {
+      ceiling,
       overhead: {
         ...o,
         addedP50: round(o.addedP50),
@@ -379,6 +392,10 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   if (unknown.length > 0)
     throw new Error(`unknown bench section ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
   const document: Record<string, unknown> = { startedAt: new Date().toISOString(), sections };
+  if (sections.includes('gateway')) {
+    const ceiling = await runCeilingSection(undefined);
+    Object.assign(document, { ceilingSettings: SETTINGS.ceiling, ceiling });
+  }
   if (sections.includes('faults')) {
     const faults = await runFaults(step);
     console.log(`\nfaults\n${table(faultTable(faults))}\n`);
@@ -392,6 +409,15 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   const path = `${RESULTS}${stamp}-${sections.join('-')}.json`;
   await writeFile(path, `${JSON.stringify(document, null, 2)}\n`);
   console.log(`written to ${path}`);
+}
+
+/** The build, then the server (as in production, and without Slack) beside the bare ceiling; prints its table. */
+async function runCeilingSection(profileDir: string | undefined) {
+  step('0/8 build, then the server and the bare ceiling side by side');
+  const compiled = buildServer();
+  const ceiling = await runCeiling(SETTINGS.ceiling, profileDir, compiled);
+  console.log(`\ngateway against the bare ceiling\n${table(ceilingTable(ceiling))}\n${redisTops(ceiling)}\n`);
+  return ceiling;
 }
 
 async function runGateway(bench: Awaited<ReturnType<typeof startBenchEnvironment>>) {

@@ -28,9 +28,10 @@ export interface CommandStatsRow {
   redisCpuUs: number;
 }
 
-type Counters = { calls: Map<string, number>; bytesIn: number; bytesOut: number; redisCpuMs: number };
+export type Counters = { calls: Map<string, number>; bytesIn: number; bytesOut: number; redisCpuMs: number };
 
-async function counters(redis: RedisClient): Promise<Counters> {
+/** INFO commandstats, stats and cpu summed over the masters (also bench/lib/redis-per-call.ts). */
+export async function counters(redis: RedisClient): Promise<Counters> {
   const calls = new Map<string, number>();
   let bytesIn = 0;
   let bytesOut = 0;
