@@ -82,6 +82,18 @@ describe('keys used together share a slot', () => {
     expect(keys.session({ sid: 'sid-2', organizationId: 'org_1' })).not.toBe(keys.session(owner));
   });
 
+  it('the authorize-use script: the session key, and the grant and counter keys it names from its base', () => {
+    const keys = grantKeys(PREFIX);
+    const owner = { sid: 'sid-1', organizationId: null };
+    const id = keys.newGrantId(owner, new Uint8Array(15).fill(7));
+    const session = keys.session(owner);
+    // As src/grants/use-ledger.ts passes it (ARGV[2]) and scripts/authorize-use.lua appends to it.
+    const base = session.slice(0, -'session'.length);
+    expect(`${base}grant:${id}`).toBe(keys.grant(id));
+    expect(`${base}uses:${id}`).toBe(keys.uses(id));
+    expect(slots([session, `${base}grant:${id}`, `${base}uses:${id}`]).size).toBe(1);
+  });
+
   it('the Slack pending and active indexes (markActive, markDone)', async () => {
     const { redis, groups } = recordingRedis();
     const refs = new MessageRefs(redis, PREFIX, 60_000);
@@ -180,7 +192,8 @@ const MULTI_KEY_CALLS: Record<string, number> = {
   'src/jobs/deadlines.ts': 3, // MULTI and two scripts on the deadlines and in-flight sets (jobs tag, test above)
   'src/mcp/request-limit.ts': 1, // a MULTI on one key
   'src/audit/audit-log.ts': 1, // the stream and its once-mark `{<stream>}:once:…` (test above)
-  'src/lib/redis-script.ts': 2, // EVALSHA/EVAL of RedisScript: the ref claim (one key), the Slack gate (test above)
+  // EVALSHA/EVAL of RedisScript: the ref claim (one key), the Slack gate, authorize-use (session tag; tests above)
+  'src/lib/redis-script.ts': 2,
   'src/ops/heartbeat.ts': 2, // two one-key scripts on the heartbeat set
 };
 
