@@ -21,8 +21,11 @@ import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-/** BENCH_PROFILE=1 samples each server child's CPU, writes .cpuprofile files next to the results and prints the hot spots. */
-const PROFILE = process.env.BENCH_PROFILE === '1';
+/**
+ * `--profile` (or BENCH_PROFILE=1) samples each server child's CPU, writes .cpuprofile files next to the results
+ * and prints the hot spots: the top 10 modules by self time first.
+ */
+const PROFILE = process.env.BENCH_PROFILE === '1' || process.argv.includes('--profile');
 /** BENCH_BURST_REAL=1 runs the expiry burst against Slack's real 60 s window (over 20 minutes) instead of 3 s. */
 const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
 
@@ -364,24 +367,28 @@ async function main(): Promise<void> {
   };
 
   if (PROFILE) {
-    const files = (await readdir(profileDir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
-    const servers: Record<string, string> = {
+    await printProfiles(profileDir, {
       [`server-${bench.serverPid}.cpuprofile`]: 'gateway benchmarks',
       [`server-${slackBench.serverPid}.cpuprofile`]: 'Slack benchmarks',
       [`server-${lag.serverPid}.cpuprofile`]: 'expiry lag',
       [`server-${burst.serverPid}.cpuprofile`]: 'expiry burst',
       [`server-${memory.serverPid}.cpuprofile`]: 'memory per pending grant',
-    };
-    for (const file of files) {
-      console.log(`\nserver CPU profile (${servers[file] ?? 'unknown'}) ${profileDir}/${file}`);
-      console.log(await summarizeProfile(`${profileDir}/${file}`, 25));
-    }
+    });
   }
 
   const path = `${RESULTS}${stamp}.json`;
   const json = JSON.stringify(document, null, 2);
   await writeFile(path, `${json}\n`);
   console.log(`\n${json}\n\nwritten to ${path}`);
+}
+
+/** Each server's profile in `dir`: the top 10 modules by self time, then the longer lists. */
+async function printProfiles(dir: string, servers: Record<string, string>): Promise<void> {
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
+  for (const file of files) {
+    console.log(`\nserver CPU profile (${servers[file] ?? 'see the pid'}) ${dir}/${file}`);
+    console.log(await summarizeProfile(`${dir}/${file}`, 25));
+  }
 }
 
 const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
@@ -393,8 +400,11 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
     throw new Error(`unknown bench section ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
   const document: Record<string, unknown> = { startedAt: new Date().toISOString(), sections };
   if (sections.includes('gateway')) {
-    const ceiling = await runCeilingSection(undefined);
+    const profileDir = `${RESULTS}profile-${stamp}`;
+    if (PROFILE) await mkdir(profileDir, { recursive: true });
+    const ceiling = await runCeilingSection(PROFILE ? profileDir : undefined);
     Object.assign(document, { ceilingSettings: SETTINGS.ceiling, ceiling });
+    if (PROFILE) await printProfiles(profileDir, {});
   }
   if (sections.includes('faults')) {
     const faults = await runFaults(step);
