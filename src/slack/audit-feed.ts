@@ -119,9 +119,8 @@ export class SlackAuditFeed {
     if (!name || !event.grantId) return 0;
     const grant = await this.deps.store.get(event.grantId);
     if (!grant) return 0;
-    const { redis, client, channel, refs } = this.deps;
-    const threadKey = `${this.deps.prefix}slack:audit-thread:${grant.id}`;
-    const [parentTs, knownLink] = await redis.hmget(threadKey, 'ts', 'permalink');
+    const { client, channel, refs } = this.deps;
+    const { ts: parentTs, permalink: knownLink } = await refs.auditThread(grant.id);
     const permalink = knownLink ?? (await this.permalink(grant, refs));
     const ctx = await this.deps.viewContext(grant);
     const clickedBy = event.actor?.slackUserId ?? (event.actor?.via === 'slack' ? event.actor.id : null);
@@ -135,12 +134,10 @@ export class SlackAuditFeed {
       unfurl_links: false,
       ...(parentTs ? { thread_ts: parentTs } : {}),
     });
-    const fields: Record<string, string> = {};
-    if (!parentTs && sent.ts) fields.ts = sent.ts;
-    if (!knownLink && permalink) fields.permalink = permalink;
-    if (Object.keys(fields).length > 0) {
-      await redis.multi().hset(threadKey, fields).pexpire(threadKey, this.deps.retentionMs).exec();
-    }
+    await refs.setAuditThread(grant.id, {
+      ...(!parentTs && sent.ts ? { ts: sent.ts } : {}),
+      ...(!knownLink && permalink ? { permalink } : {}),
+    });
     return 1;
   }
 

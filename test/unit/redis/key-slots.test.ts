@@ -162,14 +162,13 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${prefix}grant-events`': 'a pub/sub channel, not a key (PUBLISH reaches every node)',
   '`${prefix}audit`': 'one stream: single-key commands only',
   '`${config.redis.prefix}audit`': 'the same stream',
-  '`${this.prefix}slack:msg:${grantId}`': 'single key (HSETNX, then a MULTI on that key alone)',
-  '`${this.prefix}slack:sent:${grantId}:${effect}`': 'single key (SET NX / DEL)',
+  '`${this.prefix}slack:msg:${grantId}`':
+    "a grant's Slack hash (ref, posting and once-marks, audit thread): MULTIs and a script on that key alone",
   "`${this.prefix}${slotTag(this.prefix, 'slack')}:${which}`": 'the Slack indexes tag (test above)',
   '`${deps.prefix}slack:home-viewers`': 'single key',
   '`${config.redis.prefix}slack:retry-until`': 'single key (its Lua script has one key)',
   '`${deps.prefix}slack:audit-feed:cursor`': 'single key, never in the same command as the lock',
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
-  '`${this.deps.prefix}slack:audit-thread:${grant.id}`': 'single key (a MULTI on that key alone)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
   '`${this.prefix}:dedupe:${id}`':
     "a click's dedupe key: under the jobs hash tag, beside the queue (test above)",
@@ -179,7 +178,6 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${deps.prefix}reset-notice:${epoch}:${channel}`': 'single key (SET NX / DEL)',
   '`${prefix}epoch`': 'single key (SET NX / GET)',
   '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",
-  '`${this.prefix}slack:posting:${grantId}`': 'single key (a MULTI on that key alone)',
   '`${this.deps.prefix}slack:setup-dm:${digest}`':
     'single key (SET NX): one admin DM per set of setup problems',
 };
@@ -187,8 +185,10 @@ const KEY_FAMILIES: Record<string, string> = {
 /** Files with multi-key-capable calls (MULTI, pipelines, Lua), and how many each has, as audited. */
 const MULTI_KEY_CALLS: Record<string, number> = {
   'src/grants/redis-store.ts': 3, // MULTI in createRequest and recordUse (grant tag), defineCommand of the scripts
-  'src/slack/message-refs.ts': 3, // MULTI on one posting key; markActive and markDone on the indexes tag
-  'src/slack/audit-feed.ts': 3, // two one-key scripts, a MULTI on one thread key
+  // MULTIs on a grant's one Slack hash (posting mark, once-mark, audit thread); markActive and markDone on the
+  // indexes tag
+  'src/slack/message-refs.ts': 5,
+  'src/slack/audit-feed.ts': 2, // two one-key scripts
   'src/jobs/deadlines.ts': 3, // MULTI and two scripts on the deadlines and in-flight sets (jobs tag, test above)
   'src/mcp/request-limit.ts': 1, // a MULTI on one key
   'src/audit/audit-log.ts': 1, // the stream and its once-mark `{<stream>}:once:…` (test above)
