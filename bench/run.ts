@@ -19,6 +19,7 @@ import { runExpiryLag } from './lifecycle/expiry-lag.js';
 import { type FamilyUsage, runMemory } from './lifecycle/memory.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
+import { runSlackUnderLoad } from './slack/under-load.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 /**
@@ -34,13 +35,15 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster', 'gateway'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'gateway', 'slack-load'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
   throughput: { clients: 32, warmupMs: 1_500, durationMs: 8_000 },
   decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
   slackClick: { iterations: 40, settleMs: 80, maxMs: 20_000 },
+  /** Decision → assistant and click answers again, while this many clients call through the same server. */
+  slackUnderLoad: { clients: 32, iterations: 30, maxMs: 30_000 },
   slackAck: { ratePerSecond: 100, warmupMs: 1_000, durationMs: 6_000, requesters: 8, setupMaxMs: 30_000 },
   expiryLag: {
     perKind: 40,
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
   } finally {
     await slackBench.stop();
   }
-  const { click, ack } = slackResults;
+  const { click, ack, underLoad } = slackResults;
   // Each on a server of its own, with the windows and Slack settings it needs.
   const { lag, burst, memory } = await runLifecycle(PROFILE ? profileDir : undefined);
   const faults = await runFaults(step);
@@ -357,6 +360,7 @@ async function main(): Promise<void> {
       },
       decision: d,
       clickToAssistant: click,
+      slackUnderLoad: underLoad,
       slackAck: ack,
       expiryLag: lag,
       burst,
@@ -407,6 +411,17 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
     Object.assign(document, { ceilingSettings: SETTINGS.ceiling, ceiling });
     if (PROFILE) await printProfiles(profileDir, {});
   }
+  if (sections.includes('slack-load')) {
+    buildServer();
+    const slackBench = await startSlackBenchEnvironment();
+    try {
+      const underLoad = await runSlackUnderLoad(slackBench, SETTINGS.slackUnderLoad);
+      console.log(`\n${table(underLoadTable(underLoad))}\n`);
+      document.slackUnderLoad = underLoad;
+    } finally {
+      await slackBench.stop();
+    }
+  }
   if (sections.includes('faults')) {
     const faults = await runFaults(step);
     console.log(`\nfaults\n${table(faultTable(faults))}\n`);
@@ -445,9 +460,33 @@ async function runGateway(bench: Awaited<ReturnType<typeof startBenchEnvironment
 async function runSlack(bench: Awaited<ReturnType<typeof startSlackBenchEnvironment>>) {
   step('4/8 Slack click-to-assistant latency');
   const click = await runClickToAssistant(bench, SETTINGS.slackClick);
+  step(`4/8 decision and click latencies while ${SETTINGS.slackUnderLoad.clients} clients call`);
+  const underLoad = await runSlackUnderLoad(bench, SETTINGS.slackUnderLoad);
+  console.log(`\n${table(underLoadTable(underLoad))}\n`);
   step(`5/8 Slack click answers at ${SETTINGS.slackAck.ratePerSecond}/s`);
   const ack = await runAckLatency(bench, SETTINGS.slackAck);
-  return { click, ack };
+  return { click, ack, underLoad };
+}
+
+/** Targets of issue 13 for the people-facing latencies while the gateway is busy. */
+function underLoadTable(u: Awaited<ReturnType<typeof runSlackUnderLoad>>): string[][] {
+  const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const rate = `${Math.round(u.load.callsPerSecond)}/s, ${u.load.errors} errors`;
+  return [
+    ['while 32 clients call', 'metric', 'countersign', 'target', 'met'],
+    [
+      `decision → assistant (n=${u.decision.iterations})`,
+      'p50',
+      ms(u.decision.afterApprove.p50),
+      '≤ 5 ms',
+      mark(u.decision.afterApprove.p50 <= 5),
+    ],
+    ['', 'p99', ms(u.decision.afterApprove.p99), '', ''],
+    [`Slack click (n=${u.click.iterations})`, 'answer p50', ms(u.click.clickAnswer.p50), '', ''],
+    ['', 'answer p99', ms(u.click.clickAnswer.p99), '≤ 50 ms', mark(u.click.clickAnswer.p99 <= 50)],
+    ['', 'click → assistant p50', ms(u.click.fromClick.p50), '', ''],
+    ['background calls', 'calls/s', rate, '', ''],
+  ];
 }
 
 /** Expiry lag, the burst and memory: each starts and stops its own server. */
