@@ -43,7 +43,7 @@ const SETTINGS = {
   decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
   slackClick: { iterations: 40, settleMs: 80, maxMs: 20_000 },
   /** Decision → assistant and click answers again, while this many clients call through the same server. */
-  slackUnderLoad: { clients: 32, iterations: 30, maxMs: 30_000 },
+  slackUnderLoad: { clients: 32, iterations: 20, maxMs: 30_000 },
   slackAck: { ratePerSecond: 100, warmupMs: 1_000, durationMs: 6_000, requesters: 8, setupMaxMs: 30_000 },
   expiryLag: {
     perKind: 40,

@@ -61,7 +61,7 @@ export async function runSlackUnderLoad(
   try {
     const settings = { iterations: options.iterations, maxMs: options.maxMs };
     const decision = await runDecisionLatency(bench, { ...settings, settleMs: 120 });
-    const click = await runClickToAssistant(bench, { ...settings, settleMs: 80 });
+    const click = await runClickToAssistant(bench, { ...settings, settleMs: 80, messageTimeoutMs: 60_000 });
     const elapsed = performance.now() - started;
     return { decision, click, load: { calls, errors, callsPerSecond: (calls * 1000) / elapsed, firstError } };
   } finally {
