@@ -4,11 +4,14 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clusterTable, runClusterSection } from './cluster/index.js';
 import { FAULT_SETTINGS, faultTable, runFaults } from './faults/index.js';
+import { runCeiling } from './gateway/ceiling.js';
+import { ceilingTable, redisTops } from './gateway/ceiling-table.js';
 import { runDecisionLatency } from './gateway/decision-latency.js';
 import { runOverhead } from './gateway/overhead.js';
 import { runThroughput } from './gateway/throughput.js';
 import { startBenchEnvironment } from './lib/gateway-env.js';
 import { summarizeProfile } from './lib/profile.js';
+import { buildServer } from './lib/server-settings.js';
 import { startSlackBenchEnvironment } from './lib/slack-env.js';
 import { ms, round } from './lib/stats.js';
 import { runBurst } from './lifecycle/burst.js';
@@ -18,10 +21,14 @@ import { runPolicyEvaluate } from './policy/evaluate.js';
 import { runRequestLatency } from './policy/request-latency.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
+import { runSlackUnderLoad } from './slack/under-load.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-/** BENCH_PROFILE=1 samples each server child's CPU, writes .cpuprofile files next to the results and prints the hot spots. */
-const PROFILE = process.env.BENCH_PROFILE === '1';
+/**
+ * `--profile` (or BENCH_PROFILE=1) samples each server child's CPU, writes .cpuprofile files next to the results
+ * and prints the hot spots: the top 10 modules by self time first.
+ */
+const PROFILE = process.env.BENCH_PROFILE === '1' || process.argv.includes('--profile');
 /** BENCH_BURST_REAL=1 runs the expiry burst against Slack's real 60 s window (over 20 minutes) instead of 3 s. */
 const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
 
@@ -30,13 +37,15 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster', 'policy'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'policy', 'gateway', 'slack-load'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
   throughput: { clients: 32, warmupMs: 1_500, durationMs: 8_000 },
   decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
   slackClick: { iterations: 40, settleMs: 80, maxMs: 20_000 },
+  /** Decision → assistant and click answers again, while this many clients call through the same server. */
+  slackUnderLoad: { clients: 32, iterations: 20, maxMs: 30_000 },
   slackAck: { ratePerSecond: 100, warmupMs: 1_000, durationMs: 6_000, requesters: 8, setupMaxMs: 30_000 },
   expiryLag: {
     perKind: 40,
@@ -58,6 +67,14 @@ const SETTINGS = {
   },
   memory: { grants: 1_000, sessions: 32, settleMaxMs: 60_000 },
   faults: FAULT_SETTINGS,
+  ceiling: {
+    clients: 32,
+    warmup: 200,
+    sequential: 1_000,
+    redisSamples: 200,
+    warmupMs: 1_500,
+    durationMs: 8_000,
+  },
 };
 
 /** workos/pipes-mcp on this machine (shared/reference/stack-notes.md §G). */
@@ -96,6 +113,7 @@ async function main(): Promise<void> {
   if (PROFILE) await mkdir(profileDir, { recursive: true });
   const wall = performance.now();
   const loadBefore = loadavg().map((x) => round(x, 2));
+  const ceiling = await runCeilingSection(PROFILE ? profileDir : undefined);
   const bench = await startBenchEnvironment({
     serverProfileDir: PROFILE ? profileDir : undefined,
   });
@@ -116,7 +134,7 @@ async function main(): Promise<void> {
   } finally {
     await slackBench.stop();
   }
-  const { click, ack } = slackResults;
+  const { click, ack, underLoad } = slackResults;
   // Each on a server of its own, with the windows and Slack settings it needs.
   const { lag, burst, memory } = await runLifecycle(PROFILE ? profileDir : undefined);
   const faults = await runFaults(step);
@@ -133,7 +151,8 @@ async function main(): Promise<void> {
     burstRetryAfter: burst.retryAfterViolations === TARGETS.burstRetryAfterViolations,
     /** Not a target of the product: whether the run was the scenario asked for (all deadlines in one window). */
     burstDeadlinesInOneWindow: burst.deadlineSpreadWindows <= 1 && burst.setup.postedBeforeFirstDeadline,
-    memoryPerPendingGrant: memory.perGrantBytes <= TARGETS.memoryPerPendingGrantBytes,
+    // Grant state without the audit stream, which is history with its own retention (reported apart).
+    memoryPerPendingGrant: memory.perGrantWithoutAuditBytes <= TARGETS.memoryPerPendingGrantBytes,
   };
   const o = overhead;
   const t = throughput;
@@ -326,6 +345,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     pass,
     results: {
+      ceiling,
       overhead: {
         ...o,
         addedP50: round(o.addedP50),
@@ -342,6 +362,7 @@ async function main(): Promise<void> {
       },
       decision: d,
       clickToAssistant: click,
+      slackUnderLoad: underLoad,
       slackAck: ack,
       expiryLag: lag,
       burst,
@@ -353,24 +374,28 @@ async function main(): Promise<void> {
   };
 
   if (PROFILE) {
-    const files = (await readdir(profileDir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
-    const servers: Record<string, string> = {
+    await printProfiles(profileDir, {
       [`server-${bench.serverPid}.cpuprofile`]: 'gateway benchmarks',
       [`server-${slackBench.serverPid}.cpuprofile`]: 'Slack benchmarks',
       [`server-${lag.serverPid}.cpuprofile`]: 'expiry lag',
       [`server-${burst.serverPid}.cpuprofile`]: 'expiry burst',
       [`server-${memory.serverPid}.cpuprofile`]: 'memory per pending grant',
-    };
-    for (const file of files) {
-      console.log(`\nserver CPU profile (${servers[file] ?? 'unknown'}) ${profileDir}/${file}`);
-      console.log(await summarizeProfile(`${profileDir}/${file}`, 25));
-    }
+    });
   }
 
   const path = `${RESULTS}${stamp}.json`;
   const json = JSON.stringify(document, null, 2);
   await writeFile(path, `${json}\n`);
   console.log(`\n${json}\n\nwritten to ${path}`);
+}
+
+/** Each server's profile in `dir`: the top 10 modules by self time, then the longer lists. */
+async function printProfiles(dir: string, servers: Record<string, string>): Promise<void> {
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
+  for (const file of files) {
+    console.log(`\nserver CPU profile (${servers[file] ?? 'see the pid'}) ${dir}/${file}`);
+    console.log(await summarizeProfile(`${dir}/${file}`, 25));
+  }
 }
 
 const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
@@ -381,6 +406,24 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   if (unknown.length > 0)
     throw new Error(`unknown bench section ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
   const document: Record<string, unknown> = { startedAt: new Date().toISOString(), sections };
+  if (sections.includes('gateway')) {
+    const profileDir = `${RESULTS}profile-${stamp}`;
+    if (PROFILE) await mkdir(profileDir, { recursive: true });
+    const ceiling = await runCeilingSection(PROFILE ? profileDir : undefined);
+    Object.assign(document, { ceilingSettings: SETTINGS.ceiling, ceiling });
+    if (PROFILE) await printProfiles(profileDir, {});
+  }
+  if (sections.includes('slack-load')) {
+    buildServer();
+    const slackBench = await startSlackBenchEnvironment();
+    try {
+      const underLoad = await runSlackUnderLoad(slackBench, SETTINGS.slackUnderLoad);
+      console.log(`\n${table(underLoadTable(underLoad))}\n`);
+      document.slackUnderLoad = underLoad;
+    } finally {
+      await slackBench.stop();
+    }
+  }
   if (sections.includes('faults')) {
     const faults = await runFaults(step);
     console.log(`\nfaults\n${table(faultTable(faults))}\n`);
@@ -422,6 +465,15 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   console.log(`written to ${path}`);
 }
 
+/** The build, then the server (as in production, and without Slack) beside the bare ceiling; prints its table. */
+async function runCeilingSection(profileDir: string | undefined) {
+  step('0/8 build, then the server and the bare ceiling side by side');
+  const compiled = buildServer();
+  const ceiling = await runCeiling(SETTINGS.ceiling, profileDir, compiled);
+  console.log(`\ngateway against the bare ceiling\n${table(ceilingTable(ceiling))}\n${redisTops(ceiling)}\n`);
+  return ceiling;
+}
+
 async function runGateway(bench: Awaited<ReturnType<typeof startBenchEnvironment>>) {
   step('1/8 call_integration_api overhead');
   const overhead = await runOverhead(bench, SETTINGS.overhead);
@@ -436,9 +488,33 @@ async function runGateway(bench: Awaited<ReturnType<typeof startBenchEnvironment
 async function runSlack(bench: Awaited<ReturnType<typeof startSlackBenchEnvironment>>) {
   step('4/8 Slack click-to-assistant latency');
   const click = await runClickToAssistant(bench, SETTINGS.slackClick);
+  step(`4/8 decision and click latencies while ${SETTINGS.slackUnderLoad.clients} clients call`);
+  const underLoad = await runSlackUnderLoad(bench, SETTINGS.slackUnderLoad);
+  console.log(`\n${table(underLoadTable(underLoad))}\n`);
   step(`5/8 Slack click answers at ${SETTINGS.slackAck.ratePerSecond}/s`);
   const ack = await runAckLatency(bench, SETTINGS.slackAck);
-  return { click, ack };
+  return { click, ack, underLoad };
+}
+
+/** Targets of issue 13 for the people-facing latencies while the gateway is busy. */
+function underLoadTable(u: Awaited<ReturnType<typeof runSlackUnderLoad>>): string[][] {
+  const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const rate = `${Math.round(u.load.callsPerSecond)}/s, ${u.load.errors} errors`;
+  return [
+    ['while 32 clients call', 'metric', 'countersign', 'target', 'met'],
+    [
+      `decision → assistant (n=${u.decision.iterations})`,
+      'p50',
+      ms(u.decision.afterApprove.p50),
+      '≤ 5 ms',
+      mark(u.decision.afterApprove.p50 <= 5),
+    ],
+    ['', 'p99', ms(u.decision.afterApprove.p99), '', ''],
+    [`Slack click (n=${u.click.iterations})`, 'answer p50', ms(u.click.clickAnswer.p50), '', ''],
+    ['', 'answer p99', ms(u.click.clickAnswer.p99), '≤ 50 ms', mark(u.click.clickAnswer.p99 <= 50)],
+    ['', 'click → assistant p50', ms(u.click.fromClick.p50), '', ''],
+    ['background calls', 'calls/s', rate, '', ''],
+  ];
 }
 
 /** Expiry lag, the burst and memory: each starts and stops its own server. */
@@ -573,13 +649,14 @@ function lifecycleRows(
     ],
     [
       `8. Redis per pending grant (N=${memory.grants.toLocaleString('en-US')})${memory.settled ? '' : ' NOT SETTLED'}`,
-      'all run keys / N (MEMORY USAGE)',
-      bytes(memory.perGrantBytes),
+      'run keys but the audit stream / N (MEMORY USAGE)',
+      bytes(memory.perGrantWithoutAuditBytes),
       '',
       '≤ 2,048 B',
       mark(pass.memoryPerPendingGrant!),
       '',
     ],
+    ['', 'all run keys / N, audit stream included', bytes(memory.perGrantBytes), '', '', '', ''],
     ['', `marginal, N/2 → N`, bytes(memory.marginalPerGrantBytes), '', '', '', ''],
     ['', 'grant records', group((f) => f.family === 'grant records'), '', '', '', ''],
     [
@@ -591,15 +668,7 @@ function lifecycleRows(
       '',
       '',
     ],
-    [
-      '',
-      'Slack refs, markers, audit threads, index',
-      group((f) => f.family.startsWith('Slack')),
-      '',
-      '',
-      '',
-      '',
-    ],
+    ['', 'Slack per-grant hashes, index', group((f) => f.family.startsWith('Slack')), '', '', '', ''],
     ['', 'audit stream', group((f) => f.family === 'audit stream'), '', '', '', ''],
     ['', 'job hashes, completed (deliver, refresh, …)', group(jobs('completed')), '', '', '', ''],
     ['', 'job hashes, delayed', group(jobs('delayed')), '', '', '', ''],

@@ -32,16 +32,18 @@ export interface CommandStatsRow {
   redisCpuUs: number;
 }
 
-type Counters = {
+export type Counters = {
   calls: Map<string, number>;
+  /** Chunks the relays saw (round trips); 0 without relays. */
   writes: number;
   bytesIn: number;
   bytesOut: number;
   redisCpuMs: number;
 };
 
-async function counters(redis: RedisClient, relays: RoundTripRelays): Promise<Counters> {
-  const writes = relays.writes();
+/** INFO commandstats, stats and cpu summed over the masters (also bench/lib/redis-per-call.ts), and the relays' chunks. */
+export async function counters(redis: RedisClient, relays?: RoundTripRelays): Promise<Counters> {
+  const writes = relays?.writes() ?? 0;
   const calls = new Map<string, number>();
   let bytesIn = 0;
   let bytesOut = 0;

@@ -25,7 +25,8 @@ export interface DecisionResult {
 }
 
 export async function runDecisionLatency(
-  bench: BenchEnvironment,
+  // The gateway's or the Slack bench's environment: a client and the store are all it needs.
+  bench: Pick<BenchEnvironment, 'connect' | 'store'>,
   options: DecisionOptions,
 ): Promise<DecisionResult> {
   const client = await bench.connect('decide');

@@ -40,7 +40,7 @@ export interface ThroughputResult {
   firstError: string | null;
 }
 
-type Meter = { start(): Promise<CpuSample>; since(start: CpuSample): Promise<CpuSample> };
+export type Meter = { start(): Promise<CpuSample>; since(start: CpuSample): Promise<CpuSample> };
 
 export async function runThroughput(
   bench: BenchEnvironment,
@@ -81,7 +81,7 @@ function others(used: CpuSample): number | null {
 }
 
 /** Each worker calls back to back until the time is up; calls started before the end are counted. */
-async function load(
+export async function load(
   workers: Array<() => Promise<void>>,
   durationMs: number,
   meter: Meter,

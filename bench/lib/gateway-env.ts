@@ -9,7 +9,7 @@ import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { connectBenchClient } from './mcp-client.js';
-import { DURATIONS, serverSettings } from './server-settings.js';
+import { DURATIONS, PRODUCTION_SHAPE, serverSettings, serverSpawn } from './server-settings.js';
 
 /** The bench's Redis: REDIS_URL when set, as for the tests. */
 export { REDIS_URL };
@@ -49,16 +49,26 @@ export interface DirectCaller {
 export interface BenchEnvironmentOptions {
   /** Write a CPU profile of the server child into this (existing) directory when it exits. */
   serverProfileDir?: string;
+  /** Wire the server to the Slack stand-in (HTTP mode), as production runs: usage re-renders, audit feed. */
+  slack?: boolean;
+  /** Another Redis than REDIS_URL (the bench's private one, whose INFO counters only the run moves). */
+  redisUrl?: string;
 }
 
 export async function startBenchEnvironment(
   options: BenchEnvironmentOptions = {},
 ): Promise<BenchEnvironment> {
-  const env = await startEnvironment({
-    ...serverSettings(options.serverProfileDir),
-    SELF_APPROVE: 'write',
-  });
-  const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const env = await startEnvironment(
+    {
+      ...serverSettings(options.serverProfileDir),
+      ...PRODUCTION_SHAPE,
+      SELF_APPROVE: 'write',
+      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    },
+    { ...(options.slack ? { slack: 'http' as const } : {}), spawn: serverSpawn() },
+  );
+  const redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
   const clients: Client[] = [];
   const linearGraphqlUrl = `${env.demo.linearUrl}/graphql`;

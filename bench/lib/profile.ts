@@ -20,8 +20,12 @@ export function areaOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  const src = /\/(src|test|bench)\/([^/]+)/.exec(url);
-  if (src) return src[2]!.includes('.') ? `${src[1]}/${src[2]}` : `${src[1]}/${src[2]}/`;
+  // The build (dist/) is src/ compiled: the same folders.
+  const src = /\/(src|dist|test|bench)\/([^/]+)/.exec(url);
+  if (src) {
+    const root = src[1] === 'dist' ? 'src' : src[1];
+    return src[2]!.includes('.') ? `${root}/${src[2]}` : `${root}/${src[2]}/`;
+  }
   if (url.startsWith('node:')) return url.split('/')[0]!;
   return url;
 }
@@ -46,16 +50,18 @@ export async function summarizeProfile(path: string, top = 20): Promise<string> 
     byArea.set(area, (byArea.get(area) ?? 0) + hits);
   }
   const inclusive = inclusiveByArea(profile.nodes);
-  const list = (map: Map<string, number>) =>
+  const list = (map: Map<string, number>, count = top) =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
+      .slice(0, count)
       .map(
         ([key, hits]) =>
           `  ${((hits / busy) * 100).toFixed(1).padStart(5)}%  ${(hits * msPerSample).toFixed(0).padStart(6)} ms  ${key}`,
       )
       .join('\n');
   return [
+    'top 10 modules, self time:',
+    list(byArea, 10),
     `busy ${(busy * msPerSample).toFixed(0)} ms of ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms profiled (self time)`,
     'by area, self time:',
     list(byArea),

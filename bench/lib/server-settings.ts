@@ -1,4 +1,7 @@
-// Settings every bench server child gets: wide windows, no request limit, and the CPU-profile preload on request.
+// Settings every bench server child gets: production's shape (the build, info logs), wide windows, no request
+// limit, and the CPU-profile preload on request.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const MINUTE = 60_000;
 /** Given to the server and to the bench's store alike, so both apply the same windows. */
@@ -28,4 +31,29 @@ export function serverSettings(profileDir?: string): Record<string, string> {
         }
       : {}),
   };
+}
+
+/**
+ * What the gateway and Slack benchmarks add: production's log level (every call logs its audit event). NODE_ENV
+ * stays 'test' (test/support/server-process.ts): with 'production' the config refuses UPSTREAM_ALLOW_LOOPBACK_HTTP
+ * and the stand-ins are loopback HTTP; nothing in src reads NODE_ENV beyond those configuration checks.
+ */
+export const PRODUCTION_SHAPE = { LOG_LEVEL: 'info' };
+
+/**
+ * How bench servers are spawned: the build (`dist/main.js`, which the bench makes first with `npm run build`)
+ * unless BENCH_TSX=1, and their output drained rather than kept (every call logs its audit event at info).
+ */
+export function serverSpawn(): { compiled: boolean; dropOutputAfterStart: boolean } {
+  return {
+    compiled: process.env.BENCH_TSX !== '1' && existsSync(new URL('../../dist/main.js', import.meta.url)),
+    dropOutputAfterStart: true,
+  };
+}
+
+/** `npm run build` (tsc to dist/, the Lua scripts copied), unless BENCH_TSX=1; returns whether it built. */
+export function buildServer(): boolean {
+  if (process.env.BENCH_TSX === '1') return false;
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  return true;
 }

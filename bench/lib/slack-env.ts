@@ -8,7 +8,7 @@ import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { REDIS_URL } from './gateway-env.js';
 import { connectBenchClient } from './mcp-client.js';
-import { DURATIONS, serverSettings } from './server-settings.js';
+import { DURATIONS, PRODUCTION_SHAPE, serverSettings, serverSpawn } from './server-settings.js';
 
 /** The approver who clicks: Bob, a member of the stand-in's @approvers group (S0APPROVERS). */
 export const SLACK_APPROVER = 'U0BOB';
@@ -66,8 +66,13 @@ export async function startSlackBenchEnvironment(
 ): Promise<SlackBenchEnvironment> {
   const env = await startEnvironment(
     // read: the requester may approve her reads in her DM, but every write goes to the approvals channel.
-    { ...serverSettings(options.serverProfileDir), SELF_APPROVE: 'read', ...options.settings },
-    { slack: 'http' },
+    {
+      ...serverSettings(options.serverProfileDir),
+      ...PRODUCTION_SHAPE,
+      SELF_APPROVE: 'read',
+      ...options.settings,
+    },
+    { slack: 'http', spawn: serverSpawn() },
   );
   const slack = env.slack!;
   const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });

@@ -53,6 +53,10 @@ export interface MemoryResult {
   /** MEMORY USAGE … SAMPLES 0 summed over every key of the run (prefix and job queue) at the end. */
   totalBytes: number;
   perGrantBytes: number;
+  /** The same without the audit stream (history with its own retention): the grant state the target is about. */
+  perGrantWithoutAuditBytes: number;
+  /** The audit stream's share per grant, reported apart. */
+  auditPerGrantBytes: number;
   /** (total at N − total at N/2) / (N/2): what one more pending grant costs once the fixed parts are paid. */
   marginalPerGrantBytes: number;
   /** Keys present before the first request (the server's own), included in the total. */
@@ -137,11 +141,14 @@ async function measure(bench: SlackBenchEnvironment, options: MemoryOptions) {
   const completedBytes = families
     .filter((f) => f.family.includes('(completed)') || f.family === FAMILY.completedSet)
     .reduce((sum, f) => sum + f.bytes, 0);
+  const auditBytes = atEnd.families.get(FAMILY.audit)?.bytes ?? 0;
   return {
     grants: n,
     sessions: options.sessions,
     totalBytes: atEnd.total,
     perGrantBytes: round(atEnd.total / n, 1),
+    perGrantWithoutAuditBytes: round((atEnd.total - auditBytes) / n, 1),
+    auditPerGrantBytes: round(auditBytes / n, 1),
     marginalPerGrantBytes: round((atEnd.total - atHalf.total) / grown, 1),
     baselineBytes: baseline.total,
     families,
@@ -164,7 +171,7 @@ const FAMILY = {
   grants: 'grant records',
   sessions: 'session hashes',
   usage: 'grant usage counters',
-  slackRefs: 'Slack message refs (slack:msg)',
+  slackRefs: 'Slack per-grant hashes (slack:msg: ref, marks, audit thread)',
   slackMarkers: 'Slack once-markers (slack:sent)',
   slackAudit: 'Slack audit-channel thread refs (slack:audit-thread)',
   slackOther: 'Slack other (feed cursor, …)',

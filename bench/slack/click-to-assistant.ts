@@ -11,6 +11,8 @@ export interface ClickToAssistantOptions {
   settleMs: number;
   /** Stops starting new iterations after this long. */
   maxMs: number;
+  /** How long to wait for the request's message to be posted (default 10 s; longer on a server under load). */
+  messageTimeoutMs?: number;
 }
 
 export interface ClickToAssistantResult {
@@ -38,7 +40,7 @@ export async function runClickToAssistant(
   for (let i = 0; i < options.iterations && performance.now() - started < options.maxMs; i++) {
     const requestId = await bench.requestCall(client, `click-${i}`);
     // Only a posted message can be clicked: the click goes to the message the sync job put in the channel.
-    const message = await bench.messageOf(requestId);
+    const message = await bench.messageOf(requestId, options.messageTimeoutMs);
 
     let arrived = 0;
     const waiting = callTool(client, 'check_access_request', { requestId, waitSeconds: 20 }).then(

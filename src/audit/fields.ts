@@ -43,9 +43,21 @@ export function workosActor(
   return { type, id: user.id, email: user.email, via, workosUserId: user.id };
 }
 
-/** One id per MCP tool call, carried by every event the call causes. */
+/**
+ * Call ids are correlation ids, not secrets: a random 32-bit process part (drawn again when the counter wraps)
+ * and a counter make them unique without a trip to the random source (and a Buffer) on every call.
+ */
+let callIdPrefix = '';
+let callIdCounter = 0xffffffff;
+
+/** One id per MCP tool call, carried by every event the call causes: `call_` and 16 hex digits. */
 export function newCallId(): string {
-  return `call_${randomBytes(8).toString('hex')}`;
+  if (callIdCounter >= 0xffffffff) {
+    callIdPrefix = randomBytes(4).toString('hex');
+    callIdCounter = 0;
+  }
+  callIdCounter++;
+  return `call_${callIdPrefix}${callIdCounter.toString(16).padStart(8, '0')}`;
 }
 
 /** Method, host and path of a URL: never the query string, which may carry secrets or personal data. */

@@ -12,6 +12,8 @@ import type {
   SessionRecord,
   TransitionFailure,
   TransitionResult,
+  UseAuthorization,
+  UseNeed,
 } from './store-api.js';
 import {
   decodeGrant,
@@ -39,6 +41,7 @@ import {
   withClock,
 } from './transitions.js';
 import type { Actor, ApprovalChoice, Grant, GrantStatus, GrantUsage, SessionIdentity } from './types.js';
+import { UseLedger } from './use-ledger.js';
 
 export interface RedisGrantStoreOptions {
   /** Prefix of every key and of the events channel, e.g. 'cs:' (no braces). */
@@ -77,6 +80,7 @@ const LUA = Object.fromEntries(
 
 const NOT_FOUND = { ok: false, code: 'not_found' } as const satisfies TransitionFailure;
 const FORBIDDEN = { ok: false, code: 'forbidden' } as const satisfies TransitionFailure;
+const NO_ACCESS = { ok: false, code: 'no_access' } as const satisfies UseAuthorization;
 const RETRY = Symbol('retry');
 /** Bounds the optimistic loops; each retry means another writer made progress, so this is never hit in practice. */
 const MAX_ATTEMPTS = 10;
@@ -85,6 +89,7 @@ export class RedisGrantStore implements GrantStore {
   private readonly keys: GrantKeys;
   private readonly now: () => number;
   private readonly waiter: DecisionWaiter;
+  private readonly ledger: UseLedger;
 
   constructor(
     private readonly redis: Redis,
@@ -98,6 +103,7 @@ export class RedisGrantStore implements GrantStore {
       now: this.now,
       subscriber: options.subscriber,
     });
+    this.ledger = new UseLedger(redis, this.keys, options.retentionMs);
     const commands = redis as unknown as Record<string, unknown>;
     for (const [name, script] of Object.entries(SCRIPTS)) {
       if (typeof commands[name] !== 'function') {
@@ -195,6 +201,23 @@ export class RedisGrantStore implements GrantStore {
     return grant?.kind === 'broad' && grant.status === 'approved' && grant.owner.userId === identity.userId
       ? grant
       : null;
+  }
+
+  async authorizeUse(identity: SessionRef & { userId: string }, need: UseNeed): Promise<UseAuthorization> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const reply = await this.ledger.authorize(identity, need, this.now());
+      if (reply.code === 'ok') return reply.grant;
+      if (reply.code === 'refused') return reply.result;
+      if (reply.code === 'none') return NO_ACCESS;
+      // Its time ran out: persist 'ended' (activeBroad settles the clock); asked again only if it moved on
+      // meanwhile (say, extended), which is when a grant is still there.
+      if (!(await this.activeBroad(identity))) return NO_ACCESS;
+    }
+    throw new Error(`authorizeUse: gave up after ${MAX_ATTEMPTS} attempts under contention`);
+  }
+
+  recordOutcome(id: string, outcome: { status: number; at: number }): void {
+    this.ledger.recordOutcome(id, outcome);
   }
 
   approve(id: string, by: Actor, choice: ApprovalChoice, quorum?: Quorum): Promise<TransitionResult> {
@@ -296,9 +319,10 @@ export class RedisGrantStore implements GrantStore {
     return this.waiter.wait(id, timeoutMs, signal);
   }
 
-  /** Wakes every waiter with the current record and drops the events subscription. Does not quit `redis`. */
-  close(): Promise<void> {
-    return this.waiter.close();
+  /** Writes pending outcomes, wakes every waiter with the current record and drops the events subscription. Does not quit `redis`. */
+  async close(): Promise<void> {
+    await this.ledger.flush().catch(() => undefined);
+    await this.waiter.close();
   }
 
   /** Read → compute in TypeScript → compare-and-set in Lua; retried only when the session moved under us. */

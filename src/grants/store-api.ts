@@ -30,6 +30,20 @@ export type TransitionFailure =
 
 export type TransitionResult = { ok: true; grant: Grant; previous: Grant } | TransitionFailure;
 
+/** What one upstream call needs of the session's broad grant. */
+export interface UseNeed {
+  provider: string;
+  level: 'read' | 'write';
+}
+
+export type UseAuthorization =
+  /** Approved for this call, and the call counted (`grant.uses` includes it). */
+  | { ok: true; grant: Grant }
+  /** No approved, unexpired broad grant of this user in this session. */
+  | { ok: false; code: 'no_access' }
+  /** The grant does not cover the provider, or only reads; nothing was counted. */
+  | { ok: false; code: 'provider_not_granted' | 'write_not_granted'; grant: Grant };
+
 export interface NewBroadGrant {
   owner: SessionIdentity;
   clientName: string | null;
@@ -85,6 +99,19 @@ export interface GrantStore {
   extend(id: string, by: Actor, untilMs: number): Promise<TransitionResult>;
   /** approved request grant → consumed, only for its owner and only before it expires. Single use. */
   consume(id: string, owner: SessionIdentity, by: Actor): Promise<TransitionResult>;
+  /**
+   * The per-call path (one Redis round trip): the session's approved broad grant checked for this call's
+   * provider and level and, when it passes, the call counted.
+   */
+  authorizeUse(
+    identity: Pick<SessionIdentity, 'sid' | 'organizationId' | 'userId'>,
+    need: UseNeed,
+  ): Promise<UseAuthorization>;
+  /**
+   * The status class of a call authorizeUse counted, for the usage line: batched, written within about a second
+   * (a crash loses at most that much of these counts, never the call count); close() writes the rest.
+   */
+  recordOutcome(id: string, outcome: { status: number; at: number }): void;
   /** Counts one upstream call made under an approved grant, with its answer's status when there was one. */
   recordUse(id: string, outcome?: { status: number; at: number }): Promise<void>;
   /** What recordUse has counted, for the Slack message. */

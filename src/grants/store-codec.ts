@@ -44,12 +44,14 @@ export function encodeGrant(grant: Grant): string {
 
 /** Parses a stored record (with or without its null fields); the use count comes from its own key. */
 export function decodeGrant(raw: string, uses: string | null): Grant {
+  const counted = uses === null ? Number.NaN : Number(uses);
+  // One object per read (this runs on every call): the defaults, the record, the count.
   const grant = { ...NULL_WHEN_ABSENT, uses: 0, ...(JSON.parse(raw) as Partial<Grant>) } as Grant;
   if (typeof grant?.id !== 'string' || typeof grant.status !== 'string' || !Array.isArray(grant.history)) {
     throw new Error('grant store: malformed grant record');
   }
-  const counted = uses === null ? Number.NaN : Number(uses);
-  return Number.isFinite(counted) ? { ...grant, uses: counted } : grant;
+  if (Number.isFinite(counted)) grant.uses = counted;
+  return grant;
 }
 
 /** Field/value pairs that recreate the owner's session whole if it was evicted (written only where missing). */

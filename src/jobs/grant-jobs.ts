@@ -78,6 +78,9 @@ const DEFAULT_RETENTION_MS = 24 * 3_600_000;
 const DEDUPE_MS = 15 * 60_000;
 
 /** The fixed window `now` falls in, and how long until it closes (when a windowed job runs). */
+/** Grants whose last usage window this process remembers (see usage()). */
+const MAX_USAGE_MEMO = 10_000;
+
 function windowOf(windowMs: number): { window: number; delay: number } {
   const now = Date.now();
   const window = Math.floor(now / windowMs);
@@ -186,10 +189,20 @@ export class GrantJobs {
     return recreated;
   }
 
-  /** One usage re-render per grant per window: calls within a window share it. */
+  /** The usage window each grant's re-render was last enqueued for by this process. */
+  private readonly usageEnqueued = new Map<string, number>();
+
+  /**
+   * One usage re-render per grant per window: calls within a window share it. The job id dedupes across
+   * processes; this process asks Redis once per grant and window, not on every call.
+   */
   async usage(grantId: string, windowMs: number): Promise<void> {
     const { window, delay } = windowOf(windowMs);
+    if (this.usageEnqueued.get(grantId) === window) return;
     await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), { delay });
+    // Bounded: grants that went quiet are dropped once the map grows (at worst one more enqueue each).
+    if (this.usageEnqueued.size >= MAX_USAGE_MEMO) this.usageEnqueued.clear();
+    this.usageEnqueued.set(grantId, window);
   }
 
   /** One App Home refresh per window, for every change within it. */

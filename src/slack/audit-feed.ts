@@ -62,7 +62,7 @@ export class SlackAuditFeed {
     this.lockKey = `${deps.prefix}slack:audit-feed:lock`;
   }
 
-  /** Posts every event after the cursor, oldest first; the cursor moves after each line (a 429 resumes there). */
+  /** Posts every event after the cursor, oldest first; the cursor is saved after each line (a 429 resumes there). */
   async drain(): Promise<number> {
     const { redis } = this.deps;
     const token = `${process.pid}-${Math.random()}`;
@@ -84,12 +84,20 @@ export class SlackAuditFeed {
           'COUNT',
           BATCH,
         );
+        // Saved after each posted line (a 429 resumes right after it), and once per batch past skipped events
+        // (every upstream call is one): a skipped event read again is skipped again.
+        let unsaved = false;
         for (const [id, fields] of rows) {
           const raw = fields[fields.indexOf('event') + 1];
-          if (raw) posted += await this.postOrSkip(JSON.parse(raw) as StreamEvent);
+          const lines = raw ? await this.postOrSkip(JSON.parse(raw) as StreamEvent) : 0;
           cursor = id;
-          await redis.set(this.cursorKey, id);
+          unsaved = lines === 0;
+          if (lines > 0) {
+            posted += lines;
+            await redis.set(this.cursorKey, id);
+          }
         }
+        if (unsaved) await redis.set(this.cursorKey, cursor);
         if (rows.length < BATCH) return posted;
         // A long backlog: keep the lock for the next batch rather than let another instance start over.
         await redis.eval(EXTEND_IF_OWNER, 1, this.lockKey, token, String(LOCK_MS));
@@ -119,9 +127,8 @@ export class SlackAuditFeed {
     if (!name || !event.grantId) return 0;
     const grant = await this.deps.store.get(event.grantId);
     if (!grant) return 0;
-    const { redis, client, channel, refs } = this.deps;
-    const threadKey = `${this.deps.prefix}slack:audit-thread:${grant.id}`;
-    const [parentTs, knownLink] = await redis.hmget(threadKey, 'ts', 'permalink');
+    const { client, channel, refs } = this.deps;
+    const { ts: parentTs, permalink: knownLink } = await refs.auditThread(grant.id);
     const permalink = knownLink ?? (await this.permalink(grant, refs));
     const ctx = await this.deps.viewContext(grant);
     const clickedBy = event.actor?.slackUserId ?? (event.actor?.via === 'slack' ? event.actor.id : null);
@@ -135,12 +142,10 @@ export class SlackAuditFeed {
       unfurl_links: false,
       ...(parentTs ? { thread_ts: parentTs } : {}),
     });
-    const fields: Record<string, string> = {};
-    if (!parentTs && sent.ts) fields.ts = sent.ts;
-    if (!knownLink && permalink) fields.permalink = permalink;
-    if (Object.keys(fields).length > 0) {
-      await redis.multi().hset(threadKey, fields).pexpire(threadKey, this.deps.retentionMs).exec();
-    }
+    await refs.setAuditThread(grant.id, {
+      ...(!parentTs && sent.ts ? { ts: sent.ts } : {}),
+      ...(!knownLink && permalink ? { permalink } : {}),
+    });
     return 1;
   }
 

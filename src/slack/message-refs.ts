@@ -1,5 +1,8 @@
 // Where each grant's Slack message lives, where a post may be on its way (so a crash or a lost reply never
 // makes a second message), and the indexes of pending and active grants for Home and /countersign.
+// One small hash per grant (`slack:msg:<id>`) holds all of a grant's Slack state: the ref (`channel`, `ts`),
+// posting marks (`posting:<channel>`), once-marks (`sent:<effect>`) and its audit-channel thread (`thread:ts`,
+// `thread:permalink`), so a pending grant pays for one key, not four (each key costs Redis about 100 bytes).
 
 import { RedisScript } from '../lib/redis-script.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
@@ -28,6 +31,12 @@ redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {1, ARGV[1], ARGV[2]}`);
 
+/** Field prefixes in a grant's Slack hash besides the ref's `channel` and `ts`. */
+const POSTING = 'posting:';
+const SENT = 'sent:';
+const THREAD_TS = 'thread:ts';
+const THREAD_LINK = 'thread:permalink';
+
 export class MessageRefs {
   constructor(
     private readonly redis: Redis,
@@ -37,10 +46,6 @@ export class MessageRefs {
 
   private key(grantId: string) {
     return `${this.prefix}slack:msg:${grantId}`;
-  }
-
-  private postingKey(grantId: string) {
-    return `${this.prefix}slack:posting:${grantId}`;
   }
 
   /**
@@ -76,24 +81,31 @@ export class MessageRefs {
    * note per channel stays (the earliest time bounds the search); kept as long as the grant's records.
    */
   async markPosting(grantId: string, mark: PostingMark): Promise<void> {
-    const key = this.postingKey(grantId);
+    const key = this.key(grantId);
     await this.redis
       .multi()
-      .hsetnx(key, mark.channel, String(mark.since))
+      .hsetnx(key, `${POSTING}${mark.channel}`, String(mark.since))
       .pexpire(key, this.retentionMs)
       .exec();
   }
 
   /** Where a post for the grant may have gone out without its ref being recorded (none once it was). */
   async postings(grantId: string): Promise<PostingMark[]> {
-    const marks = await this.redis.hgetall(this.postingKey(grantId));
-    return Object.entries(marks).map(([channel, since]) => ({ channel, since: Number(since) }));
+    const fields = await this.redis.hgetall(this.key(grantId));
+    return Object.entries(fields)
+      .filter(([field]) => field.startsWith(POSTING))
+      .map(([field, since]) => ({ channel: field.slice(POSTING.length), since: Number(since) }));
   }
 
   /** The ref is recorded (or Slack refused the post to `channel`): nothing left to look for (there). */
   async clearPosting(grantId: string, channel?: string): Promise<void> {
-    if (channel) await this.redis.hdel(this.postingKey(grantId), channel);
-    else await this.redis.del(this.postingKey(grantId));
+    const key = this.key(grantId);
+    if (channel) {
+      await this.redis.hdel(key, `${POSTING}${channel}`);
+      return;
+    }
+    const marks = (await this.redis.hkeys(key)).filter((field) => field.startsWith(POSTING));
+    if (marks.length > 0) await this.redis.hdel(key, ...marks);
   }
 
   /**
@@ -101,13 +113,35 @@ export class MessageRefs {
    * already taken, so a retried or duplicated job does not send it twice.
    */
   async once(grantId: string, effect: string): Promise<boolean> {
-    const key = `${this.prefix}slack:sent:${grantId}:${effect}`;
-    return (await this.redis.set(key, '1', 'PX', this.retentionMs, 'NX')) === 'OK';
+    const key = this.key(grantId);
+    const results = await this.redis
+      .multi()
+      .hsetnx(key, `${SENT}${effect}`, '1')
+      .pexpire(key, this.retentionMs)
+      .exec();
+    const [error, taken] = results?.[0] ?? [new Error('once: no reply')];
+    if (error) throw error;
+    return taken === 1;
   }
 
   /** Gives the right back after the effect failed, so the retry performs it. */
   async forget(grantId: string, effect: string): Promise<void> {
-    await this.redis.del(`${this.prefix}slack:sent:${grantId}:${effect}`);
+    await this.redis.hdel(this.key(grantId), `${SENT}${effect}`);
+  }
+
+  /** The audit channel's thread of the grant: its first line's ts and the request message's permalink. */
+  async auditThread(grantId: string): Promise<{ ts: string | null; permalink: string | null }> {
+    const [ts, permalink] = await this.redis.hmget(this.key(grantId), THREAD_TS, THREAD_LINK);
+    return { ts: ts ?? null, permalink: permalink ?? null };
+  }
+
+  async setAuditThread(grantId: string, thread: { ts?: string; permalink?: string }): Promise<void> {
+    const fields: Record<string, string> = {};
+    if (thread.ts) fields[THREAD_TS] = thread.ts;
+    if (thread.permalink) fields[THREAD_LINK] = thread.permalink;
+    if (Object.keys(fields).length === 0) return;
+    const key = this.key(grantId);
+    await this.redis.multi().hset(key, fields).pexpire(key, this.retentionMs).exec();
   }
 
   async markPending(grantId: string, decideBy: number) {

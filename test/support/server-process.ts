@@ -26,6 +26,13 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Command-line arguments, e.g. ['--role=worker']. */
   args?: string[];
+  /** Run the build (`node dist/main.js`, after `npm run build`) instead of `tsx src/main.ts`. */
+  compiled?: boolean;
+  /**
+   * Stop keeping the output once started (it is drained, as a log collector would): a server logging every call
+   * at info level would otherwise grow this process's copy without bound.
+   */
+  dropOutputAfterStart?: boolean;
 }
 
 /** Spawns `tsx src/main.ts` and resolves once it prints its listening line (or, for a worker, its running line). */
@@ -35,7 +42,8 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   // Starting tsx and the app takes a few seconds on a quiet machine; leave room for a 4x slower one.
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(options.args ?? [])], {
+  const entry = options.compiled ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...entry, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,6 +56,10 @@ export async function spawnServer(
       const match = /countersign listening on (http:\/\/\S+)|countersign worker running/.exec(output);
       if (match) {
         clearTimeout(timer);
+        if (options.dropOutputAfterStart) {
+          child.stdout!.off('data', onData).resume();
+          child.stderr!.off('data', onData).resume();
+        }
         resolve(match[1] ?? '');
       }
     };
@@ -90,6 +102,8 @@ export interface EnvironmentOptions {
   slack?: 'http' | 'socket';
   /** Channels the bot is invited to (default: the approvals and audit channels it is configured with). */
   slackBotIn?: string[];
+  /** How the server process is spawned (the build or tsx, output kept or drained): see SpawnOptions. */
+  spawn?: Pick<SpawnOptions, 'compiled' | 'dropOutputAfterStart'>;
 }
 
 export const CLIENT_ID = 'client_e2e';
@@ -127,7 +141,7 @@ export async function startEnvironment(
     ...(slack ? slack.env : {}),
     ...extraEnv,
   };
-  const servers = [await spawnServer(serverEnv)];
+  const servers = [await spawnServer(serverEnv, options.spawn)];
   if (slack?.standIn && options.slack === 'socket') await slack.standIn.waitForSocket(30_000);
   return {
     workos,
@@ -140,7 +154,7 @@ export async function startEnvironment(
     async restart() {
       const [first] = servers;
       await first?.stop();
-      servers[0] = await spawnServer(serverEnv);
+      servers[0] = await spawnServer(serverEnv, options.spawn);
       return servers[0];
     },
     async another(env = {}, args = []) {

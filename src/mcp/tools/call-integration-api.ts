@@ -91,11 +91,14 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
         body = args.body;
         grant = await authorizeBroad(deps, caller, audit, provider, method, url, body);
       }
-      return forward(deps, caller, audit, grant, provider, method, url, body, args.headers);
+      // A broad grant's use was counted when it was authorized; a per-call approval's is counted after the call.
+      const counted = !args.requestId;
+      return forward(deps, caller, audit, { grant, counted }, provider, method, url, body, args.headers);
     }),
   );
 };
 
+/** The session's broad grant checked for this call and the call counted, in one Redis round trip. */
 async function authorizeBroad(
   deps: ToolDeps,
   caller: CallerIdentity,
@@ -106,38 +109,34 @@ async function authorizeBroad(
   body: unknown,
 ): Promise<Grant> {
   const needed = provider.requiredLevel({ method, url: new URL(url), body });
-  let grant: Grant | null = null;
-  const refuse = (code: string, message: string): never => {
-    deps.audit.record({
-      type: 'api.refused',
-      ...audit,
-      ...(grant ? grantFields(grant) : {}),
-      provider: provider.id,
-      upstream: upstreamTarget(method, url),
-      detail: code,
-    });
-    throw new ToolError(code, message);
-  };
-  grant = await deps.store.activeBroad(caller);
-  if (!grant) {
-    return refuse(
-      'no_access',
-      `This session has no approved access. Call request_elevated_access with kind "session", level "${needed}" and providers ["${provider.id}"].`,
-    );
+  const authorized = await deps.store.authorizeUse(caller, { provider: provider.id, level: needed });
+  if (authorized.ok) return authorized.grant;
+  const grant = authorized.code === 'no_access' ? null : authorized.grant;
+  deps.audit.record({
+    type: 'api.refused',
+    ...audit,
+    ...(grant ? grantFields(grant) : {}),
+    provider: provider.id,
+    upstream: upstreamTarget(method, url),
+    detail: authorized.code,
+  });
+  switch (authorized.code) {
+    case 'no_access':
+      throw new ToolError(
+        'no_access',
+        `This session has no approved access. Call request_elevated_access with kind "session", level "${needed}" and providers ["${provider.id}"].`,
+      );
+    case 'provider_not_granted':
+      throw new ToolError(
+        'provider_not_granted',
+        `Access to ${provider.displayName} was not granted (granted: ${authorized.grant.providers.join(', ') || 'none'}). Request it with request_elevated_access.`,
+      );
+    case 'write_not_granted':
+      throw new ToolError(
+        'write_not_granted',
+        `This ${method} call to ${provider.displayName} writes, but only read access was granted. Request level "write" if the user wants it.`,
+      );
   }
-  if (!grant.providers.includes(provider.id)) {
-    return refuse(
-      'provider_not_granted',
-      `Access to ${provider.displayName} was not granted (granted: ${grant.providers.join(', ') || 'none'}). Request it with request_elevated_access.`,
-    );
-  }
-  if (needed === 'write' && grant.level !== 'write') {
-    return refuse(
-      'write_not_granted',
-      `This ${method} call to ${provider.displayName} writes, but only read access was granted. Request level "write" if the user wants it.`,
-    );
-  }
-  return grant;
 }
 
 /** Checks the call against the approved one before using the approval up: a mismatch leaves it usable. */
@@ -217,7 +216,7 @@ async function forward(
   deps: ToolDeps,
   caller: CallerIdentity,
   audit: CallAudit,
-  grant: Grant,
+  { grant, counted }: { grant: Grant; counted: boolean },
   provider: Provider,
   method: HttpMethod,
   url: string,
@@ -252,10 +251,16 @@ async function forward(
   });
   if (response.status === 401)
     deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
-  void deps.store
-    .recordUse(grant.id, { status: response.status, at: deps.now() })
-    .then(() => deps.grantUsed?.(grant.id))
-    .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
+  const outcome = { status: response.status, at: deps.now() };
+  if (counted) {
+    deps.store.recordOutcome(grant.id, outcome);
+    deps.grantUsed?.(grant.id);
+  } else {
+    void deps.store
+      .recordUse(grant.id, outcome)
+      .then(() => deps.grantUsed?.(grant.id))
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
+  }
   deps.audit.record({
     type: 'api.call',
     ...event,

@@ -76,6 +76,15 @@ describe('graphqlContainsMutation', () => {
     expect(graphqlContainsMutation(`{ ${'a '.repeat(60_000)}}`)).toBe(true);
     expect(graphqlContainsMutation(`{ ${'a '.repeat(1_000)}}`)).toBe(false);
   });
+
+  it('answers the same for a remembered document, and past the memory bound', () => {
+    const documents = Array.from({ length: 1_200 }, (_, i) =>
+      i % 2 ? `query Q${i} { viewer { id } }` : `mutation M${i} { issueCreate { success } }`,
+    );
+    for (let round = 0; round < 2; round++) {
+      expect(documents.map(graphqlContainsMutation)).toEqual(documents.map((_, i) => i % 2 === 0));
+    }
+  });
 });
 
 describe('level for a URL no provider owns (reference isWriteOperationGeneric)', () => {

@@ -82,6 +82,18 @@ describe('keys used together share a slot', () => {
     expect(keys.session({ sid: 'sid-2', organizationId: 'org_1' })).not.toBe(keys.session(owner));
   });
 
+  it('the authorize-use script: the session key, and the grant and counter keys it names from its base', () => {
+    const keys = grantKeys(PREFIX);
+    const owner = { sid: 'sid-1', organizationId: null };
+    const id = keys.newGrantId(owner, new Uint8Array(15).fill(7));
+    const session = keys.session(owner);
+    // As src/grants/use-ledger.ts passes it (ARGV[2]) and scripts/authorize-use.lua appends to it.
+    const base = session.slice(0, -'session'.length);
+    expect(`${base}grant:${id}`).toBe(keys.grant(id));
+    expect(`${base}uses:${id}`).toBe(keys.uses(id));
+    expect(slots([session, `${base}grant:${id}`, `${base}uses:${id}`]).size).toBe(1);
+  });
+
   it('the Slack pending and active indexes (markActive, markDone)', async () => {
     const { redis, groups } = recordingRedis();
     const refs = new MessageRefs(redis, PREFIX, 60_000);
@@ -150,14 +162,13 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${prefix}grant-events`': 'a pub/sub channel, not a key (PUBLISH reaches every node)',
   '`${prefix}audit`': 'one stream: single-key commands only',
   '`${config.redis.prefix}audit`': 'the same stream',
-  '`${this.prefix}slack:msg:${grantId}`': 'single key (HSETNX, then a MULTI on that key alone)',
-  '`${this.prefix}slack:sent:${grantId}:${effect}`': 'single key (SET NX / DEL)',
+  '`${this.prefix}slack:msg:${grantId}`':
+    "a grant's Slack hash (ref, posting and once-marks, audit thread): MULTIs and a script on that key alone",
   "`${this.prefix}${slotTag(this.prefix, 'slack')}:${which}`": 'the Slack indexes tag (test above)',
   '`${deps.prefix}slack:home-viewers`': 'single key',
   '`${config.redis.prefix}slack:retry-until`': 'single key (its Lua script has one key)',
   '`${deps.prefix}slack:audit-feed:cursor`': 'single key, never in the same command as the lock',
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
-  '`${this.deps.prefix}slack:audit-thread:${grant.id}`': 'single key (a MULTI on that key alone)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
   '`${prefix}pending:{${userId}}`':
     "a requester's pending set: single key (its one-key script, a MULTI on it alone)",
@@ -172,7 +183,6 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${prefix}epoch:{e${n}}`':
     "a shard's epoch key: single key (SET NX / GET), tagged into a slot of that shard",
   '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",
-  '`${this.prefix}slack:posting:${grantId}`': 'single key (a MULTI on that key alone)',
   '`${this.deps.prefix}slack:setup-dm:${digest}`':
     'single key (SET NX): one admin DM per set of setup problems',
 };
@@ -180,13 +190,16 @@ const KEY_FAMILIES: Record<string, string> = {
 /** Files with multi-key-capable calls (MULTI, pipelines, Lua), and how many each has, as audited. */
 const MULTI_KEY_CALLS: Record<string, number> = {
   'src/grants/redis-store.ts': 3, // MULTI in createRequest and recordUse (grant tag), defineCommand of the scripts
-  'src/slack/message-refs.ts': 3, // MULTI on one posting key; markActive and markDone on the indexes tag
-  'src/slack/audit-feed.ts': 3, // two one-key scripts, a MULTI on one thread key
+  // MULTIs on a grant's one Slack hash (posting mark, once-mark, audit thread); markActive and markDone on the
+  // indexes tag
+  'src/slack/message-refs.ts': 5,
+  'src/slack/audit-feed.ts': 2, // two one-key scripts
   'src/jobs/deadlines.ts': 3, // MULTI and two scripts on the deadlines and in-flight sets (jobs tag, test above)
   'src/mcp/request-limit.ts': 1, // a MULTI on one key
   'src/mcp/pending-cap.ts': 2, // a one-key script and a MULTI on the same pending set
   'src/audit/audit-log.ts': 1, // the stream and its once-mark `{<stream>}:once:…` (test above)
-  'src/lib/redis-script.ts': 2, // EVALSHA/EVAL of RedisScript: the ref claim (one key), the Slack gate (test above)
+  // EVALSHA/EVAL of RedisScript: the ref claim (one key), the Slack gate, authorize-use (session tag; tests above)
+  'src/lib/redis-script.ts': 2,
   'src/ops/heartbeat.ts': 2, // two one-key scripts on the heartbeat set
 };
 

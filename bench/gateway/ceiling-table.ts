@@ -1,0 +1,126 @@
+// The ceiling section's table: each figure of the server (with and without Slack) beside the bare ceiling's, with
+// its ratio to it and the issue-13 target.
+import { ms } from '../lib/stats.js';
+import type { CeilingResult, TargetFigures } from './ceiling.js';
+
+/** Ratios to the ceiling the server must stay within (issue 13), and the absolute Redis budget per call. */
+export const CEILING_TARGETS = {
+  callsPerSecondShare: 0.5,
+  cpuPerCallRatio: 2.5,
+  p99Ratio: 3,
+  oneClientP50Ratio: 2,
+  redisCommandsSent: 3,
+  redisRoundTrips: 2,
+};
+
+type Metric = {
+  label: string;
+  value: (t: TargetFigures) => number | null;
+  format: (x: number) => string;
+  /** Whether the server's figure meets the target, given its ratio to the ceiling and the figure itself. */
+  met?: (ratio: number, value: number) => boolean;
+  target: string;
+};
+
+const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
+const one = (x: number) => x.toFixed(1);
+const cpu = (x: number) => `${x.toFixed(3)} ms`;
+
+const METRICS: Metric[] = [
+  {
+    label: 'calls/s, 32 clients',
+    value: (t) => t.loaded.callsPerSecond,
+    format: rate,
+    met: (r) => r >= CEILING_TARGETS.callsPerSecondShare,
+    target: '≥ 0.5×',
+  },
+  {
+    label: 'server CPU per call, 32 clients',
+    value: (t) => t.loaded.cpuPerCall.serverMs,
+    format: cpu,
+    met: (r) => r <= CEILING_TARGETS.cpuPerCallRatio,
+    target: '≤ 2.5×',
+  },
+  {
+    label: 'Redis CPU per call, 32 clients',
+    value: (t) => t.loaded.cpuPerCall.redisMs,
+    format: cpu,
+    target: '',
+  },
+  {
+    label: 'p50, 32 clients',
+    value: (t) => t.loaded.latency.p50,
+    format: ms,
+    target: '',
+  },
+  {
+    label: 'p99, 32 clients',
+    value: (t) => t.loaded.latency.p99,
+    format: ms,
+    met: (r) => r <= CEILING_TARGETS.p99Ratio,
+    target: '≤ 3×',
+  },
+  {
+    label: 'p50, 1 client',
+    value: (t) => t.oneClient.p50,
+    format: ms,
+    met: (r) => r <= CEILING_TARGETS.oneClientP50Ratio,
+    target: '≤ 2×',
+  },
+  { label: 'p99, 1 client', value: (t) => t.oneClient.p99, format: ms, target: '' },
+  {
+    label: 'Redis commands sent per call',
+    value: (t) => t.redis.sent,
+    format: one,
+    met: (_r, v) => v <= CEILING_TARGETS.redisCommandsSent,
+    target: '≤ 3',
+  },
+  {
+    label: 'Redis commands run per call (scripts’ included)',
+    value: (t) => t.redis.commands,
+    format: one,
+    target: '',
+  },
+  {
+    label: 'Redis round trips per call',
+    value: (t) => t.redis.roundTrips,
+    format: one,
+    met: (_r, v) => v <= CEILING_TARGETS.redisRoundTrips,
+    target: '≤ 2',
+  },
+  { label: 'cores busy elsewhere, 32 clients', value: (t) => t.loaded.cores.others, format: one, target: '' },
+  { label: 'errors, 32 clients', value: (t) => t.loaded.errors, format: String, target: '' },
+];
+
+export function ceilingTable(result: CeilingResult): string[][] {
+  const { ceiling, noSlack, production } = result;
+  const cell = (metric: Metric, target: TargetFigures) => {
+    const value = metric.value(target);
+    const base = metric.value(ceiling);
+    if (value === null) return '–';
+    const ratio = base ? value / base : Number.NaN;
+    const met = metric.met ? (metric.met(ratio, value) ? ' ok' : ' NO') : '';
+    return `${metric.format(value)} (${ratio.toFixed(2)}×)${met}`;
+  };
+  return [
+    ['metric', ceiling.name, production.name, noSlack.name, 'target'],
+    ...METRICS.map((metric) => {
+      const base = metric.value(ceiling);
+      return [
+        metric.label,
+        base === null ? '–' : metric.format(base),
+        cell(metric, production),
+        cell(metric, noSlack),
+        metric.target,
+      ];
+    }),
+    ['server process', 'node, plain JS', result.compiled ? 'node dist/ (npm run build)' : 'tsx src/', '', ''],
+  ];
+}
+
+/** Redis commands of each target per call, for the line under the table. */
+export function redisTops(result: CeilingResult): string {
+  return [result.ceiling, result.production, result.noSlack]
+    .map((t) => `${t.name}: ${t.redis.top}`)
+    .join('\n');
+}

@@ -1,0 +1,95 @@
+// Redis work per call on a Redis only the run uses: commands (sent, and run inside scripts) from INFO commandstats
+// deltas, round trips from INFO stats' read events; the idle server's background is measured first and subtracted.
+import { Redis } from 'ioredis';
+import { counters } from '../cluster/commandstats.js';
+
+export interface RedisPerCall {
+  samples: number;
+  /** Every command Redis ran per call, those inside scripts included (commandstats counts both). */
+  commands: number;
+  /** Commands the process sent per call (EVALSHA once): what a round trip carries. */
+  sent: number;
+  /** Read events per call: one per round trip (a pipeline arrives in one read). */
+  roundTrips: number;
+  /** The commonest commands per call, e.g. "evalsha 1, xadd 1". */
+  top: string;
+}
+
+/** Redis' read events: one per request (or pipeline) it takes off a socket. */
+async function readsProcessed(redis: Redis): Promise<number> {
+  return Number(/total_reads_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+}
+
+/** Commands per script kind inside scripts, seen through MONITOR (lines from `[<db> lua]`). */
+function watchScripts(monitor: Redis): { inScripts: () => number; stop: () => void } {
+  let inScripts = 0;
+  const onMonitor = (_time: string, _args: string[], source: string) => {
+    if (source.endsWith(' lua') || source === 'lua') inScripts++;
+  };
+  monitor.on('monitor', onMonitor);
+  return { inScripts: () => inScripts, stop: () => monitor.off('monitor', onMonitor) };
+}
+
+type Snapshot = { calls: Map<string, number>; reads: number; inScripts: number; at: number };
+
+async function snapshot(redis: Redis, scripts: { inScripts: () => number }): Promise<Snapshot> {
+  const reads = await readsProcessed(redis);
+  const { calls } = await counters(redis);
+  return { calls, reads, inScripts: scripts.inScripts(), at: performance.now() };
+}
+
+/**
+ * Runs `call` `samples` times one after another (so auto-pipelining has nothing to merge) and divides what Redis
+ * did by the calls, less what it did over the same time while idle. Our own INFO and MONITOR are left out.
+ */
+export async function measureRedisPerCall(
+  redisUrl: string,
+  call: () => Promise<void>,
+  samples: number,
+  idleMs = 2_000,
+): Promise<RedisPerCall> {
+  const redis = new Redis(redisUrl);
+  const monitor = await redis.monitor();
+  const scripts = watchScripts(monitor);
+  try {
+    const idleStart = await snapshot(redis, scripts);
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
+    const idleEnd = await snapshot(redis, scripts);
+    const start = await snapshot(redis, scripts);
+    for (let i = 0; i < samples; i++) await call();
+    // Let the fire-and-forget writes after each answer (use count, audit) land.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const end = await snapshot(redis, scripts);
+    const idleRatio = (end.at - start.at) / (idleEnd.at - idleStart.at);
+    const ours = (name: string) => name === 'info' || name === 'monitor';
+    const perCall = new Map<string, number>();
+    for (const [name, n] of end.calls) {
+      if (ours(name)) continue;
+      const idle = (idleEnd.calls.get(name) ?? 0) - (idleStart.calls.get(name) ?? 0);
+      const used = n - (start.calls.get(name) ?? 0) - idle * idleRatio;
+      if (used > 0) perCall.set(name, used / samples);
+    }
+    const commands = [...perCall.values()].reduce((a, b) => a + b, 0);
+    const inScripts =
+      (end.inScripts - start.inScripts - (idleEnd.inScripts - idleStart.inScripts) * idleRatio) / samples;
+    // Between two read counts: the first snapshot's three other INFOs and the second's own (four reads).
+    const reads = end.reads - start.reads - 4 - (idleEnd.reads - idleStart.reads - 4) * idleRatio;
+    return {
+      samples,
+      commands: round(commands),
+      sent: round(commands - Math.max(0, inScripts)),
+      roundTrips: round(reads / samples),
+      top: [...perCall]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([name, n]) => `${name} ${round(n)}`)
+        .join(', '),
+    };
+  } finally {
+    scripts.stop();
+    monitor.disconnect();
+    redis.disconnect();
+  }
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
