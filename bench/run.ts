@@ -6,6 +6,7 @@ import { clusterTable, runClusterSection } from './cluster/index.js';
 import { FAULT_SETTINGS, faultTable, runFaults } from './faults/index.js';
 import { runDecisionLatency } from './gateway/decision-latency.js';
 import { runOverhead } from './gateway/overhead.js';
+import { runPerCallCpu } from './gateway/per-call-cpu.js';
 import { runThroughput } from './gateway/throughput.js';
 import { startBenchEnvironment } from './lib/gateway-env.js';
 import { summarizeProfile } from './lib/profile.js';
@@ -28,10 +29,11 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'cpu'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
+  perCallCpu: { warmup: 200, iterations: 1_000 },
   throughput: { clients: 32, warmupMs: 1_500, durationMs: 8_000 },
   decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
   slackClick: { iterations: 40, settleMs: 80, maxMs: 20_000 },
@@ -383,6 +385,17 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
     const faults = await runFaults(step);
     console.log(`\nfaults\n${table(faultTable(faults))}\n`);
     Object.assign(document, { faultSettings: FAULT_SETTINGS, faults });
+  }
+  if (sections.includes('cpu')) {
+    const bench = await startBenchEnvironment();
+    try {
+      step('per-call server CPU: tools/list and call_integration_api');
+      const cpu = await runPerCallCpu(bench, SETTINGS.perCallCpu);
+      console.log(`\nper-call server CPU\n${JSON.stringify(cpu, null, 2)}\n`);
+      document.perCallCpu = cpu;
+    } finally {
+      await bench.stop();
+    }
   }
   if (sections.includes('cluster')) {
     const cluster = await runClusterSection(step);
