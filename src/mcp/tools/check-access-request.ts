@@ -38,8 +38,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       outputSchema: accessOutputShape,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
-    guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       let grant = await deps.store.get(requestId);
       if (!ownedBy(grant, caller)) {
         const view = notFoundView(requestId);
@@ -47,9 +47,9 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       }
 
       const deadline = Math.min(deps.now() + waitSeconds * 1000, grant.decideBy);
-      const progressToken = extra._meta?.progressToken;
+      const progressToken = ctx.mcpReq._meta?.progressToken;
       const started = deps.now();
-      const stop = deps.shutdown ? AbortSignal.any([extra.signal, deps.shutdown]) : extra.signal;
+      const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
       while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
         grant = await deps.store.waitForDecision(
           requestId,
@@ -57,8 +57,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
           stop,
         );
         if (grant?.status === 'pending' && progressToken !== undefined) {
-          await extra
-            .sendNotification({
+          await ctx.mcpReq
+            .notify({
               method: 'notifications/progress',
               params: {
                 progressToken,

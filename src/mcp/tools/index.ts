@@ -1,5 +1,5 @@
 // Every MCP tool, registered from one list.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { RegisterTool, ToolDeps } from '../tool-kit.js';
 import { registerCallIntegrationApi } from './call-integration-api.js';
 import { registerCheckAccessRequest } from './check-access-request.js';
