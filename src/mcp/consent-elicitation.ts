@@ -114,8 +114,14 @@ async function consentMessage(deps: ToolDeps, grant: Grant): Promise<string> {
     grant.kind === 'request' && grant.request
       ? `${grant.request.method} ${grant.request.url}`
       : `${grant.level} access to ${grant.providers.join(', ')}`;
-  const where = slack?.channel ? `waiting for an approver in ${slack.channel}` : 'waiting for an approver';
-  return `Countersign needs a person to approve ${what}: ${where}, or open this link to decide (you sign in, and your decision is bound to your request).`;
+  // Slack channel ids render as links in Slack and are what the approver searches for; names can change.
+  const channel = slack?.channel ?? deps.config.slack?.approvalsChannel ?? null;
+  const where = !channel
+    ? 'waiting for an approver'
+    : channel.startsWith('D')
+      ? 'waiting for you in your Slack direct messages (you may approve this yourself)'
+      : `waiting for an approver in Slack (<#${channel}>)`;
+  return `Countersign needs a person to approve ${what}: ${where}, or open this link to decide (you sign in there; the decision is bound to this request).`;
 }
 
 /**
@@ -136,8 +142,12 @@ export async function resumeGrant(
     const wait = Math.max(0, Math.min(RESUME_WAIT_MS, grant.decideBy - deps.now()));
     grant = (await deps.store.waitForDecision(grantId, wait, stop)) ?? grant;
   }
-  if (grant.status === 'pending' || grant.status === 'approved') return { state: grant.status, grant };
-  const view = accessView(grant, deps.now(), null, null);
-  const text = describeAccess(view, grant, deps.registry);
+  if (grant.status === 'approved') return { state: 'approved', grant };
+  // Past its deadline but not yet swept: it is expired all the same, and asking again would only loop.
+  const overdue = grant.status === 'pending' && deps.now() >= grant.decideBy;
+  if (grant.status === 'pending' && !overdue) return { state: 'pending', grant };
+  const decided: Grant = overdue ? { ...grant, status: 'expired' } : grant;
+  const view = accessView(decided, deps.now(), null, null);
+  const text = describeAccess(view, decided, deps.registry);
   return { state: 'decided', result: { ...textResult(text, view), isError: true } };
 }
