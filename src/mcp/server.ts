@@ -26,9 +26,12 @@ const INSTRUCTIONS = FLOW;
 
 type AuthedRequest = Request & { auth?: AuthInfo };
 
+/** Idle servers kept for reuse, per era: building one and registering the tools is the costliest part of a request. */
+const MAX_IDLE_SERVERS = 64;
+
 export function createMcpHandler(deps: ToolDeps) {
   const verify = requestStateVerifier(deps);
-  const build = () => {
+  const create = () => {
     const server = new McpServer(
       { name: 'countersign', title: 'Countersign', version: SERVER_VERSION },
       {
@@ -44,7 +47,8 @@ export function createMcpHandler(deps: ToolDeps) {
     server.server.registerCapabilities({ tools: { listChanged: undefined } });
     return server;
   };
-  const modern = createSdkHandler(build, {
+  const pools = { modern: serverPool(create), legacy: serverPool(create) };
+  const modern = createSdkHandler(() => pools.modern.take(), {
     legacy: 'reject',
     onerror: (error) => deps.logger.debug({ err: error }, 'MCP request rejected'),
   });
@@ -57,7 +61,7 @@ export function createMcpHandler(deps: ToolDeps) {
     const request = toWebRequest(req, aborted.signal);
     const options = { authInfo: req.auth, parsedBody: req.body };
     if (await isLegacyRequest(request, req.body)) {
-      await serveLegacy(deps, build, req, res, request, options);
+      await serveLegacy(deps, () => pools.legacy.take(), req, res, request, options);
       return;
     }
     await rememberModernClient(deps, req);
@@ -101,6 +105,24 @@ async function rememberModernClient(deps: ToolDeps, req: AuthedRequest): Promise
   await rememberClient(deps.store, callerFrom(req.auth), {
     name: typeof info?.name === 'string' ? info.name : null,
   });
+}
+
+/**
+ * Servers go back to their pool when their exchange closes (the SDK closes the per-request instance, we close
+ * the legacy one): each serves one exchange at a time, as the SDK requires, and is built once.
+ */
+function serverPool(create: () => McpServer) {
+  const idle: McpServer[] = [];
+  return {
+    take(): McpServer {
+      const server = idle.pop() ?? create();
+      server.server.onclose = () => {
+        server.server.onclose = undefined;
+        if (idle.length < MAX_IDLE_SERVERS) idle.push(server);
+      };
+      return server;
+    },
+  };
 }
 
 function isLongPoll(message: unknown): boolean {
