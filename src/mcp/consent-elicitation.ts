@@ -151,3 +151,22 @@ export async function resumeGrant(
   const text = describeAccess(view, decided, deps.registry);
   return { state: 'decided', result: { ...textResult(text, view), isError: true } };
 }
+
+/**
+ * 2025-11-25: tells a client that took the consent link as -32042 that the person is done, on a stream that is
+ * open anyway (a check_access_request long poll), so it can retry without being asked.
+ */
+export async function notifyConsentComplete(
+  deps: ToolDeps,
+  ctx: ServerContext,
+  caller: CallerIdentity,
+  grant: Grant,
+): Promise<void> {
+  if (grant.status === 'pending' || ctx.mcpReq.envelope) return;
+  if (ctx.http?.req?.headers.get('mcp-protocol-version') !== '2025-11-25') return;
+  const session = await deps.store.getSession(caller);
+  if (!session?.clientUrlElicitation || session.elicitedGrantId !== grant.id) return;
+  await ctx.mcpReq
+    .notify({ method: 'notifications/elicitation/complete', params: { elicitationId: grant.id } })
+    .catch(() => undefined);
+}

@@ -243,7 +243,7 @@ describe('2025-11-25: error -32042 with the consent link', () => {
     await a.client.close();
   });
 
-  it('a denial comes back as such; a forged elicitation id finds nothing', async () => {
+  it('a denial comes back as such (elicitation/complete on an open stream); a forged elicitation id finds nothing', async () => {
     const a = await assistant('2025-11-25', 'session_url_2025_deny');
     const error = await callLinear(a.client).then(
       () => null,
@@ -257,7 +257,16 @@ describe('2025-11-25: error -32042 with the consent link', () => {
     const forged = await callTool(a.client, 'check_access_request', { requestId: `${grantId}x` });
     expect(forged.structuredContent?.status).toBe('not_found');
     await messageOf(grantId);
+    // A long poll is a stream the server has open: the person being done arrives on it as elicitation/complete.
+    const completed: string[] = [];
+    a.client.setNotificationHandler('notifications/elicitation/complete', (notification) => {
+      completed.push(notification.params.elicitationId);
+    });
+    const waiting = callTool(a.client, 'check_access_request', { requestId: grantId, waitSeconds: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await store.deny(grantId, BOB, 'ask Carol')).ok).toBe(true);
+    expect((await waiting).structuredContent?.status).toBe('denied');
+    expect(completed).toEqual([grantId]);
     const retried = await callTool(a.client, 'request_elevated_access', SESSION_READ);
     expect(retried.isError).toBe(true);
     expect(retried.structuredContent?.status).toBe('denied');

@@ -1,6 +1,7 @@
 // check_access_request: where a request stands; with waitSeconds it returns the moment a person decides.
 import { z } from 'zod';
 import type { Grant, SessionIdentity } from '../../grants/types.js';
+import { notifyConsentComplete } from '../consent-elicitation.js';
 import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
 import { guarded, type RegisterTool, textResult } from '../tool-kit.js';
@@ -74,6 +75,7 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
         const view = notFoundView(requestId);
         return textResult(describeAccess(view, null, deps.registry), view);
       }
+      if (waitSeconds > 0) await notifyConsentComplete(deps, ctx, caller, grant);
       const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
       const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
       const view = accessView(grant, deps.now(), approvalUrl, slack);
