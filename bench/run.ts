@@ -17,6 +17,7 @@ import { runExpiryLag } from './lifecycle/expiry-lag.js';
 import { type FamilyUsage, runMemory } from './lifecycle/memory.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
+import { runClickToRetry } from './slack/click-to-retry.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 /** BENCH_PROFILE=1 samples each server child's CPU, writes .cpuprofile files next to the results and prints the hot spots. */
@@ -29,7 +30,7 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster', 'cpu'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'cpu', 'click'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -395,6 +396,24 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
       document.perCallCpu = cpu;
     } finally {
       await bench.stop();
+    }
+  }
+  if (sections.includes('click')) {
+    // The long poll and the URL-elicitation retry side by side, on one quiet server.
+    const slackBench = await startSlackBenchEnvironment();
+    try {
+      step('click to assistant: check_access_request long poll');
+      const longPoll = await runClickToAssistant(slackBench, SETTINGS.slackClick);
+      step('click to assistant: URL elicitation, the retried call');
+      const retry = await runClickToRetry(slackBench, SETTINGS.slackClick);
+      const row = (name: string, s: { p50: number; p99: number }, n: number) =>
+        `${name.padEnd(34)} p50 ${ms(s.p50)}  p99 ${ms(s.p99)}  (${n} clicks)`;
+      console.log(
+        `\nclick to assistant (target p50 ≤ ${TARGETS.clickToAssistantP50Ms} ms)\n${row('long poll (check_access_request)', longPoll.fromClick, longPoll.iterations)}\n${row('URL elicitation (retried call)', retry.fromClick, retry.iterations)}\n`,
+      );
+      Object.assign(document, { clickLongPoll: longPoll, clickRetry: retry });
+    } finally {
+      await slackBench.stop();
     }
   }
   if (sections.includes('cluster')) {
