@@ -51,24 +51,34 @@ export function consentOnRequest<A extends { kind?: string; level?: string }>(
   };
 }
 
-/** call_integration_api: without the access, the pending request's consent link; once approved, the call itself. */
+/**
+ * call_integration_api: without the access, the pending request's consent link; once approved, the call itself.
+ * The call runs first: a call that has its access costs nothing more (this is the hot path).
+ */
 export function consentOnCall<A extends { requestId?: string }>(
   deps: ToolDeps,
   handler: ToolHandler<A>,
 ): ConsentHandler<A> {
   return async (args, ctx) => {
     const caller = callerFrom(ctx.http?.authInfo);
+    const sealed = resumedGrantId(ctx);
+    if (sealed) {
+      const outcome = await resumeGrant(deps, ctx, caller, sealed);
+      if (outcome.state === 'pending') return askConsent(deps, caller, outcome.grant, 'input_required');
+      if (outcome.state === 'decided') return outcome.result;
+    }
+    const result = await handler(args, ctx);
+    if (!result.isError || !NEEDS_ACCESS.some((code) => refusedWith(result, code))) return result;
     const channel = await consentChannel(deps, ctx, caller);
-    if (channel === 'none') return handler(args, ctx);
-    const resumed = await resumable(deps, ctx, caller, channel, () => true);
+    if (channel === 'none') return result;
+    const resumed = channel === 'url_error' ? await resumable(deps, ctx, caller, channel, () => true) : null;
     if (resumed) {
       const outcome = await resumeGrant(deps, ctx, caller, resumed);
       if (outcome.state === 'pending') return askConsent(deps, caller, outcome.grant, channel);
       await forget(deps, caller, channel);
       if (outcome.state === 'decided') return outcome.result;
+      return handler(args, ctx);
     }
-    const result = await handler(args, ctx);
-    if (!result.isError || !NEEDS_ACCESS.some((code) => refusedWith(result, code))) return result;
     const waitingId = args.requestId ?? (await deps.store.getSession(caller))?.pendingBroadId;
     const grant = await pendingGrant(deps, caller, waitingId);
     return grant ? askConsent(deps, caller, grant, channel) : result;
