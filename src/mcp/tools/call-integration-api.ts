@@ -14,7 +14,6 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { timeUpstream } from '../../ops/metrics.js';
 import type { Provider } from '../../providers/types.js';
 import { checkBodyBounds } from '../body-bounds.js';
-import { consentOnCall } from '../consent-tools.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import {
   errorResult,
@@ -68,35 +67,32 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       outputSchema: outputShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    consentOnCall(
-      deps,
-      guarded(deps, 'call_integration_api', async (args, ctx) => {
-        checkBodyBounds(args.body);
-        const caller = callerFrom(ctx.http?.authInfo);
-        const { provider, url } = resolveProviderUrl(deps, args.url);
-        const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
-        const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };
-        let grant: Grant;
-        let method: HttpMethod;
-        let body: unknown;
-        if (args.requestId) {
-          ({ grant, method, body } = await usePerCallApproval(
-            deps,
-            caller,
-            by,
-            audit,
-            args.requestId,
-            url,
-            args,
-          ));
-        } else {
-          method = args.method ?? 'POST';
-          body = args.body;
-          grant = await authorizeBroad(deps, caller, audit, provider, method, url, body);
-        }
-        return forward(deps, caller, audit, grant, provider, method, url, body, args.headers);
-      }),
-    ),
+    guarded(deps, 'call_integration_api', async (args, ctx) => {
+      checkBodyBounds(args.body);
+      const caller = callerFrom(ctx.http?.authInfo);
+      const { provider, url } = resolveProviderUrl(deps, args.url);
+      const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
+      const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };
+      let grant: Grant;
+      let method: HttpMethod;
+      let body: unknown;
+      if (args.requestId) {
+        ({ grant, method, body } = await usePerCallApproval(
+          deps,
+          caller,
+          by,
+          audit,
+          args.requestId,
+          url,
+          args,
+        ));
+      } else {
+        method = args.method ?? 'POST';
+        body = args.body;
+        grant = await authorizeBroad(deps, caller, audit, provider, method, url, body);
+      }
+      return forward(deps, caller, audit, grant, provider, method, url, body, args.headers);
+    }),
   );
 };
 

@@ -7,7 +7,6 @@ import { formatDuration } from '../../lib/duration.js';
 import { listIntegrations } from '../../pipes/integrations.js';
 import { normalizeUrl } from '../../providers/url.js';
 import { checkBodyBounds } from '../body-bounds.js';
-import { consentOnRequest } from '../consent-tools.js';
 import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
@@ -57,73 +56,70 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
         openWorldHint: true,
       },
     },
-    consentOnRequest(
-      deps,
-      guarded(deps, 'request_elevated_access', async (args, ctx) => {
-        const caller = callerFrom(ctx.http?.authInfo);
-        if (!(await deps.allowRequest(caller.userId))) {
-          throw new ToolError(
-            'rate_limited',
-            `Too many access requests: at most ${deps.config.policy.requestsPerMinute} a minute. Wait for the pending one to be decided.`,
-          );
-        }
-        const session = await deps.store.touchSession(caller);
-        const reason = args.reason?.trim() || null;
-        const created =
-          args.kind === 'session'
-            ? await requestBroad(deps, caller, session.clientName, reason, args)
-            : { grant: await requestCall(deps, caller, session.clientName, reason, args), superseded: null };
-        const { grant, superseded } = created;
+    guarded(deps, 'request_elevated_access', async (args, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
+      if (!(await deps.allowRequest(caller.userId))) {
+        throw new ToolError(
+          'rate_limited',
+          `Too many access requests: at most ${deps.config.policy.requestsPerMinute} a minute. Wait for the pending one to be decided.`,
+        );
+      }
+      const session = await deps.store.touchSession(caller);
+      const reason = args.reason?.trim() || null;
+      const created =
+        args.kind === 'session'
+          ? await requestBroad(deps, caller, session.clientName, reason, args)
+          : { grant: await requestCall(deps, caller, session.clientName, reason, args), superseded: null };
+      const { grant, superseded } = created;
 
-        const audit = {
-          ...ownerFields(caller),
-          callId: newCallId(),
-          actor: workosActor('assistant', 'mcp', { id: caller.userId, email: caller.userEmail }),
-        };
+      const audit = {
+        ...ownerFields(caller),
+        callId: newCallId(),
+        actor: workosActor('assistant', 'mcp', { id: caller.userId, email: caller.userEmail }),
+      };
+      deps.audit.record({
+        type: 'grant.requested',
+        ...audit,
+        ...grantFields(grant),
+        level: grant.level,
+        providers: grant.providers,
+        ...(grant.request
+          ? { upstream: upstreamTarget(grant.request.method, grant.request.url) }
+          : { durationMs: grant.durationMs }),
+      });
+      if (superseded) {
         deps.audit.record({
-          type: 'grant.requested',
+          type: 'grant.superseded',
           ...audit,
-          ...grantFields(grant),
-          level: grant.level,
-          providers: grant.providers,
-          ...(grant.request
-            ? { upstream: upstreamTarget(grant.request.method, grant.request.url) }
-            : { durationMs: grant.durationMs }),
+          ...grantFields(superseded),
+          detail: grant.id,
         });
-        if (superseded) {
-          deps.audit.record({
-            type: 'grant.superseded',
-            ...audit,
-            ...grantFields(superseded),
-            detail: grant.id,
-          });
-        }
-        const approvalUrl = await deps.approvalUrl(grant);
-        const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
-        const view = accessView(grant, deps.now(), approvalUrl, slack);
-        const active = args.kind === 'session' ? await deps.store.activeBroad(caller) : null;
-        const text = [
-          grant.kind === 'broad'
-            ? `Approval needed for **${grant.level}** access to ${grant.providers.join(', ')} for ${formatDuration(grant.durationMs)}.`
-            : `Approval needed for one call: ${grant.request?.method} ${grant.request?.url}.`,
-          deps.config.slack
-            ? `The request is on its way to Slack for a decision. The user can also decide at this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`
-            : `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
-          superseded
-            ? `This replaces your earlier pending request ${superseded.id}, whose link no longer works.`
-            : '',
-          active
-            ? `You keep your current ${active.level} access to ${active.providers.join(', ')} until this one is approved.`
-            : '',
-          '',
-          // The link is in the lines above already: once is clearer for the model and the user.
-          describeAccess({ ...view, approvalUrl: null }, grant, deps.registry),
-        ]
-          .filter((line) => line !== '')
-          .join('\n');
-        return textResult(text, { ...view, supersededRequestId: superseded?.id ?? null });
-      }),
-    ),
+      }
+      const approvalUrl = await deps.approvalUrl(grant);
+      const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
+      const view = accessView(grant, deps.now(), approvalUrl, slack);
+      const active = args.kind === 'session' ? await deps.store.activeBroad(caller) : null;
+      const text = [
+        grant.kind === 'broad'
+          ? `Approval needed for **${grant.level}** access to ${grant.providers.join(', ')} for ${formatDuration(grant.durationMs)}.`
+          : `Approval needed for one call: ${grant.request?.method} ${grant.request?.url}.`,
+        deps.config.slack
+          ? `The request is on its way to Slack for a decision. The user can also decide at this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`
+          : `Show the user this link (it works until ${new Date(grant.decideBy).toISOString()}): ${approvalUrl}`,
+        superseded
+          ? `This replaces your earlier pending request ${superseded.id}, whose link no longer works.`
+          : '',
+        active
+          ? `You keep your current ${active.level} access to ${active.providers.join(', ')} until this one is approved.`
+          : '',
+        '',
+        // The link is in the lines above already: once is clearer for the model and the user.
+        describeAccess({ ...view, approvalUrl: null }, grant, deps.registry),
+      ]
+        .filter((line) => line !== '')
+        .join('\n');
+      return textResult(text, { ...view, supersededRequestId: superseded?.id ?? null });
+    }),
   );
 };
 
