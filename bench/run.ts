@@ -8,6 +8,7 @@ import { runCeiling } from './gateway/ceiling.js';
 import { ceilingTable, redisTops } from './gateway/ceiling-table.js';
 import { runDecisionLatency } from './gateway/decision-latency.js';
 import { runOverhead } from './gateway/overhead.js';
+import { runPerCallCpu } from './gateway/per-call-cpu.js';
 import { runThroughput } from './gateway/throughput.js';
 import { startBenchEnvironment } from './lib/gateway-env.js';
 import { summarizeProfile } from './lib/profile.js';
@@ -21,6 +22,7 @@ import { runPolicyEvaluate } from './policy/evaluate.js';
 import { runRequestLatency } from './policy/request-latency.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
+import { runClickToRetry } from './slack/click-to-retry.js';
 import { runSlackUnderLoad } from './slack/under-load.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -37,10 +39,11 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster', 'policy', 'gateway', 'slack-load'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'policy', 'gateway', 'slack-load', 'cpu', 'click'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
+  perCallCpu: { warmup: 200, iterations: 1_000 },
   throughput: { clients: 32, warmupMs: 1_500, durationMs: 8_000 },
   decision: { iterations: 40, settleMs: 120, maxMs: 30_000 },
   slackClick: { iterations: 40, settleMs: 80, maxMs: 20_000 },
@@ -454,6 +457,35 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
     );
     console.log(`p50 ratio with / without the policy file: ${requests.p50Ratio} (target ≤ 1.10)\n`);
     document.policy = { evaluate, requests };
+  }
+  if (sections.includes('cpu')) {
+    const bench = await startBenchEnvironment();
+    try {
+      step('per-call server CPU: tools/list and call_integration_api');
+      const cpu = await runPerCallCpu(bench, SETTINGS.perCallCpu);
+      console.log(`\nper-call server CPU\n${JSON.stringify(cpu, null, 2)}\n`);
+      document.perCallCpu = cpu;
+    } finally {
+      await bench.stop();
+    }
+  }
+  if (sections.includes('click')) {
+    // The long poll and the URL-elicitation retry side by side, on one quiet server.
+    const slackBench = await startSlackBenchEnvironment();
+    try {
+      step('click to assistant: check_access_request long poll');
+      const longPoll = await runClickToAssistant(slackBench, SETTINGS.slackClick);
+      step('click to assistant: URL elicitation, the retried call');
+      const retry = await runClickToRetry(slackBench, SETTINGS.slackClick);
+      const row = (name: string, s: { p50: number; p99: number }, n: number) =>
+        `${name.padEnd(34)} p50 ${ms(s.p50)}  p99 ${ms(s.p99)}  (${n} clicks)`;
+      console.log(
+        `\nclick to assistant (target p50 ≤ ${TARGETS.clickToAssistantP50Ms} ms)\n${row('long poll (check_access_request)', longPoll.fromClick, longPoll.iterations)}\n${row('URL elicitation (retried call)', retry.fromClick, retry.iterations)}\n`,
+      );
+      Object.assign(document, { clickLongPoll: longPoll, clickRetry: retry });
+    } finally {
+      await slackBench.stop();
+    }
   }
   if (sections.includes('cluster')) {
     const cluster = await runClusterSection(step);

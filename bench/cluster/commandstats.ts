@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { redisConfig } from '../../src/config.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import { isCluster, masters, type RedisClient, redisFactory } from '../../src/redis/connections.js';

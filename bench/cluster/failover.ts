@@ -2,7 +2,7 @@
 // grants live on the dead master fail, how many calls fail in all, and how many acknowledged grant approvals
 // the failover loses (asynchronous replication). Runnable alone: `npx tsx bench/cluster/failover.ts`.
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { redisConfig } from '../../src/config.js';
 import { parseGrantId } from '../../src/grants/keys.js';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';

@@ -2,7 +2,7 @@
 // through the gateway. Every call made during the stall must be answered (unavailable / 503) within the command
 // timeout plus 0.5 s at p99, none may hang, and calls must work again once Redis does.
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { ALICE } from '../../src/sandbox/people.js';
 import {
   type FaultOutcome,

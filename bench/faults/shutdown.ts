@@ -3,7 +3,7 @@
 // work (the in-flight answer reaching its client, or the signal when nothing runs) to the process's exit.
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { Agent, request } from 'undici';
 import { ALICE } from '../../src/sandbox/people.js';
 import { grantAccess, requestAccess, storeFor } from '../../test/support/fault-access.js';

@@ -1,6 +1,6 @@
 // Benchmark 1: what one call_integration_api adds over the same upstream call made directly, one client, sequential.
 import { performance } from 'node:perf_hooks';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
 import type { BenchEnvironment } from '../lib/gateway-env.js';
 import { rounded, type Summary, summarize } from '../lib/stats.js';

@@ -1,5 +1,5 @@
 // The real server (child process) plus stand-ins, a grant store on the same Redis prefix, and helpers to grant access.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';

@@ -1,7 +1,5 @@
-// SDK clients for the bench: the stock Streamable HTTP transport on global fetch, with one abort signal per request.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+// SDK (v2) clients for the bench: the stock Streamable HTTP transport on global fetch, with one abort signal per request.
+import { Client, type FetchLike, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 /**
  * The SDK hands the transport's one AbortSignal to every fetch, and Node's fetch only removes its abort
@@ -23,8 +21,9 @@ export const scopedSignalFetch: FetchLike = async (url, init) => {
   }
 };
 
+/** Negotiates like a current client (server/discover first), so the bench measures the 2026-07-28 path. */
 export async function connectBenchClient(baseUrl: string, token: string, name: string): Promise<Client> {
-  const client = new Client({ name, version: '1.0.0' });
+  const client = new Client({ name, version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
     fetch: scopedSignalFetch,

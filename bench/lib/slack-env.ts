@@ -1,5 +1,5 @@
 // The real server wired to the Slack stand-in over HTTP (signed clicks to /slack/events), in its own child process.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import { ALICE } from '../../src/sandbox/people.js';

@@ -123,6 +123,15 @@ export class RedisGrantStore implements GrantStore {
     return toSession(pairsToHash(reply.fields), identity);
   }
 
+  async setSessionClientField(
+    identity: SessionRef,
+    field: 'clientUrlElicitation' | 'elicitedGrantId',
+    value: string,
+  ): Promise<void> {
+    // A field of the session hash (one key): its TTL stays the one touchSession set.
+    await this.redis.hset(this.keys.session(identity), field, value);
+  }
+
   async getSession(identity: SessionRef): Promise<SessionRecord | null> {
     const hash = await this.redis.hgetall(this.keys.session(identity));
     return Object.keys(hash).length > 0 ? toSession(hash, identity) : null;

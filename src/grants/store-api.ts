@@ -14,6 +14,10 @@ export interface SessionRecord extends SessionIdentity {
   createdAt: number;
   /** MCP client name captured at `initialize`. */
   clientName: string | null;
+  /** The client declared URL-mode elicitation at `initialize` (2025-11-25): it can take the consent link as -32042. */
+  clientUrlElicitation: boolean;
+  /** The grant last handed to that client as a URL elicitation (-32042): its retry resumes it. */
+  elicitedGrantId: string | null;
   pendingBroadId: string | null;
   activeBroadId: string | null;
 }
@@ -69,6 +73,12 @@ export interface GrantStore {
   /** Get-or-create the session for (sid, org); refreshes email and, when given, the client name. */
   touchSession(identity: SessionIdentity, clientName?: string | null): Promise<SessionRecord>;
   getSession(identity: Pick<SessionIdentity, 'sid' | 'organizationId'>): Promise<SessionRecord | null>;
+  /** Sets one MCP-client field of an existing session (what the client declared, the grant it was sent to). */
+  setSessionClientField(
+    identity: Pick<SessionIdentity, 'sid' | 'organizationId'>,
+    field: 'clientUrlElicitation' | 'elicitedGrantId',
+    value: string,
+  ): Promise<void>;
 
   /** New pending broad grant; atomically supersedes the session's previous pending broad grant. */
   createBroad(input: NewBroadGrant): Promise<{ grant: Grant; superseded: Grant | null }>;

@@ -81,6 +81,8 @@ export function toSession(hash: Record<string, string>, ref: SessionRef): Sessio
     userEmail: hash.userEmail ?? '',
     createdAt: Number(hash.createdAt ?? 0),
     clientName: hash.clientName || null,
+    clientUrlElicitation: hash.clientUrlElicitation === '1',
+    elicitedGrantId: hash.elicitedGrantId || null,
     pendingBroadId: hash.pendingBroadId || null,
     activeBroadId: hash.activeBroadId || null,
   };

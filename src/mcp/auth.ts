@@ -1,5 +1,5 @@
 // Bearer authentication for /mcp: AuthKit JWTs verified against the JWKS, with verified tokens and users cached.
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { WorkOS } from '@workos-inc/node';
 import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';

@@ -1,5 +1,5 @@
 // Who is calling: the verified bearer token's user, AuthKit session and organization.
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { SessionIdentity } from '../grants/types.js';
 
 export interface CallerIdentity extends SessionIdentity {

@@ -1,55 +1,127 @@
-// The /mcp endpoint: stateless Streamable HTTP, so any instance can serve any request; servers are pooled.
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+// The /mcp endpoint on MCP SDK v2: 2026-07-28 requests through the SDK's per-request handler, 2025-era ones stateless.
+import {
+  type AuthInfo,
+  CLIENT_INFO_META_KEY,
+  createMcpHandler as createSdkHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  McpServer,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
+import { rememberClient } from './client-memory.js';
+import { requestStateVerifier } from './consent-elicitation.js';
 import { callerFrom } from './identity.js';
 import type { ToolDeps } from './tool-kit.js';
 import { FLOW } from './tools/flow.js';
 import { registerTools } from './tools/index.js';
+import { sendWebResponse, toWebRequest } from './web-bridge.js';
 
 export const SERVER_VERSION = '0.1.0';
-/** Idle servers kept for reuse: building one and registering the tools is the costliest part of a request. */
-const MAX_IDLE_SERVERS = 64;
+/** The revisions we serve: the current one over the per-request envelope, the two before it over `initialize`. */
+export const PROTOCOL_VERSIONS = ['2026-07-28', '2025-11-25', '2025-06-18'];
 
 /** The flow in three sentences; clients show it to the model before any tool description. */
 const INSTRUCTIONS = FLOW;
 
+type AuthedRequest = Request & { auth?: AuthInfo };
+
+/** Idle servers kept for reuse, per era: building one and registering the tools is the costliest part of a request. */
+const MAX_IDLE_SERVERS = 64;
+
 export function createMcpHandler(deps: ToolDeps) {
-  const idle: McpServer[] = [];
-  const build = () => {
+  const verify = requestStateVerifier(deps);
+  const create = () => {
     const server = new McpServer(
       { name: 'countersign', title: 'Countersign', version: SERVER_VERSION },
-      { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
+      {
+        instructions: INSTRUCTIONS,
+        capabilities: { tools: {} },
+        supportedProtocolVersions: PROTOCOL_VERSIONS,
+        requestState: { verify },
+      },
     );
     registerTools(server, deps);
-    // The SDK advertises tools.listChanged as soon as a tool is registered, but our tool list never changes and a
+    // The SDK advertises tools.listChanged once a tool is registered, but our tool list never changes and a
     // stateless server has no stream to send the notification on: take the promise back (undefined is not sent).
     server.server.registerCapabilities({ tools: { listChanged: undefined } });
     return server;
   };
+  const pools = { modern: serverPool(create), legacy: serverPool(create) };
+  const modern = createSdkHandler(() => pools.modern.take(), {
+    legacy: 'reject',
+    onerror: (error) => deps.logger.debug({ err: error }, 'MCP request rejected'),
+  });
 
-  return async (req: Request & { auth?: AuthInfo }, res: Response) => {
-    const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
-    const initialize = messages.find(isInitializeRequest);
-    if (initialize) {
-      // The client's name is only sent at initialize; keep it with the session so later requests can show it.
-      await deps.store.touchSession(callerFrom(req.auth), initialize.params.clientInfo.name.slice(0, 100));
-    }
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      // Long polls stream progress notifications over SSE; everything else answers with plain JSON (cheaper).
-      enableJsonResponse: !messages.some(isLongPoll),
-    });
-    const server = idle.pop() ?? build();
+  return async (req: AuthedRequest, res: Response) => {
+    const aborted = new AbortController();
     res.on('close', () => {
-      void server.close().finally(() => {
-        if (idle.length < MAX_IDLE_SERVERS) idle.push(server);
-      });
+      if (!res.writableFinished) aborted.abort();
     });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    const request = toWebRequest(req, aborted.signal);
+    const options = { authInfo: req.auth, parsedBody: req.body };
+    if (await isLegacyRequest(request, req.body)) {
+      await serveLegacy(deps, () => pools.legacy.take(), req, res, request, options);
+      return;
+    }
+    await rememberModernClient(deps, req);
+    await sendWebResponse(await modern.fetch(request, options), res);
+  };
+}
+
+/** 2025-era traffic: one stateless transport per request, JSON answers except for long polls (which stream progress). */
+async function serveLegacy(
+  deps: ToolDeps,
+  build: () => McpServer,
+  req: AuthedRequest,
+  res: Response,
+  request: globalThis.Request,
+  options: { authInfo?: AuthInfo; parsedBody: unknown },
+): Promise<void> {
+  const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
+  const initialize = messages.find(isInitializeRequest);
+  if (initialize) {
+    // Name and capabilities are only sent at initialize; keep them with the session for later requests.
+    await rememberClient(deps.store, callerFrom(req.auth), {
+      name: initialize.params.clientInfo.name,
+      urlElicitation: initialize.params.capabilities.elicitation?.url !== undefined,
+    });
+  }
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: !messages.some(isLongPoll),
+  });
+  const server = build();
+  res.on('close', () => void server.close());
+  await server.connect(transport);
+  await sendWebResponse(await transport.handleRequest(request, options), res);
+}
+
+/** A 2026-07-28 client names itself in every request; the connect-time server/discover is where we record it. */
+async function rememberModernClient(deps: ToolDeps, req: AuthedRequest): Promise<void> {
+  const body = req.body as { method?: unknown; params?: { _meta?: Record<string, unknown> } } | undefined;
+  if (body?.method !== 'server/discover') return;
+  const info = body.params?._meta?.[CLIENT_INFO_META_KEY] as { name?: unknown } | undefined;
+  await rememberClient(deps.store, callerFrom(req.auth), {
+    name: typeof info?.name === 'string' ? info.name : null,
+  });
+}
+
+/**
+ * Servers go back to their pool when their exchange closes (the SDK closes the per-request instance, we close
+ * the legacy one): each serves one exchange at a time, as the SDK requires, and is built once.
+ */
+function serverPool(create: () => McpServer) {
+  const idle: McpServer[] = [];
+  return {
+    take(): McpServer {
+      const server = idle.pop() ?? create();
+      server.server.onclose = () => {
+        server.server.onclose = undefined;
+        if (idle.length < MAX_IDLE_SERVERS) idle.push(server);
+      };
+      return server;
+    },
   };
 }
 

@@ -1,6 +1,5 @@
 // What every tool gets (its dependencies) and how tool results and failures are shaped for the model.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import type { WorkOS } from '@workos-inc/node';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { Config } from '../config.js';

@@ -1,6 +1,6 @@
 // Headless Chromium on the consent page: sign in through AuthKit, untick a provider, approve; screenshot saved.
 import { mkdirSync } from 'node:fs';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';

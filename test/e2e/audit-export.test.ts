@@ -1,7 +1,7 @@
 // End to end: a real grant's life (request, approval on the consent page, calls with the Pipes token,
 // release), then the real export CLI over that server's Redis prefix: every event in order, correlated,
 // schema-valid, and no bearer token, Pipes token or approval link token anywhere in JSON lines or CSV.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/audit/csv.js';
 import { exportedEventSchema } from '../../src/audit/schema.js';

@@ -1,7 +1,7 @@
 // A Redis Cluster master dies under load (3 masters + 3 replicas of the test's own): its replica takes over and
 // the same server process carries on: calls succeed again, /readyz is ready again, and jobs (Slack delivery and
 // refresh) still run on the queue whose slot moved.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGrantId } from '../../src/grants/keys.js';

@@ -1,7 +1,7 @@
 // Fault: the worker dies after Slack received chat.postMessage and before the message was recorded. After the
 // restart the grant has exactly one message (the one posted before the crash, found by its metadata and
 // adopted), and that message is the one that follows the grant's later changes.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';

@@ -1,7 +1,7 @@
 // Fault: Redis stalls (CLIENT PAUSE on a private redis-server). Every tool call ends with a retryable answer
 // before the stall is over instead of hanging through it, long polls too; afterwards calls succeed again. And a
 // full instance sheds extra requests with 503 + Retry-After.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisGrantStore } from '../../src/grants/redis-store.js';

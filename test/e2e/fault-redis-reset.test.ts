@@ -2,7 +2,7 @@
 // work heals itself (a request made afterwards still expires and its message is re-rendered), the reset is
 // reported once (log, metric, /readyz, one audit-channel notice, the admin's DM), and a click on a message
 // whose request Redis forgot rewrites that message instead of leaving dead buttons.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';

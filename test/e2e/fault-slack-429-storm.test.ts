@@ -1,7 +1,7 @@
 // Fault: a Slack 429 storm with two worker processes. Slack's limits are tight, so most calls meet a 429;
 // many grants change state meanwhile. No call goes out inside a Retry-After window Slack announced (the
 // stand-in checks arrival times), and every grant's message ends up right, exactly once.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';

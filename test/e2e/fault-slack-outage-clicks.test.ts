@@ -1,6 +1,6 @@
 // Fault: Slack's Web API is down while approvers click. Every click counts: once Slack answers again each
 // decision is applied, its message re-rendered, the requester told, the audit written, and every clicker told.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient as Redis } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';

@@ -1,5 +1,5 @@
 // End to end: the real server process, the MCP SDK client, and a person deciding on the consent page over HTTP.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB, MALLORY, type SandboxPerson } from '../../src/sandbox/people.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';

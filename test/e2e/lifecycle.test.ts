@@ -1,6 +1,6 @@
 // The grant lifecycle on the job queue, end to end: expiry of undecided requests and of approved access,
 // reminders, usage on the message, delivery reported to the assistant, and jobs dropped when moot.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connections.js';

@@ -1,6 +1,6 @@
 // End to end: one person holds at most MAX_LONG_POLLS_PER_USER check_access_request calls open at once; the
 // next one answers at once with the request's status and the number, and another person is not held back.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB } from '../../src/sandbox/people.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';

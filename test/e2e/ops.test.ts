@@ -3,7 +3,7 @@
 // back, killed, back) while /healthz stays up, and names what the fleet lacks (a worker, the schedulers).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient as Redis } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';

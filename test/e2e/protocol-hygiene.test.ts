@@ -43,6 +43,57 @@ describe('capabilities', () => {
   });
 });
 
+describe('revisions', () => {
+  it.each(['2026-07-28', '2025-11-25', '2025-06-18'] as const)(
+    '%s: negotiated as such, tools listed, no listChanged in the capabilities',
+    async (revision) => {
+      const client = await connectClient(env.server.url, await token(), 'revision', { revision });
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(revision);
+        expect(client.getServerCapabilities()?.tools).toBeDefined();
+        expect(Object.keys(client.getServerCapabilities()?.tools ?? {})).not.toContain('listChanged');
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).toContain('request_elevated_access');
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it('a client negotiating lands on 2026-07-28 (server/discover)', async () => {
+    const client = await connectClient(env.server.url, await token(), 'negotiating');
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    await client.close();
+  });
+
+  it('refuses a revision it does not serve with the unsupported-protocol-version error', async () => {
+    const response = await fetch(`${env.server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${await token()}`,
+        'mcp-protocol-version': '2099-01-01',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2099-01-01',
+            'io.modelcontextprotocol/clientInfo': { name: 'future', version: '1' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+    const body = (await response.json()) as { error?: { code: number; data?: { supported?: string[] } } };
+    expect(body.error?.code).toBe(-32022);
+    expect(body.error?.data?.supported).toContain('2026-07-28');
+  });
+});
+
 describe('GET and DELETE /mcp', () => {
   it.each(['GET', 'DELETE'])(
     '%s without a token answers 401 with the OAuth challenge, not 405',

@@ -1,6 +1,6 @@
 // The queue survives the process: a server killed mid-flow still expires everything after it comes back (never
 // early), and two servers with workers on one Redis change each message once.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';

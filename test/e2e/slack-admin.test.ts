@@ -1,7 +1,7 @@
 // End to end, the people who run Countersign: revoke from the message, App Home and /countersign; extend within
 // the maximum; App Home by role; the audit channel's thread per grant. Alice requests, Bob approves (group),
 // Carol approves and is the admin, Mallory is a stranger.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE } from '../../src/sandbox/people.js';

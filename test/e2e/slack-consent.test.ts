@@ -1,5 +1,5 @@
 // End to end over Slack's HTTP mode: the real server, the MCP SDK client and signed clicks from the Slack stand-in.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE, BOB } from '../../src/sandbox/people.js';

@@ -2,7 +2,7 @@
 // audit channel but not the approvals channel. The self-check says so (log, /readyz, a DM to the admin), a
 // request falls back to the approvers' DMs and the audit channel says so; once invited, requests land in the
 // channel; `/countersign audit @alice` is sent as Slack sends it; with a slow Slack every ack is still in time.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { DeliveryResult, SlackMessage } from '../../src/sandbox/slack/index.js';

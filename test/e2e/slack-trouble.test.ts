@@ -1,6 +1,6 @@
 // Slack in trouble: down when a request is made, then rate limiting. Requests answer at once, every message
 // ends up right, nothing is lost, and no worker calls Slack inside a Retry-After window.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';

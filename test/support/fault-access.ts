@@ -1,6 +1,6 @@
 // Helpers for the fault tests and benches: grants approved straight in the server's Redis, and a timestamped
 // Redis pause whose true end is observed rather than assumed.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import type { Actor } from '../../src/grants/types.js';

@@ -2,7 +2,7 @@
 // worker posts them and stops, they pass their decision deadline with no worker alive, a worker starts on the
 // backlog and is SIGKILLed at a random point, a worker starts again. The trial reports what an operator would
 // check: stored statuses, audit events, the Slack messages (as the stand-in recorded every version).
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { grantKeys } from '../../src/grants/keys.js';
 import { decodeGrant } from '../../src/grants/store-codec.js';
 import type { RedisClient as Redis } from '../../src/redis/connections.js';

@@ -67,9 +67,9 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       outputSchema: outputShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    guarded(deps, 'call_integration_api', async (args, extra) => {
+    guarded(deps, 'call_integration_api', async (args, ctx) => {
       checkBodyBounds(args.body);
-      const caller = callerFrom(extra.authInfo);
+      const caller = callerFrom(ctx.http?.authInfo);
       const { provider, url } = resolveProviderUrl(deps, args.url);
       const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
       const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };

@@ -1,6 +1,7 @@
 // check_access_request: where a request stands; with waitSeconds it returns the moment a person decides.
 import { z } from 'zod';
 import type { Grant, SessionIdentity } from '../../grants/types.js';
+import { notifyConsentComplete } from '../consent-elicitation.js';
 import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
 import { longPollCapNote } from '../long-poll-cap.js';
@@ -39,8 +40,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       outputSchema: accessOutputShape,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
-    guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       let grant = await deps.store.get(requestId);
       if (!ownedBy(grant, caller)) {
         const view = notFoundView(requestId);
@@ -52,9 +53,9 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
         waitSeconds > 0 && grant.status === 'pending' ? deps.longPolls?.acquire(caller.userId) : undefined;
       const capped = release === null;
       const deadline = Math.min(deps.now() + (capped ? 0 : waitSeconds) * 1000, grant.decideBy);
-      const progressToken = extra._meta?.progressToken;
+      const progressToken = ctx.mcpReq._meta?.progressToken;
       const started = deps.now();
-      const stop = deps.shutdown ? AbortSignal.any([extra.signal, deps.shutdown]) : extra.signal;
+      const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
       try {
         while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
           grant = await deps.store.waitForDecision(
@@ -63,8 +64,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
             stop,
           );
           if (grant?.status === 'pending' && progressToken !== undefined) {
-            await extra
-              .sendNotification({
+            await ctx.mcpReq
+              .notify({
                 method: 'notifications/progress',
                 params: {
                   progressToken,
@@ -83,6 +84,7 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
         const view = notFoundView(requestId);
         return textResult(describeAccess(view, null, deps.registry), view);
       }
+      if (waitSeconds > 0) await notifyConsentComplete(deps, ctx, caller, grant);
       const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
       const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
       const view = accessView(grant, deps.now(), approvalUrl, slack);

@@ -16,8 +16,8 @@ export const registerConnectIntegration: RegisterTool = (server, deps) => {
       outputSchema: { slug: z.string(), url: z.string() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    guarded(deps, 'connect_integration', async ({ slug }, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'connect_integration', async ({ slug }, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       if (!caller.organizationId) {
         throw new ToolError(
           'organization_required',

@@ -26,8 +26,8 @@ export const registerListIntegrations: RegisterTool = (server, deps) => {
       },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    guarded(deps, 'list_integrations', async (_args, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'list_integrations', async (_args, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       const found = await listIntegrations(deps.workos, caller.userId, caller.organizationId);
       const integrations = found.map((i) => ({ ...i, supported: deps.registry.get(i.slug) !== undefined }));
       const rows = integrations.map(

@@ -30,8 +30,8 @@ export const registerReleaseAccess: RegisterTool = (server, deps) => {
         openWorldHint: false,
       },
     },
-    guarded(deps, 'release_access', async ({ requestId }, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'release_access', async ({ requestId }, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       const grant = requestId ? await deps.store.get(requestId) : await deps.store.activeBroad(caller);
       if (!ownedBy(grant, caller)) {
         if (!requestId) throw new ToolError('nothing_to_release', 'This session holds no active access.');

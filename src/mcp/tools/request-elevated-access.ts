@@ -58,8 +58,8 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
         openWorldHint: true,
       },
     },
-    guarded(deps, 'request_elevated_access', async (args, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'request_elevated_access', async (args, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       const session = await deps.store.touchSession(caller);
       const reason = args.reason?.trim() || null;
       const created =

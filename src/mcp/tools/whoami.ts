@@ -28,8 +28,8 @@ export const registerWhoami: RegisterTool = (server, deps) => {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    guarded(deps, 'whoami', async (_args, extra) => {
-      const caller = callerFrom(extra.authInfo);
+    guarded(deps, 'whoami', async (_args, ctx) => {
+      const caller = callerFrom(ctx.http?.authInfo);
       const [session, active] = await Promise.all([
         deps.store.getSession(caller),
         deps.store.activeBroad(caller),

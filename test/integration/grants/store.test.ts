@@ -107,6 +107,8 @@ describe('sessions', () => {
       ...me,
       createdAt: clock,
       clientName: 'cursor',
+      clientUrlElicitation: false,
+      elicitedGrantId: null,
       pendingBroadId: null,
       activeBroadId: null,
     });
@@ -119,6 +121,20 @@ describe('sessions', () => {
       userEmail: 'new@example.com',
     });
     expect(again.pendingBroadId).toBe(grant.id);
+    expect(await redis.pttl(keys.session(me))).toBeGreaterThan(7 * DAY - MINUTE);
+  });
+
+  it('keep what the MCP client declared and the grant it was sent to, under the session TTL', async () => {
+    const me = identity();
+    await store.touchSession(me, 'claude-code');
+    await store.setSessionClientField(me, 'clientUrlElicitation', '1');
+    await store.setSessionClientField(me, 'elicitedGrantId', 'g_123');
+    expect(await store.getSession(me)).toMatchObject({
+      clientUrlElicitation: true,
+      elicitedGrantId: 'g_123',
+    });
+    await store.setSessionClientField(me, 'elicitedGrantId', '');
+    expect((await store.getSession(me))?.elicitedGrantId).toBeNull();
     expect(await redis.pttl(keys.session(me))).toBeGreaterThan(7 * DAY - MINUTE);
   });
 
