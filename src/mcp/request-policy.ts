@@ -1,7 +1,8 @@
 // request_elevated_access under the policy in force: refusals (no rule, reason, limits) and the verdict to record.
 import { describeMissing, stillMissing } from '../grants/quorum.js';
+import type { CompiledPolicy } from '../grants/rules/compile.js';
 import { evaluatePolicy, type PolicyOutcome } from '../grants/rules/evaluate.js';
-import { groupsOf, recordOf, requestOf } from '../grants/rules/verdict.js';
+import { groupsOf, recordOf, requestOf, type SlackSide } from '../grants/rules/verdict.js';
 import type { Grant, GrantPolicy } from '../grants/types.js';
 import { policyInForce } from '../lib/policy-in-force.js';
 import type { CallerIdentity } from './identity.js';
@@ -27,9 +28,7 @@ export async function judgeRequest(
   reason: string | null,
 ): Promise<Judged> {
   const policy = policyInForce(deps.config);
-  const slack = deps.people
-    ? await deps.people.byEmail(caller.userEmail, groupsOf(policy))
-    : { slackUserId: null, slackGroups: [] };
+  const slack = await requesterSlackSide(deps, caller, policy);
   const outcome = evaluatePolicy(policy, requestOf(draft, slack), deps.now());
   const record = recordOf(policy, outcome);
   const providers = draft.requestedProviders.join(', ');
@@ -89,4 +88,37 @@ export async function settleReservation(
 ): Promise<void> {
   if (!judged.reservation || !deps.pendingCap) return;
   await deps.pendingCap.settle(caller.userId, judged.reservation, grant.id, grant.decideBy);
+}
+
+const NO_SLACK_SIDE: SlackSide = { slackUserId: null, slackGroups: [] };
+
+/** Whether any rule picks requesters by Slack user or group: only then does judging a request need Slack. */
+function matchesSlackRequesters(policy: CompiledPolicy): boolean {
+  return policy.rules.some((rule) => rule.requester?.slackUsers || rule.requester?.slackGroups?.length);
+}
+
+/**
+ * The requester's Slack id and groups, looked up only when a rule needs them (Slack down must not stop requests
+ * the policy can judge without it). When one does and Slack cannot say, the request is refused for now, never
+ * judged as if the requester were in no group (fail closed: a deny by group must not be skipped).
+ */
+async function requesterSlackSide(
+  deps: ToolDeps,
+  caller: CallerIdentity,
+  policy: CompiledPolicy,
+): Promise<SlackSide> {
+  if (!deps.people || !matchesSlackRequesters(policy)) return NO_SLACK_SIDE;
+  try {
+    return await deps.people.byEmail(caller.userEmail, groupsOf(policy));
+  } catch (error) {
+    deps.logger.warn(
+      { err: error },
+      'policy: Slack did not say who the requester is; request refused for now',
+    );
+    throw new ToolError(
+      'unavailable',
+      'The approval policy picks requesters by Slack user or group, and Slack did not answer. Retry in a minute.',
+      { retryable: true, retryAfterSeconds: 60 },
+    );
+  }
 }

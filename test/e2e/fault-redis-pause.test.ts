@@ -100,7 +100,8 @@ describe('Redis paused: the other HTTP surfaces', () => {
       // A new MCP session records its client at initialize: no tool result to carry the answer, so 503.
       connectClient(env.server.url, token).then(
         (client) => ({ status: 200, at: Date.now(), client }),
-        (error: { code?: number }) => ({ status: error.code, at: Date.now(), client: null }),
+        // SDK v2: an HTTP answer that is not OK is an SdkHttpError whose `status` is the HTTP status.
+        (error: { status?: number }) => ({ status: error.status, at: Date.now(), client: null }),
       ),
     ]);
     const pauseOver = await pause.over;

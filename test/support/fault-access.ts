@@ -82,6 +82,7 @@ export async function outcomeOf(
     const named = /Error \((unavailable|internal_error)\)/.exec(textOf(result as never))?.[1];
     return (named as FaultOutcome | undefined) ?? 'other';
   } catch (error) {
-    return (error as { code?: unknown }).code === 503 ? 'http_503' : 'other';
+    // SDK v2: an HTTP answer that is not OK is an SdkHttpError carrying the HTTP status.
+    return (error as { status?: unknown }).status === 503 ? 'http_503' : 'other';
   }
 }

@@ -47,6 +47,10 @@ export async function startSweepKillWorld(options: SweepKillWorldOptions): Promi
     },
     { slack: 'http' },
   );
+  // The subject is the deadline sweep under kills, not Slack's pacing: fifty requests posted into one channel at
+  // once would take Slack's per-channel pacing ~40 s, and their expiry updates its Tier 3 chat.update minute.
+  env.slack!.channelPacing(false);
+  env.slack!.limit('chat.update', { perWindow: 10_000, windowSeconds: 60 });
   const redis = testRedis();
   return {
     env,

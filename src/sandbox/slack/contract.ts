@@ -112,6 +112,12 @@ export interface SlackStandIn {
    */
   limit(method: string, rule: SlackRateLimitRule | null): void;
   /**
+   * Slack paces chat.postMessage and chat.update per channel (about one a second, bursts of ten): on by default.
+   * `false` turns that off, for a test whose subject is not Slack's pacing (a crash test posting fifty requests
+   * into one channel at once); `true` puts it back with fresh windows.
+   */
+  channelPacing(on: boolean): void;
+  /**
    * Calls that arrived inside a Retry-After window [at, at + retryAfter·1000) that an earlier 429 (from
    * `rateLimit` or `limit`) announced for the same method to the same token (bot or app), including calls
    * that were themselves 429s. Calls of `method` only, or of every method when omitted (each checked

@@ -231,6 +231,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     rateLimit: (method, limit) => state.traffic.setRateLimit(method, limit),
     outage: (method, mode) => state.traffic.setOutage(method, mode),
     limit: (method, rule) => state.traffic.setLimit(method, rule),
+    channelPacing: (on) => state.traffic.setChannelPacing(on),
     retryAfterViolations: (method, o = {}) => copy(retryAfterViolations(state.calls, method, o.graceMs)),
     holdReply: (method, match = () => true) => {
       let release: () => void = () => undefined;

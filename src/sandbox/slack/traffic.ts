@@ -43,6 +43,8 @@ export class TrafficControl {
   private readonly windows = new Map<string, FixedWindow>();
   /** Per `<method> <channel>`, created on first use from DEFAULT_CHANNEL_LIMITS. */
   private readonly channelWindows = new Map<string, FixedWindow>();
+  /** Per-channel pacing of chat.postMessage / chat.update (Slack's; on unless a test turns it off). */
+  private channelPacing = true;
 
   constructor() {
     for (const [method, rule] of Object.entries(DEFAULT_METHOD_LIMITS)) this.setLimit(method, rule);
@@ -81,6 +83,12 @@ export class TrafficControl {
   }
 
   /** A test's own limit for the method; null puts Slack's default tier back (there is no "off"). */
+  /** Turns Slack's per-channel pacing off (or back on, afresh) for the whole workspace. */
+  setChannelPacing(on: boolean): void {
+    this.channelPacing = on;
+    this.channelWindows.clear();
+  }
+
   setLimit(method: string, rule: SlackRateLimitRule | null): void {
     if (!rule) {
       this.windows.delete(method);
@@ -160,7 +168,7 @@ export class TrafficControl {
 
   private channelWindow(method: string, channel: string | undefined): FixedWindow | undefined {
     const rule = DEFAULT_CHANNEL_LIMITS[method];
-    if (!rule || !channel) return undefined;
+    if (!rule || !channel || !this.channelPacing) return undefined;
     const key = `${method} ${channel}`;
     let window = this.channelWindows.get(key);
     if (!window) {
