@@ -107,7 +107,7 @@ function expectConsentLink(url: string, message: string): void {
   ).toBe(true);
   expect(url).not.toContain('evil');
   expect(message).toMatch(
-    /(waiting for an approver in Slack \(<#C\w+>\)|waiting for you in your Slack direct messages .*\)), or open this link/,
+    /(waiting for .+ in (#[\w-]+|Slack \(<#C\w+>\))|waiting for you in your Slack direct messages .*\)), or open this link/,
   );
 }
 
