@@ -115,9 +115,9 @@ async function consentMessage(deps: ToolDeps, grant: Grant): Promise<string> {
     grant.kind === 'request' && grant.request
       ? `${grant.request.method} ${grant.request.url}`
       : `${grant.level} access to ${grant.providers.join(', ')}`;
-  // Before its message is posted, a request goes to the approvals channel (or, self-approved, the requester's DM).
-  const channel = slack?.channel ?? deps.config.slack?.approvalsChannel ?? null;
-  const named = deps.consentAudience ? await deps.consentAudience(grant, channel) : null;
+  const posted = slack?.channel ?? null;
+  const named = deps.consentAudience ? await deps.consentAudience(grant, posted) : null;
+  const channel = posted ?? deps.config.slack?.approvalsChannel ?? null;
   const place: ConsentPlace | null =
     named?.place ??
     (!channel

@@ -38,10 +38,10 @@ export interface ToolDeps {
   /** Where the grant's Slack message stands; absent when Slack is not set up. */
   slackDelivery?(grantId: string): Promise<SlackDelivery>;
   /**
-   * Names who will approve a grant and where (`channelId`: its Slack message's channel), for the consent
-   * message; bounded in time, it answers with what it knows. Absent without Slack.
+   * Names who will approve a grant and where (`posted`: its Slack message's channel, null before it is posted),
+   * for the consent message; bounded in time, it answers with what it knows. Absent without Slack.
    */
-  consentAudience?(grant: Grant, channelId: string | null): Promise<ConsentAudience>;
+  consentAudience?(grant: Grant, posted: string | null): Promise<ConsentAudience>;
   /** Called after each upstream call made under a grant (the approved message shows its usage). */
   grantUsed?(grantId: string): void;
   /** Bounds the check_access_request calls one person holds open at once; absent: no bound. */

@@ -1,9 +1,10 @@
 // Who will approve a grant and where, named as people know them (@bob, @data-team, #access-approvals), for the MCP
 // consent message; looked up in the cached directory within a time budget, never holding up the tool.
 
-import type { Grant, GrantGate } from '../grants/types.js';
+import type { Grant, GrantGate, Level } from '../grants/types.js';
 import type { ConsentAudience, ConsentPlace } from '../mcp/consent-wording.js';
 import type { SlackDirectory } from './directory.js';
+import { destination } from './messenger.js';
 
 /** Approvers looked up at most (the rest are counted, not named): bounds the Slack calls of one message. */
 const MAX_LOOKUPS = 5;
@@ -13,6 +14,9 @@ export type ApproverSet = GrantGate['approvers'];
 export interface ConsentAudienceOptions {
   /** The approvers when the grant records no policy: APPROVERS and APPROVER_EMAILS. */
   fallback: ApproverSet;
+  /** Where requests go when the policy names no channel (APPROVALS_CHANNEL), and who may approve their own. */
+  approvalsChannel: string | null;
+  selfApprove: Level | 'none';
   /** All lookups together get this long (default 300 ms); what is not known by then is left out. */
   budgetMs?: number;
 }
@@ -56,16 +60,21 @@ async function nameOf(directory: SlackDirectory, ref: ApproverRef): Promise<stri
   return `@${user.displayName ?? user.name}`;
 }
 
+/** Stands for the requester's DM in `destination` (whose Slack id the message job looks up when it posts). */
+const REQUESTER_DM = 'D-requester';
+
 /**
- * Names the place (`channelId`: where the request's message is, a `D…` id being the requester's own DM) and the
- * approvers. Anything Slack did not answer within the budget is left unnamed: the wording falls back.
+ * Names the place and the approvers. The place is where the request's message is (`posted`, a `D…` id being
+ * the requester's own DM), or, not posted yet, where the message job will post it. Anything Slack did not
+ * answer within the budget is left unnamed: the wording falls back.
  */
 export async function consentAudience(
   directory: SlackDirectory,
-  grant: Pick<Grant, 'policy'>,
-  channelId: string | null,
+  grant: Grant,
+  posted: string | null,
   options: ConsentAudienceOptions,
 ): Promise<ConsentAudience> {
+  const channelId = posted ?? destination(grant, REQUESTER_DM, options.approvalsChannel, options.selfApprove);
   if (channelId?.startsWith('D')) return { place: { kind: 'dm' }, approvers: null };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof UNKNOWN>((resolve) => {

@@ -42,7 +42,7 @@ export interface SlackRuntime {
   /** Slack ids and user groups for the approval policy (cached directory). */
   people: PeopleLookup;
   /** Who will approve a grant and where, by name, for the MCP consent message (bounded cached lookups). */
-  consentAudience(grant: Grant, channelId: string | null): Promise<ConsentAudience>;
+  consentAudience(grant: Grant, posted: string | null): Promise<ConsentAudience>;
   router: SlackApp['router'];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -206,13 +206,15 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     setup,
     refreshHomes: () => home.refreshViewers(jobClient),
     people: slackPeople(directory),
-    consentAudience: (grant, channelId) =>
-      consentAudience(directory, grant, channelId, {
+    consentAudience: (grant, posted) =>
+      consentAudience(directory, grant, posted, {
         fallback: {
           slackUsers: slack.approverUsers,
           slackGroups: slack.approverGroups,
           emails: config.policy.approverEmails,
         },
+        approvalsChannel: slack.approvalsChannel ?? null,
+        selfApprove: config.policy.selfApprove,
       }),
     router: app.router,
     async start() {

@@ -17,7 +17,7 @@ const SYSTEM = { type: 'system' as const, id: 'test', via: 'system' as const };
 
 beforeAll(async () => {
   // No self-approval: a read request goes to #access-approvals, for @approvers (Bob), Carol and bob@sandbox.test.
-  env = await startEnvironment({}, { slack: 'http' });
+  env = await startEnvironment({ SELF_APPROVE: 'none' }, { slack: 'http' });
   redis = new Redis(REDIS_URL);
   store = new RedisGrantStore(redis, {
     prefix: env.prefix,
