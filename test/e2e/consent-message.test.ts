@@ -1,5 +1,7 @@
 // The consent message a URL-elicitation client shows: who will approve and where by name (#access-approvals,
 // @bob), looked up in Slack without holding the tool up; with Slack slow or down, the former wording, at once.
+
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,27 +12,37 @@ import { REDIS_URL } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
 
 let env: Environment;
+/** Under policy.sandbox.yml: Snowflake writes need two of @data-team. */
+let policyEnv: Environment;
 let redis: Redis;
-let store: RedisGrantStore;
+const stores = new Map<Environment, RedisGrantStore>();
+const storeOptions = (prefix: string) => ({
+  prefix,
+  decisionWindowMs: 300_000,
+  maxAccessMs: 3_600_000,
+  retentionMs: 86_400_000,
+  sessionTtlMs: 86_400_000,
+});
 const SESSION_READ = { kind: 'session', level: 'read', providers: ['linear'], durationMinutes: 10 };
+const SNOWFLAKE_WRITE = { kind: 'session', level: 'write', providers: ['snowflake'], durationMinutes: 10 };
 const SYSTEM = { type: 'system' as const, id: 'test', via: 'system' as const };
 
 beforeAll(async () => {
   // No self-approval: a read request goes to #access-approvals, for @approvers (Bob), Carol and bob@sandbox.test.
-  env = await startEnvironment({ SELF_APPROVE: 'none' }, { slack: 'http' });
+  [env, policyEnv] = await Promise.all([
+    startEnvironment({ SELF_APPROVE: 'none' }, { slack: 'http' }),
+    startEnvironment(
+      { POLICY_FILE: fileURLToPath(new URL('../../policy.sandbox.yml', import.meta.url)) },
+      { slack: 'http' },
+    ),
+  ]);
   redis = new Redis(REDIS_URL);
-  store = new RedisGrantStore(redis, {
-    prefix: env.prefix,
-    decisionWindowMs: 300_000,
-    maxAccessMs: 3_600_000,
-    retentionMs: 86_400_000,
-    sessionTtlMs: 86_400_000,
-  });
+  for (const e of [env, policyEnv]) stores.set(e, new RedisGrantStore(redis, storeOptions(e.prefix)));
 }, 180_000);
 afterAll(async () => {
-  await store?.close();
+  await Promise.all([...stores.values()].map((store) => store.close()));
   redis?.disconnect();
-  await env?.stop();
+  await Promise.all([env?.stop(), policyEnv?.stop()]);
 });
 
 interface Asked {
@@ -39,15 +51,15 @@ interface Asked {
 }
 
 /** One request_elevated_access from a fresh 2026-07-28 session that declares URL elicitation: its consent message. */
-async function askOnce(sid: string): Promise<Asked> {
+async function askOnce(sid: string, on = env, args: Record<string, unknown> = SESSION_READ): Promise<Asked> {
   const client: Client = await connectClient(
-    env.server.url,
-    await env.workos.mintAccessToken(ALICE.id, { sid }),
+    on.server.url,
+    await on.workos.mintAccessToken(ALICE.id, { sid }),
     'consent-message',
     { revision: '2026-07-28', capabilities: { elicitation: { url: {} } } },
   );
   try {
-    const asked = (await client.callTool({ name: 'request_elevated_access', arguments: SESSION_READ }, {
+    const asked = (await client.callTool({ name: 'request_elevated_access', arguments: args }, {
       allowInputRequired: true,
     } as never)) as unknown as { inputRequests?: Record<string, { params?: { message?: string } }> };
     const [key, request] = Object.entries(asked.inputRequests ?? {})[0] ?? [];
@@ -55,7 +67,7 @@ async function askOnce(sid: string): Promise<Asked> {
       throw new Error(`no consent elicitation: ${JSON.stringify(asked)}`);
     const grantId = key.replace(/^consent-/, '');
     // Withdrawn at once: only the message matters here, and pending requests per person are capped.
-    await store.cancel(grantId, SYSTEM);
+    await stores.get(on)!.cancel(grantId, SYSTEM);
     return { grantId, message: request.params.message };
   } finally {
     await client.close();
@@ -99,5 +111,18 @@ describe('the consent message', () => {
     expect(cached.message).toContain('#access-approvals');
     expect(cached.message).toContain('@bob');
     expect(cached.message).not.toContain('<#');
+  });
+
+  it("N-of-M: says how many approvals, from the policy's approvers (an email without Slack account as itself)", async () => {
+    let attempt = 0;
+    await expect
+      .poll(
+        async () =>
+          (await askOnce(`session_consent_message_nofm_${attempt++}`, policyEnv, SNOWFLAKE_WRITE)).message,
+        { timeout: 30_000, interval: 500 },
+      )
+      .toContain(
+        ': needs 2 approvals from @bob, carol@sandbox.test and @data-team in #access-approvals, or open this link',
+      );
   });
 });
