@@ -193,6 +193,8 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
             const ref = await slack.refs.get(grantId);
             return { delivered: ref !== null, channel: ref?.channel ?? null };
           },
+          consentAudience: (grant: Grant, channelId: string | null) =>
+            slack.consentAudience(grant, channelId),
         }
       : {}),
     grantUsed: (grantId: string) => {

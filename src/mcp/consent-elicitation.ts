@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Grant } from '../grants/types.js';
 import { seal, unseal } from '../web/sealed.js';
+import { type ConsentPlace, consentWording } from './consent-wording.js';
 import { accessView, describeAccess } from './grant-view.js';
 import { type CallerIdentity, callerFrom } from './identity.js';
 import { errorResult, type ToolDeps, textResult } from './tool-kit.js';
@@ -114,14 +115,17 @@ async function consentMessage(deps: ToolDeps, grant: Grant): Promise<string> {
     grant.kind === 'request' && grant.request
       ? `${grant.request.method} ${grant.request.url}`
       : `${grant.level} access to ${grant.providers.join(', ')}`;
-  // Slack channel ids render as links in Slack and are what the approver searches for; names can change.
-  const channel = slack?.channel ?? deps.config.slack?.approvalsChannel ?? null;
-  const where = !channel
-    ? 'waiting for an approver'
-    : channel.startsWith('D')
-      ? 'waiting for you in your Slack direct messages (you may approve this yourself)'
-      : `waiting for an approver in Slack (<#${channel}>)`;
-  return `Countersign needs a person to approve ${what}: ${where}, or open this link to decide (you sign in there; the decision is bound to this request).`;
+  const posted = slack?.channel ?? null;
+  const named = deps.consentAudience ? await deps.consentAudience(grant, posted) : null;
+  const channel = posted ?? deps.config.slack?.approvalsChannel ?? null;
+  const place: ConsentPlace | null =
+    named?.place ??
+    (!channel
+      ? null
+      : channel.startsWith('D')
+        ? { kind: 'dm' }
+        : { kind: 'channel', id: channel, name: null });
+  return consentWording({ what, place, approvers: named?.approvers ?? null });
 }
 
 /**

@@ -13,6 +13,7 @@ import { countToolCall, type ToolOutcome } from '../ops/metrics.js';
 import type { UpstreamProxy } from '../pipes/proxy.js';
 import type { PipesTokens } from '../pipes/tokens.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { ConsentAudience } from './consent-wording.js';
 import type { SlackDelivery } from './grant-view.js';
 import type { LongPollCap } from './long-poll-cap.js';
 import type { PendingCap } from './pending-cap.js';
@@ -36,6 +37,11 @@ export interface ToolDeps {
   people?: PeopleLookup;
   /** Where the grant's Slack message stands; absent when Slack is not set up. */
   slackDelivery?(grantId: string): Promise<SlackDelivery>;
+  /**
+   * Names who will approve a grant and where (`posted`: its Slack message's channel, null before it is posted),
+   * for the consent message; bounded in time, it answers with what it knows. Absent without Slack.
+   */
+  consentAudience?(grant: Grant, posted: string | null): Promise<ConsentAudience>;
   /** Called after each upstream call made under a grant (the approved message shows its usage). */
   grantUsed?(grantId: string): void;
   /** Bounds the check_access_request calls one person holds open at once; absent: no bound. */

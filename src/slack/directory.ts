@@ -7,9 +7,18 @@ export interface SlackUser {
   id: string;
   email: string | null;
   name: string;
+  /** The name people @-mention them by (profile display name, else full name); absent in older cache entries. */
+  displayName?: string;
   teamId: string | null;
   deleted: boolean;
   isBot: boolean;
+}
+
+/** A conversation as named to people: `access-approvals` for #access-approvals; DMs have no name. */
+export interface SlackConversation {
+  id: string;
+  name: string | null;
+  isIm: boolean;
 }
 
 export interface DirectoryOptions {
@@ -80,6 +89,7 @@ export class SlackDirectory {
           id: user.id,
           email: user.profile?.email?.toLowerCase() ?? null,
           name: user.real_name || user.name || user.id,
+          displayName: user.profile?.display_name || user.real_name || user.name || user.id,
           teamId: user.team_id ?? null,
           deleted: user.deleted === true,
           isBot: user.is_bot === true,
@@ -89,6 +99,34 @@ export class SlackDirectory {
         throw error;
       }
     });
+  }
+
+  /** A channel's name (conversations.info), or null when the bot cannot see it; names change rarely. */
+  async channel(id: string): Promise<SlackConversation | null> {
+    return this.cache.get(`channel:${id}`, this.userFresh, async (): Promise<SlackConversation | null> => {
+      try {
+        const { channel } = await this.client.conversations.info({ channel: id });
+        if (!channel?.id) return null;
+        return { id: channel.id, name: channel.name ?? null, isIm: channel.is_im === true };
+      } catch (error) {
+        if (platformError(error) === 'channel_not_found') return null;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A user group's @handle (`data-team`), or null for no such group. Slack has no per-group lookup: one
+   * usergroups.list answers for every group, cached as one entry.
+   */
+  async groupHandle(groupId: string): Promise<string | null> {
+    const handles = await this.cache.get('group-handles', this.userFresh, async () => {
+      const { usergroups } = await this.client.usergroups.list({});
+      return Object.fromEntries(
+        (usergroups ?? []).flatMap((g) => (g.id && g.handle ? [[g.id, g.handle]] : [])),
+      ) as Record<string, string>;
+    });
+    return handles[groupId] ?? null;
   }
 
   async groupMembers(groupId: string): Promise<string[]> {

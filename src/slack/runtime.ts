@@ -8,6 +8,7 @@ import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { ClickRecorder } from '../jobs/click-queue.js';
 import type { Logger } from '../lib/logger.js';
+import type { ConsentAudience } from '../mcp/consent-wording.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { createSlackApp, type SlackApp } from './app.js';
@@ -15,6 +16,7 @@ import { SlackAuditFeed } from './audit-feed.js';
 import { AuditQuery } from './audit-query.js';
 import { ClickDesk } from './click-desk.js';
 import { ClickTeller, responseOrigins } from './click-tell.js';
+import { consentAudience } from './consent-audience.js';
 import { SlackDirectory } from './directory.js';
 import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
@@ -39,6 +41,8 @@ export interface SlackRuntime {
   refreshHomes(): Promise<void>;
   /** Slack ids and user groups for the approval policy (cached directory). */
   people: PeopleLookup;
+  /** Who will approve a grant and where, by name, for the MCP consent message (bounded cached lookups). */
+  consentAudience(grant: Grant, posted: string | null): Promise<ConsentAudience>;
   router: SlackApp['router'];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -202,6 +206,16 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     setup,
     refreshHomes: () => home.refreshViewers(jobClient),
     people: slackPeople(directory),
+    consentAudience: (grant, posted) =>
+      consentAudience(directory, grant, posted, {
+        fallback: {
+          slackUsers: slack.approverUsers,
+          slackGroups: slack.approverGroups,
+          emails: config.policy.approverEmails,
+        },
+        approvalsChannel: slack.approvalsChannel ?? null,
+        selfApprove: config.policy.selfApprove,
+      }),
     router: app.router,
     async start() {
       await app.start();

@@ -107,7 +107,7 @@ function expectConsentLink(url: string, message: string): void {
   ).toBe(true);
   expect(url).not.toContain('evil');
   expect(message).toMatch(
-    /(waiting for an approver in Slack \(<#C\w+>\)|waiting for you in your Slack direct messages .*\)), or open this link/,
+    /(waiting for .+ in (#[\w-]+|Slack \(<#C\w+>\))|waiting for you in your Slack direct messages .*\)), or open this link/,
   );
 }
 
@@ -133,6 +133,8 @@ describe('2026-07-28: input_required with the consent link', () => {
     expect(a.elicited).toHaveLength(1);
     expect(a.elicited[0]!.mode).toBe('url');
     expectConsentLink(a.elicited[0]!.url, a.elicited[0]!.message);
+    // SELF_APPROVE=read: the request goes to Alice's own DM, and the message says so.
+    expect(a.elicited[0]!.message).toContain('waiting for you in your Slack direct messages');
     const [first, retry] = a.balancer.calls('request_elevated_access');
     expect(first!.body.params?.requestState).toBeUndefined();
     expect(typeof retry!.body.params?.requestState).toBe('string');

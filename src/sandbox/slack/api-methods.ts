@@ -176,6 +176,36 @@ export const METHODS: Record<string, { token: 'bot' | 'app'; run: Handler }> = {
       return { user: userObject(state, knownUser(state, id)) };
     },
   },
+  'usergroups.list': {
+    token: 'bot',
+    run: (args, { state }) => {
+      // Slack answers every group of the workspace; members only with include_users, a count with include_count.
+      const withUsers = args.include_users === 'true' || args.include_users === true;
+      const withCount = args.include_count === 'true' || args.include_count === true;
+      return {
+        usergroups: [...state.usergroups.values()].map((group) => ({
+          id: group.id,
+          team_id: state.team.id,
+          is_usergroup: true,
+          is_subteam: true,
+          name: group.handle,
+          description: '',
+          handle: group.handle,
+          is_external: false,
+          date_create: 1_700_000_000,
+          date_update: 1_700_000_000,
+          date_delete: 0,
+          auto_type: null,
+          created_by: state.bot.userId,
+          updated_by: state.bot.userId,
+          deleted_by: null,
+          prefs: { channels: [], groups: [] },
+          ...(withUsers ? { users: [...group.users] } : {}),
+          ...(withCount ? { user_count: group.users.length } : {}),
+        })),
+      };
+    },
+  },
   'usergroups.users.list': {
     token: 'bot',
     run: (args, { state }) => {

@@ -18,6 +18,7 @@ const METHOD_SCOPES: Record<string, readonly string[]> = {
   'conversations.info': ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
   'users.info': ['users:read'],
   'users.lookupByEmail': ['users:read.email'],
+  'usergroups.list': ['usergroups:read'],
   'usergroups.users.list': ['usergroups:read'],
 };
 

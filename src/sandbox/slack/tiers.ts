@@ -23,6 +23,7 @@ export const DEFAULT_METHOD_LIMITS: Readonly<Record<string, SlackRateLimitRule>>
   'conversations.history': perMinute(3),
   'conversations.info': perMinute(3),
   'conversations.open': perMinute(3),
+  'usergroups.list': perMinute(2),
   'usergroups.users.list': perMinute(2),
   'users.info': perMinute(4),
   'users.lookupByEmail': perMinute(3),

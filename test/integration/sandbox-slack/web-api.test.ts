@@ -263,6 +263,30 @@ describe('people and conversations', () => {
     );
   });
 
+  it('usergroups.list answers every group with its handle, members only with include_users; needs usergroups:read', async () => {
+    const { usergroups } = await client.usergroups.list({});
+    expect(usergroups?.map((g) => [g.id, g.handle])).toEqual([
+      ['S0APPROVERS', 'approvers'],
+      ['S0DATATEAM', 'data-team'],
+    ]);
+    expect(usergroups?.[0]).toMatchObject({ team_id: 'T0SANDBOX', is_usergroup: true, name: 'approvers' });
+    expect(usergroups?.[0]).not.toHaveProperty('users');
+    const withUsers = await client.usergroups.list({ include_users: true, include_count: true });
+    expect(withUsers.usergroups?.[1]).toMatchObject({ users: ['U0BOB', 'U0CAROL'], user_count: 2 });
+    const narrow = await startSlackStandIn({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      scopes: ['chat:write'],
+    });
+    try {
+      await expect(webClient(narrow).usergroups.list({})).rejects.toMatchObject({
+        data: { ok: false, error: 'missing_scope', needed: 'usergroups:read' },
+      });
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('views.publish stores the Home view per person and guards with hash', async () => {
     const view = {
       type: 'home' as const,

@@ -142,6 +142,42 @@ describe('SlackDirectory with Redis', () => {
     expect(calls('users.info') - before).toBe(1);
   });
 
+  it('names channels and user groups (consent message): cached 10 min, what Slack said served while it errors', async () => {
+    const t = clock();
+    const prefix = fresh();
+    const directory = instance(t.now, prefix);
+    const infos = calls('conversations.info');
+    const lists = calls('usergroups.list');
+    expect(await directory.channel('C0APPROVALS')).toEqual({
+      id: 'C0APPROVALS',
+      name: 'access-approvals',
+      isIm: false,
+    });
+    expect(await directory.channel('C0NOSUCH')).toBeNull();
+    // One usergroups.list answers for every group.
+    expect(await directory.groupHandle('S0DATATEAM')).toBe('data-team');
+    expect(await instance(t.now, prefix).groupHandle('S0APPROVERS')).toBe('approvers');
+    expect(await directory.groupHandle('S0NOSUCH')).toBeNull();
+    expect(calls('usergroups.list') - lists).toBe(1);
+    expect((await directory.user('U0BOB'))?.displayName).toBe('bob');
+    t.advance(9 * MINUTE);
+    await instance(t.now, prefix).channel('C0APPROVALS');
+    expect(calls('conversations.info') - infos).toBe(2);
+    t.advance(2 * MINUTE);
+    standIn.outage('conversations.info', { status: 503 });
+    standIn.outage('usergroups.list', { status: 503 });
+    try {
+      const other = instance(t.now, prefix);
+      expect((await other.channel('C0APPROVALS'))?.name).toBe('access-approvals');
+      expect(await other.groupHandle('S0DATATEAM')).toBe('data-team');
+      expect(calls('conversations.info') - infos).toBe(3);
+      await expect(other.channel('C0GENERAL')).rejects.toThrow();
+    } finally {
+      standIn.outage('conversations.info', null);
+      standIn.outage('usergroups.list', null);
+    }
+  });
+
   it('keeps stale answers only as long as staleForMs', async () => {
     const t = clock();
     const prefix = fresh();
