@@ -90,6 +90,17 @@ describe('the AuthKit stand-in sign-in', () => {
     expect(oauth.status).toBe(403);
   });
 
+  /** Alice's Linear connection state, as the WorkOS API reports it (null: none). */
+  const linearConnection = async () => {
+    const res = await fetch(`${workos.url}/user_management/users/${ALICE.id}/data_providers`, {
+      headers: { authorization: 'Bearer sk_test_local_pages' },
+    });
+    const { data } = (await res.json()) as {
+      data: Array<{ slug: string; connected_account: { state: string } | null }>;
+    };
+    return data.find((p) => p.slug === 'linear')?.connected_account?.state ?? null;
+  };
+
   it('refuses the Pipes connect page from afar, and connects nothing', async () => {
     const url = `${workos.url}/sandbox/connect/linear?user=${ALICE.id}`;
     workos.setConnection(ALICE.id, 'linear', null);
@@ -98,9 +109,11 @@ describe('the AuthKit stand-in sign-in', () => {
     const forwarded = await send(url, { host: `127.0.0.1:${port()}`, 'x-forwarded-for': '203.0.113.9' });
     expect(forwarded.status).toBe(403);
     expect(workos.requestLog().filter((r) => r.path === '/sandbox/connect/linear')).toHaveLength(2);
+    expect(await linearConnection()).toBeNull();
     const local = await send(url, { host: `127.0.0.1:${port()}` });
     expect(local.status).toBe(200);
     expect(local.text).toContain('connected');
+    expect(await linearConnection()).toBe('connected');
   });
 
   it('keeps the server-to-server endpoints open (they hand out nothing without a code)', async () => {
