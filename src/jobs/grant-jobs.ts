@@ -41,7 +41,7 @@ export type JobHandlers = {
   [JOB.click]: (job: ClickJob, handle: ClickJobHandle) => Promise<void>;
 };
 
-/** Thrown by a handler when Slack asked us to slow down: the queue waits without using up an attempt. */
+/** Thrown by a handler when Slack asked us to slow down: the job waits without using up an attempt. */
 export class RetryLater extends Error {
   constructor(readonly delayMs: number) {
     super(`retry after ${delayMs} ms`);

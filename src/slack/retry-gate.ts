@@ -112,7 +112,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A WebClient whose every call goes through its gate (gateName): inside the gate's Retry-After window it throws
- * RetryLater (the queue waits without spending attempts); while another call through the gate is on the wire it
+ * RetryLater (the job waits without spending attempts); while another call through the gate is on the wire it
  * waits its turn; a 429 opens the window for every worker. Calls through one gate queue up in the process, so
  * only one of them at a time polls the fleet-wide slot.
  */
