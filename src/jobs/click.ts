@@ -23,7 +23,7 @@ export function clickJobHandler(desk: ClickDesk | null, logger: Logger | undefin
       }
       if (outcome.notice) await desk.tell(click, outcome.notice);
     } catch (error) {
-      // A 429 pauses the queue without spending the attempt.
+      // A 429 delays this click's job without spending the attempt.
       if (error instanceof RetryLater) throw error;
       if (now() < (await desk.giveUpAt(click).catch(() => Number.POSITIVE_INFINITY))) throw error;
       logger?.error(

@@ -1,6 +1,6 @@
 // The grant job queue: deterministic job ids (so duplicates from several instances run once), a worker whose
 // Slack 429s pause the whole queue without spending attempts, and the relay that turns store events into jobs.
-import { type Job, Queue, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
@@ -41,7 +41,7 @@ export type JobHandlers = {
   [JOB.click]: (job: ClickJob, handle: ClickJobHandle) => Promise<void>;
 };
 
-/** Thrown by a handler when Slack asked us to slow down: the queue waits without using up an attempt. */
+/** Thrown by a handler when Slack asked us to slow down: the job waits without using up an attempt. */
 export class RetryLater extends Error {
   constructor(readonly delayMs: number) {
     super(`retry after ${delayMs} ms`);
@@ -246,7 +246,7 @@ export class GrantJobs {
     this.lastTaken = Date.now();
     const worker = new Worker(
       QUEUE,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         this.lastTaken = Date.now();
         try {
           // The click handler reads the job itself (to keep its decision across retries), the refresh whether
@@ -254,9 +254,11 @@ export class GrantJobs {
           const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
           await handler(job.data, job);
         } catch (error) {
+          // Only this job waits out Slack's window, without spending an attempt: the gate is per method (per
+          // channel for posts and updates), so a 429 for one says nothing about the other jobs' calls.
           if (error instanceof RetryLater) {
-            await this.queue.rateLimit(error.delayMs);
-            throw Worker.RateLimitError();
+            await job.moveToDelayed(Date.now() + error.delayMs, token);
+            throw new DelayedError();
           }
           // Redis stalled past the command timeout (REDIS_COMMAND_TIMEOUT): every job would fail alike, and none
           // by its own fault, so the queue waits it out without spending attempts.

@@ -32,7 +32,7 @@ export function watchWorker(options: WorkerWatchdogOptions): () => void {
       const idleMs = now() - options.lastTaken();
       if (idleMs < stuckAfterMs) return;
       const { waiting, active, rateLimitedMs } = await options.counts();
-      // A Slack Retry-After (or a Redis blip) pauses the queue on purpose: jobs wait and none is taken.
+      // A Redis blip pauses the queue on purpose: jobs wait and none is taken.
       if (waiting === 0 || active > 0 || rateLimitedMs > 0) return;
       options.onStuck({ waiting, idleMs });
       await options.replace();

@@ -1,14 +1,13 @@
 // Sandbox mode: local WorkOS and provider stand-ins (and Redis if needed), wired in place of the real services.
 
 import { randomBytes } from 'node:crypto';
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { type Config, ConfigError, sandboxSettings } from '../config.js';
-import { isDirectLoopbackRequest } from '../ops/router.js';
-import { isLoopbackHost } from '../providers/url.js';
 import { SLACK_EVENTS_PATH } from '../slack/app.js';
 import { type DataFolder, openDataFolder } from './data-folder.js';
 import { startDemoProvider } from './demo-provider.js';
+import { isLocalBrowserRequest } from './local-browser.js';
 import { ALICE, SANDBOX_ADMIN_SLACK_IDS, SANDBOX_APPROVER_EMAILS, SANDBOX_ORGANIZATION } from './people.js';
 import { type PrivateRedis, redisAnswers, startPrivateRedis } from './redis.js';
 import { sandboxPage } from './sandbox-page.js';
@@ -100,10 +99,8 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       const router = Router();
       // Tokens only for someone at this machine's keyboard: a loopback peer, no proxy or tunnel header, and a
       // loopback Host (a tunnel to PUBLIC_URL would otherwise hand anyone a working token).
-      const loopbackOnly = (req: Request) =>
-        isDirectLoopbackRequest(req) && isLoopbackHost(hostnameOf(req.headers.host));
       router.get('/sandbox/token', async (req, res) => {
-        if (!loopbackOnly(req)) {
+        if (!isLocalBrowserRequest(req)) {
           res.status(403).json({ error: 'loopback_only' });
           return;
         }
@@ -111,7 +108,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         res.json({ token: await mintToken(config), mcpUrl: `${config.publicUrl}/mcp` });
       });
       router.get('/sandbox', async (req, res) => {
-        if (!loopbackOnly(req)) {
+        if (!isLocalBrowserRequest(req)) {
           res.status(403).send('loopback only');
           return;
         }
@@ -236,14 +233,4 @@ async function startSandboxSlack(
     AUDIT_CHANNEL: 'C0GENERAL',
   });
   return slack;
-}
-
-/** The name in a Host header (no port, brackets kept for IPv6 as URL gives them); empty when there is none. */
-function hostnameOf(host: string | undefined): string {
-  if (!host) return '';
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return '';
-  }
 }

@@ -1,6 +1,7 @@
 // Slack's Retry-After, shared by every worker on every instance, per Web API method (Slack limits each method on
-// its own): one Lua script checks the method's window and reserves the call, so no call starts once a 429's
-// window is recorded anywhere, and at most one call of a method is on the wire across the fleet.
+// its own) and per channel for the methods Slack paces per channel: one Lua script checks the gate's window and
+// reserves the call, so no call starts once a 429's window is recorded anywhere, and at most one call per gate is
+// on the wire across the fleet.
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import { RedisScript } from '../lib/redis-script.js';
@@ -14,11 +15,31 @@ import type { RedisClient as Redis } from '../redis/connections.js';
  * the window and frees the slot in one script, so the next call of that method sees the window. It costs no
  * throughput Slack would grant: a call takes ~100 ms, so one at a time allows ~10 a second per method, above
  * every tier Countersign uses (chat.postMessage ~1/s per channel, chat.update 50+/min, views.publish 100+/min).
+ * chat.postMessage and chat.update have one gate per channel: Slack paces them per channel, so a 429 for one
+ * channel (a busy approvals channel) must not hold back another (the audit channel, a DM). Slack's 429 does not
+ * say which limit it was, so a workspace-wide chat.update limit costs one 429 per channel instead of one.
  */
 
+/** Slack paces these per channel (about one a second each): a 429 in one channel says nothing about another. */
+const PER_CHANNEL_METHODS = new Set(['chat.postMessage', 'chat.update']);
+/** A conversation or user id as Slack issues them (C…, D…, G…, U…); anything else keeps the method's own gate. */
+const SLACK_ID = /^[A-Z0-9]{1,40}$/;
+
 /**
- * KEYS[1] window: exists while the method's Retry-After runs (its PTTL is the time left)
- * KEYS[2] slot:   the token of the method's one call on the wire (its PTTL is the lease)
+ * The gate a call goes through: `<method>:<channel>` for the per-channel methods (so a 429 for channel A does not
+ * hold back channel B), else the method alone.
+ */
+export function gateName(method: string, args?: Record<string, unknown>): string {
+  const channel = args?.channel;
+  if (PER_CHANNEL_METHODS.has(method) && typeof channel === 'string' && SLACK_ID.test(channel)) {
+    return `${method}:${channel}`;
+  }
+  return method;
+}
+
+/**
+ * KEYS[1] window: exists while the gate's Retry-After runs (its PTTL is the time left)
+ * KEYS[2] slot:   the token of the gate's one call on the wire (its PTTL is the lease)
  * ARGV[1] token, ARGV[2] lease in ms
  * Returns {0, 0} reserved; {1, ms} inside Slack's window for ms more; {2, ms} another call is on the wire.
  */
@@ -33,7 +54,7 @@ return {0, 0}`);
 /**
  * KEYS as RESERVE. ARGV[1] token, ARGV[2] Retry-After in ms (0: the call was not rate limited).
  * Opens the window (only ever later: a shorter Retry-After must not shorten it), then frees the slot if it is
- * still ours; both at once, so no call of the method can start in between. Returns 1.
+ * still ours; both at once, so no call through the gate can start in between. Returns 1.
  */
 const RELEASE = new RedisScript(`
 local ms = tonumber(ARGV[2])
@@ -48,49 +69,52 @@ export type Reservation = { kind: 'go'; token: string } | { kind: 'window' | 'bu
 let tokens = 0;
 
 export class SlackRetryGate {
-  /** `base` is the key prefix of the gate (e.g. `cs:slack:retry-until`); each method has two keys under it. */
+  /**
+   * `base` is the key prefix of the gates (e.g. `cs:slack:retry-until`); each gate (a method, or a method and
+   * channel: see gateName) has two keys under it. The methods below take a gate name.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly base: string,
   ) {}
 
-  /** The method's keys share a hash tag, so the scripts run on Redis Cluster too. */
-  private keys(method: string): [string, string] {
-    const tag = `${this.base}:{${method}}`;
+  /** A gate's keys share a hash tag, so the scripts run on Redis Cluster too (and channels spread over slots). */
+  private keys(gate: string): [string, string] {
+    const tag = `${this.base}:{${gate}}`;
     return [`${tag}:window`, `${tag}:slot`];
   }
 
-  /** One round trip: the method's window, else its slot (held for at most `leaseMs` if never released). */
-  async reserve(method: string, leaseMs: number): Promise<Reservation> {
+  /** One round trip: the gate's window, else its slot (held for at most `leaseMs` if never released). */
+  async reserve(gate: string, leaseMs: number): Promise<Reservation> {
     const token = `${process.pid}.${++tokens}.${Math.random().toString(36).slice(2, 8)}`;
-    const [code, ms] = await RESERVE.run<[number, number]>(this.redis, this.keys(method), [token, leaseMs]);
+    const [code, ms] = await RESERVE.run<[number, number]>(this.redis, this.keys(gate), [token, leaseMs]);
     if (code === 0) return { kind: 'go', token };
     return { kind: code === 1 ? 'window' : 'busy', ms: Number(ms) };
   }
 
   /** Frees the slot, first opening the window when Slack answered 429 (`retryAfterMs` > 0). */
-  async release(method: string, token: string, retryAfterMs = 0): Promise<void> {
-    await RELEASE.run(this.redis, this.keys(method), [token, retryAfterMs]);
+  async release(gate: string, token: string, retryAfterMs = 0): Promise<void> {
+    await RELEASE.run(this.redis, this.keys(gate), [token, retryAfterMs]);
   }
 
-  /** How long calls of `method` must still wait, in ms (0 when Slack may be called). */
-  async waitMs(method: string): Promise<number> {
-    return Math.max(0, await this.redis.pttl(this.keys(method)[0]));
+  /** How long calls through `gate` must still wait, in ms (0 when Slack may be called). */
+  async waitMs(gate: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(this.keys(gate)[0]));
   }
 
-  /** Opens (or lengthens) the method's window without a call, as a 429 would. */
-  async hold(method: string, ms: number): Promise<void> {
-    await this.release(method, '', ms);
+  /** Opens (or lengthens) the gate's window without a call, as a 429 would. */
+  async hold(gate: string, ms: number): Promise<void> {
+    await this.release(gate, '', ms);
   }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A WebClient whose every call goes through the gate: inside a method's Retry-After window it throws RetryLater
- * (the queue waits without spending attempts); while another call of the method is on the wire it waits its
- * turn; a 429 opens the window for every worker. Calls of one method queue up in the process, so only one of
- * them at a time polls the fleet-wide slot.
+ * A WebClient whose every call goes through its gate (gateName): inside the gate's Retry-After window it throws
+ * RetryLater (the job waits without spending attempts); while another call through the gate is on the wire it
+ * waits its turn; a 429 opens the window for every worker. Calls through one gate queue up in the process, so
+ * only one of them at a time polls the fleet-wide slot.
  */
 export class GatedWebClient extends webapi.WebClient {
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -107,20 +131,23 @@ export class GatedWebClient extends webapi.WebClient {
   }
 
   override apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
-    const call = (this.tails.get(method) ?? Promise.resolve()).then(() => this.gatedCall(method, options));
+    const gate = gateName(method, options);
+    const call = (this.tails.get(gate) ?? Promise.resolve()).then(() =>
+      this.gatedCall(method, gate, options),
+    );
     const tail = call.catch(() => undefined);
-    this.tails.set(method, tail);
-    // Forget a settled queue so the map does not keep one promise per method forever.
+    this.tails.set(gate, tail);
+    // Forget a settled queue so the map does not keep one promise per gate forever.
     void tail.then(() => {
-      if (this.tails.get(method) === tail) this.tails.delete(method);
+      if (this.tails.get(gate) === tail) this.tails.delete(gate);
     });
     return call;
   }
 
-  private async reserve(method: string): Promise<string> {
+  private async reserve(method: string, gate: string): Promise<string> {
     const started = Date.now();
     for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      const slot = await this.gate.reserve(method, this.leaseMs);
+      const slot = await this.gate.reserve(gate, this.leaseMs);
       if (slot.kind === 'go') return slot.token;
       if (slot.kind === 'window') {
         observeSlackCall(method, 'deferred');
@@ -132,23 +159,27 @@ export class GatedWebClient extends webapi.WebClient {
     }
   }
 
-  private async gatedCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
-    const token = await this.reserve(method);
+  private async gatedCall(
+    method: string,
+    gate: string,
+    options?: Record<string, unknown>,
+  ): Promise<WebAPICallResult> {
+    const token = await this.reserve(method, gate);
     try {
       const result = await super.apiCall(method, options);
       observeSlackCall(method, 'ok');
       // Not awaited: the caller needs no answer, and this connection runs it before any later reserve it sends.
-      this.gate.release(method, token).catch(() => undefined);
+      this.gate.release(gate, token).catch(() => undefined);
       return result;
     } catch (error) {
       observeSlackCall(method, slackOutcome(error));
       const e = error as { code?: string; retryAfter?: number };
       if (e.code !== 'slack_webapi_rate_limited_error') {
-        this.gate.release(method, token).catch(() => undefined);
+        this.gate.release(gate, token).catch(() => undefined);
         throw error;
       }
       const ms = Math.max(1, e.retryAfter ?? 1) * 1000;
-      await this.gate.release(method, token, ms);
+      await this.gate.release(gate, token, ms);
       throw new RetryLater(ms);
     }
   }

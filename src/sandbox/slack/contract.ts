@@ -119,8 +119,9 @@ export interface SlackStandIn {
   channelPacing(on: boolean): void;
   /**
    * Calls that arrived inside a Retry-After window [at, at + retryAfter·1000) that an earlier 429 (from
-   * `rateLimit` or `limit`) announced for the same method to the same token (bot or app), including calls
-   * that were themselves 429s. Calls of `method` only, or of every method when omitted (each checked
+   * `rateLimit` or `limit`) announced for the same method to the same token (bot or app), and for
+   * chat.postMessage / chat.update (paced per channel) to the same channel, including calls that were
+   * themselves 429s. Calls of `method` only, or of every method when omitted (each checked
    * against its own method's windows). Arrivals within `graceMs` (default 10) of a window's end are not
    * counted. A client that honours Retry-After makes none.
    */

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { isLoopbackHost } from '../../providers/url.js';
+import { localBrowserOnly } from '../local-browser.js';
 import { commandTextAsSent } from './command-text.js';
 import type { SlackStandIn, SlackStandInOptions } from './contract.js';
 import { applyCommandAnswer, deliver, type SenderContext } from './delivery.js';
@@ -177,12 +177,12 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   app.disable('x-powered-by');
   app.set('etag', false);
   app.get('/', (_req, res) => res.redirect('/sandbox/slack'));
-  // The inbox clicks and types as anyone: only for pages on this machine. A rebound DNS name (evil.test →
-  // 127.0.0.1) makes a hostile page same-origin, so the Host header must be a loopback name.
-  app.use('/sandbox/slack', (req, res, next) => {
-    if (isLoopbackHost(hostnameOf(req.headers.host))) return next();
-    res.status(403).json({ ok: false, error: 'loopback_host_only' });
-  });
+  // The inbox clicks and types as anyone: only for pages on this machine, never through a proxy or tunnel. A
+  // rebound DNS name (evil.test → 127.0.0.1) makes a hostile page same-origin, so the Host must be a loopback name.
+  app.use(
+    '/sandbox/slack',
+    localBrowserOnly((res) => void res.status(403).json({ ok: false, error: 'loopback_host_only' })),
+  );
   app.use(
     webApiRoutes({
       state,
@@ -302,14 +302,4 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       });
     },
   };
-}
-
-/** The name in a Host header (port dropped, IPv6 brackets kept as URL gives them); empty when unreadable. */
-function hostnameOf(host: string | undefined): string {
-  if (!host) return '';
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return '';
-  }
 }

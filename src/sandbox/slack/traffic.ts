@@ -186,7 +186,9 @@ export class TrafficControl {
 
 /**
  * Calls that arrived inside a Retry-After window announced earlier by a 429 for the same method to the
- * same token (429s inside a window included). Calls are in arrival order, so one pass suffices.
+ * same token (429s inside a window included); for the methods Slack paces per channel, to the same channel too
+ * (Slack's 429 does not say which limit it hit, and it limits these per channel). Calls are in arrival order, so
+ * one pass suffices.
  */
 export function retryAfterViolations(
   calls: readonly SlackApiCall[],
@@ -197,7 +199,8 @@ export function retryAfterViolations(
   const violations: SlackApiCall[] = [];
   for (const call of calls) {
     if (method !== undefined && call.method !== method) continue;
-    const key = `${call.tokenKind} ${call.method}`;
+    const channel = DEFAULT_CHANNEL_LIMITS[call.method] ? ` ${String(call.args.channel)}` : '';
+    const key = `${call.tokenKind} ${call.method}${channel}`;
     const end = windowEnd.get(key);
     if (end !== undefined && call.at < end - graceMs) violations.push(call);
     if (call.status === 429 && call.retryAfter !== undefined) {

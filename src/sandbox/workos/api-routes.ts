@@ -1,5 +1,6 @@
 // Stand-in WorkOS REST API behind the API key: users (W4) and Pipes data integrations (W7), plus the connect page.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { localBrowserPage } from './auth-routes.js';
 import type { StandInContext } from './context.js';
 import { connectedPage, errorPage } from './pages.js';
 import { DATA_INTEGRATIONS, dataProviderJson, userJson } from './state.js';
@@ -124,7 +125,7 @@ export function apiRoutes(ctx: StandInContext): Router {
   });
 
   // Where the authorize URL leads: a real deployment shows the provider's consent screen here.
-  router.get('/sandbox/connect/:slug', (req, res) => {
+  router.get('/sandbox/connect/:slug', localBrowserPage, (req, res) => {
     const integration = DATA_INTEGRATIONS.find((i) => i.slug === req.params.slug);
     const person = state.people.get(text(req.query.user) ?? '');
     if (!integration || !person) {

@@ -1,6 +1,7 @@
 // Stand-in sign-in: JWKS (W1), AuthKit metadata (W3), authorize (W5 and /oauth2 for MCP clients), authenticate (W6).
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
+import { localBrowserOnly } from '../local-browser.js';
 import type { StandInContext } from './context.js';
 import { validResource } from './oauth-routes.js';
 import { errorPage, signInPage } from './pages.js';
@@ -8,6 +9,19 @@ import { type RefreshGrant, randomId, userJson } from './state.js';
 import { CODE_TTL_MS, invalidGrant, oauthError, text, tokenGrants } from './token-grants.js';
 
 const DEFAULT_SCOPE = 'openid profile email offline_access';
+
+/**
+ * The pages that sign in or connect as anyone without a password: only for a browser on this machine, by a
+ * loopback name, never through a proxy or tunnel (PUBLIC_URL on a tunnel must not open them to the world). The
+ * token, JWKS, metadata and registration endpoints stay open: they hand out nothing without a code from here.
+ */
+export const localBrowserPage = localBrowserOnly(
+  (res) =>
+    void res
+      .status(403)
+      .type('html')
+      .send(errorPage('The sandbox sign-in answers only a browser on this machine, at a loopback address.')),
+);
 
 /** Why an authorize request cannot go on, or null. Checked before anyone is asked to sign in. */
 /**
@@ -149,8 +163,8 @@ export function authRoutes(ctx: StandInContext): Router {
     if (q.state !== undefined) target.searchParams.set('state', q.state);
     res.redirect(302, target.toString());
   };
-  router.get('/user_management/authorize', authorize('user_management'));
-  router.get('/oauth2/authorize', authorize('oauth2'));
+  router.get('/user_management/authorize', localBrowserPage, authorize('user_management'));
+  router.get('/oauth2/authorize', localBrowserPage, authorize('oauth2'));
 
   const { takeCode, issue, takeRefresh } = tokenGrants(ctx);
 

@@ -47,6 +47,8 @@ export function openWorld(options: {
   decisionWindowMs: number;
   reminderAt: number | null;
   messenger: boolean;
+  /** Runs before the recording messenger's sync: a test throws from it as Slack's client would. */
+  beforeSync?: (grant: Grant, status: string) => void;
 }) {
   const n = worlds.length + 1;
   const store = new RedisGrantStore(redis, {
@@ -60,7 +62,10 @@ export function openWorld(options: {
   const jobs = new GrantJobs({ connection: jobConnection, prefix: `{${RUN}-${n}-jobs}`, logger });
   const world: World = { store, jobs, audit: [], slack: [], messenger: options.messenger };
   const messenger = {
-    sync: async (grant: Grant, status: string) => void world.slack.push(`${grant.id} ${status}`),
+    sync: async (grant: Grant, status: string) => {
+      options.beforeSync?.(grant, status);
+      world.slack.push(`${grant.id} ${status}`);
+    },
     remind: async (grant: Grant) => void world.slack.push(`${grant.id} remind`),
   } as unknown as SlackMessenger;
   const deps: JobDeps = {

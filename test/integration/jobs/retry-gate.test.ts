@@ -1,6 +1,7 @@
-// Slack's Retry-After shared through Redis, per method: a 429 seen by one instance stops every instance's calls
-// of that method until the window has passed, one call of a method is on the wire fleet-wide (so a 429 can never
-// overtake a call already sent), and a racing shorter Retry-After never shortens the window.
+// Slack's Retry-After shared through Redis, per method (per method and channel for chat.postMessage and
+// chat.update): a 429 seen by one instance stops every instance's calls through that gate until the window has
+// passed, one call per gate is on the wire fleet-wide (so a 429 can never overtake a call already sent), and a
+// racing shorter Retry-After never shortens the window.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryLater } from '../../../src/jobs/grant-jobs.js';
 import type { RedisClient as Redis } from '../../../src/redis/connections.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
-import { GatedWebClient, SlackRetryGate } from '../../../src/slack/retry-gate.js';
+import { GatedWebClient, gateName, SlackRetryGate } from '../../../src/slack/retry-gate.js';
 import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 
@@ -97,6 +98,60 @@ describe('GatedWebClient with a shared Retry-After window', () => {
   });
 });
 
+describe('chat.update and chat.postMessage are gated per channel', () => {
+  it('a 429 for one channel holds back that channel only, on every instance', async () => {
+    const base = `${PREFIX}per-channel`;
+    const first = instance(base);
+    const second = instance(base);
+    const general = (await first.client.chat.postMessage({ channel: 'C0GENERAL', text: 'g' })).ts!;
+    const approvals = (await first.client.chat.postMessage({ channel: 'C0APPROVALS', text: 'a' })).ts!;
+    const before = standIn.calls('chat.update').length;
+    standIn.rateLimit('chat.update', { retryAfterSeconds: 30, times: 1 });
+
+    const error = await retryLater(
+      first.client.chat.update({ channel: 'C0GENERAL', ts: general, text: '1' }),
+    );
+    expect(error.delayMs).toBe(30_000);
+    // Another channel goes out at once, from either instance.
+    await expect(
+      second.client.chat.update({ channel: 'C0APPROVALS', ts: approvals, text: '2' }),
+    ).resolves.toMatchObject({ ok: true });
+    await expect(first.client.chat.postMessage({ channel: 'C0APPROVALS', text: '3' })).resolves.toMatchObject(
+      { ok: true },
+    );
+    // The same channel still waits, on every instance, and Slack sees no request.
+    const again = await retryLater(
+      second.client.chat.update({ channel: 'C0GENERAL', ts: general, text: '4' }),
+    );
+    expect(again.delayMs).toBeGreaterThan(20_000);
+    expect(
+      standIn
+        .calls('chat.update')
+        .slice(before)
+        .map((c) => [c.args.channel, c.status]),
+    ).toEqual([
+      ['C0GENERAL', 429],
+      ['C0APPROVALS', 200],
+    ]);
+    expect(await second.gate.waitMs(gateName('chat.update', { channel: 'C0GENERAL' }))).toBeGreaterThan(
+      20_000,
+    );
+    expect(await second.gate.waitMs(gateName('chat.update', { channel: 'C0APPROVALS' }))).toBe(0);
+    expect(await second.gate.waitMs('chat.update')).toBe(0);
+    expect(standIn.retryAfterViolations()).toEqual([]);
+  });
+
+  it('other methods keep one gate per method, whatever their arguments', () => {
+    expect(gateName('chat.update', { channel: 'C0GENERAL', ts: '1.1' })).toBe('chat.update:C0GENERAL');
+    expect(gateName('chat.postMessage', { channel: 'U0BOB' })).toBe('chat.postMessage:U0BOB');
+    expect(gateName('chat.postEphemeral', { channel: 'C0GENERAL' })).toBe('chat.postEphemeral');
+    expect(gateName('views.publish', { user_id: 'U0BOB' })).toBe('views.publish');
+    // No channel, or not a Slack id (it would be part of a Redis hash tag): the method's own gate.
+    expect(gateName('chat.update', {})).toBe('chat.update');
+    expect(gateName('chat.update', { channel: 'x}{y' })).toBe('chat.update');
+  });
+});
+
 describe('SlackRetryGate', () => {
   it('hold only extends the window: a shorter one after a longer one changes nothing', async () => {
     const gate = new SlackRetryGate(connect(), `${PREFIX}hold`);
@@ -171,6 +226,20 @@ describe('two instances racing into a 429', () => {
     const error = await retryLater(second);
     expect(error.delayMs).toBeGreaterThan(1000);
     expect(arrivals).toHaveLength(1);
+  });
+
+  it('a call on the wire in one channel does not hold back another channel, even in the same process', async () => {
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/api/`;
+    const a = instance(`${PREFIX}race-channels`, url);
+    const b = instance(`${PREFIX}race-channels`, url);
+    arrivals.length = 0;
+    const first = a.client.chat.update({ channel: 'C1', ts: '1.1', text: 'a' });
+    await expect.poll(() => arrivals.length, { timeout: 15_000 }).toBe(1);
+    const sameProcess = a.client.chat.update({ channel: 'C2', ts: '1.1', text: 'b' });
+    const otherInstance = b.client.chat.update({ channel: 'C3', ts: '1.1', text: 'c' });
+    await expect.poll(() => arrivals.length, { timeout: 15_000 }).toBe(3);
+    for (let i = 0; i < 3; i++) held.shift()!(200);
+    await expect(Promise.all([first, sameProcess, otherInstance])).resolves.toHaveLength(3);
   });
 });
 

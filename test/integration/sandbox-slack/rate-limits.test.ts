@@ -157,6 +157,23 @@ describe('retryAfterViolations', () => {
     expect(standIn.retryAfterViolations('users.info')).toEqual([]);
   });
 
+  it('a 429 for a per-channel method opens its window in that channel only', async () => {
+    standIn.rateLimit('chat.update', { retryAfterSeconds: 30, times: 1 });
+    const client = strictClient(standIn);
+    const general = (await client.chat.postMessage({ channel: 'C0GENERAL', text: 'one' })).ts!;
+    const approvals = (await client.chat.postMessage({ channel: 'C0APPROVALS', text: 'two' })).ts!;
+    await expect(client.chat.update({ channel: 'C0GENERAL', ts: general, text: 'x' })).rejects.toMatchObject({
+      retryAfter: 30,
+    });
+    await client.chat.update({ channel: 'C0APPROVALS', ts: approvals, text: 'y' });
+    expect(standIn.retryAfterViolations()).toEqual([]);
+
+    await client.chat.update({ channel: 'C0GENERAL', ts: general, text: 'z' });
+    expect(standIn.retryAfterViolations('chat.update')).toMatchObject([
+      { status: 200, args: { channel: 'C0GENERAL', text: 'z' } },
+    ]);
+  });
+
   it('a one-shot 429 waited out by WebClient is no violation', async () => {
     standIn.rateLimit('chat.postMessage', { retryAfterSeconds: 1, times: 1 });
     await patientClient(standIn).chat.postMessage({ channel: 'U0BOB', text: 'later' });

@@ -10,6 +10,7 @@ import { createRequestLimiter } from '../../../src/mcp/request-limit.js';
 import type { RedisClient } from '../../../src/redis/connections.js';
 import { hashTag, keySlot, slotTag } from '../../../src/redis/key-slot.js';
 import { MessageRefs } from '../../../src/slack/message-refs.js';
+import { gateName, SlackRetryGate } from '../../../src/slack/retry-gate.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PREFIX = 'cs:';
@@ -145,9 +146,23 @@ describe('keys used together share a slot (durability)', () => {
     expect(slots([stream, `{${stream}}:once:g_1:expired`]).size).toBe(1);
   });
 
-  it("a Slack method's Retry-After window and its in-flight slot (one script)", () => {
-    const tag = `${PREFIX}slack:retry-until:{chat.update}`;
-    expect(slots([`${tag}:window`, `${tag}:slot`]).size).toBe(1);
+  it("a Slack gate's Retry-After window and its in-flight slot (one script), per method or per channel", async () => {
+    const { redis, groups } = recordingRedis();
+    const gate = new SlackRetryGate(redis, `${PREFIX}slack:retry-until`);
+    for (const name of ['views.publish', gateName('chat.update', { channel: 'C0APPROVALS' })]) {
+      const tag = `${PREFIX}slack:retry-until:{${name}}`;
+      expect(slots([`${tag}:window`, `${tag}:slot`]).size).toBe(1);
+      await gate.waitMs(name);
+    }
+    expect(groups.map(([key]) => key)).toEqual([
+      `${PREFIX}slack:retry-until:{views.publish}:window`,
+      `${PREFIX}slack:retry-until:{chat.update:C0APPROVALS}:window`,
+    ]);
+    // Each channel is its own gate, so channels spread over slots instead of all landing on one.
+    const channels = ['C0APPROVALS', 'C0AUDIT', 'C0GENERAL', 'D0ALICE'].map(
+      (channel) => `${PREFIX}slack:retry-until:{${gateName('chat.update', { channel })}}:window`,
+    );
+    expect(slots(channels).size).toBeGreaterThan(1);
   });
 });
 
@@ -166,7 +181,8 @@ const KEY_FAMILIES: Record<string, string> = {
     "a grant's Slack hash (ref, posting and once-marks, audit thread): MULTIs and a script on that key alone",
   "`${this.prefix}${slotTag(this.prefix, 'slack')}:${which}`": 'the Slack indexes tag (test above)',
   '`${deps.prefix}slack:home-viewers`': 'single key',
-  '`${config.redis.prefix}slack:retry-until`': 'single key (its Lua script has one key)',
+  '`${config.redis.prefix}slack:retry-until`':
+    "the Slack gates' base: each gate's window and slot share the tag `{<method>[:<channel>]}` (test above)",
   '`${deps.prefix}slack:audit-feed:cursor`': 'single key, never in the same command as the lock',
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
