@@ -122,6 +122,14 @@ async function nextNotice(user: string, pattern: RegExp, seen: number): Promise<
   return found!;
 }
 
+/** The text of a message in `channel` matching `pattern`, once one was posted. */
+async function noticeIn(channel: string, pattern: RegExp): Promise<string> {
+  const message = await slack().waitForMessage((m) => m.channel === channel && pattern.test(m.text), 30_000, {
+    includeExisting: true,
+  });
+  return message.text;
+}
+
 describe('rules that decide at once', () => {
   it('auto-approves alice’s Linear read, audited with the rule as actor, and she can revoke it', async () => {
     const granted = await request({ kind: 'session', level: 'read', providers: ['linear'] });
@@ -309,16 +317,38 @@ describe('live reload', () => {
         providers: ['snowflake'],
         reason: 'y',
       });
+      // A second instance sees the bad file too: the admins are still told once.
+      const other = await env.another();
       writeFileSync(policyFile, 'version: 1\nrules:\n  - id: broken\n    approvals: lots\n');
-      await expect
-        .poll(() => env.server.output(), { timeout: 30_000, interval: 500 })
-        .toMatch(/POLICY_FILE refused/);
+      for (const server of [env.server, other])
+        await expect
+          .poll(() => server.output(), { timeout: 30_000, interval: 500 })
+          .toMatch(/POLICY_FILE refused/);
       expect(env.server.output()).toMatch(/policy\.yml:4: rules\[0\]\.approvals/);
       expect(await versionNow()).toBe(goodVersion);
+      // Carol is the admin (ADMINS); C0GENERAL is the audit channel.
+      const refusedDm = await noticeIn(slack().channelFor(CAROL_ID), /POLICY_FILE was refused/);
+      expect(refusedDm).toMatch(/policy\.yml:4: rules\[0\]\.approvals/);
+      expect(refusedDm).toContain(goodVersion);
+      await noticeIn('C0GENERAL', /POLICY_FILE was refused/);
       const pendingMessage = await messageOf(pending.requestId);
       await clickApprove(CAROL_ID, pendingMessage);
       await expect.poll(async () => (await status(pending.requestId)).status).toBe('approved');
       await callTool(assistant, 'release_access');
+
+      writeFileSync(policyFile, POLICY(1));
+      await noticeIn(slack().channelFor(CAROL_ID), /POLICY_FILE is valid again/);
+      await noticeIn('C0GENERAL', /POLICY_FILE is valid again/);
+      // Long after both instances saw each change: one of each, in order, in each place.
+      for (const channel of [slack().channelFor(CAROL_ID), 'C0GENERAL']) {
+        const notices = slack()
+          .messages(channel)
+          .map((m) => m.text)
+          .filter((text) => /POLICY_FILE/.test(text));
+        expect(notices, channel).toHaveLength(2);
+        expect(notices[0]).toMatch(/was refused/);
+        expect(notices[1]).toMatch(/valid again/);
+      }
     } finally {
       await probe.close();
     }
