@@ -6,6 +6,8 @@ import type { RedisClient as Redis } from '../redis/connections.js';
 
 /** A refused version already told is not told again for this long (the same mistake made again a day later is). */
 const ONCE_SECONDS = 24 * 3600;
+/** Slack's rate-limit waits are seconds; ten tries outlast any of them. */
+const ATTEMPTS = 10;
 
 export interface PolicyNoticeDeps {
   redis: Pick<Redis, 'set' | 'del'>;
@@ -16,6 +18,8 @@ export interface PolicyNoticeDeps {
   /** chat.postMessage to a channel id, or to a user id for the DM. */
   post(channel: string, text: string): Promise<void>;
   logger: Logger;
+  /** Tries per target (default ATTEMPTS). */
+  attempts?: number;
 }
 
 export class PolicyNotices {
@@ -44,15 +48,29 @@ export class PolicyNotices {
       // The mark first: every instance sees the same file change at about the same moment.
       if ((await deps.redis.set(mark, '1', 'EX', ONCE_SECONDS, 'NX')) !== 'OK') return;
       const targets = [...(deps.auditChannel ? [deps.auditChannel] : []), ...(await deps.admins())];
-      const results = await Promise.allSettled(targets.map((target) => deps.post(target, text)));
-      const failed = results.flatMap((r, i) =>
-        r.status === 'rejected' ? [{ target: targets[i], err: r.reason }] : [],
-      );
-      for (const failure of failed) deps.logger.warn(failure, 'policy notice could not be sent');
+      const sent = await Promise.all(targets.map((target) => this.send(target, text)));
       // Nobody got it: give the mark back so the next change (or another instance) may try again.
-      if (targets.length > 0 && failed.length === targets.length) await deps.redis.del(mark);
+      if (targets.length > 0 && !sent.includes(true)) await deps.redis.del(mark);
     } catch (error) {
       deps.logger.warn({ err: error }, 'policy notice could not be sent');
+    }
+  }
+
+  /** Retried for a while: Slack's shared Retry-After (RetryLater's delayMs) or a passing error. */
+  private async send(target: string, text: string): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.post(target, text);
+        return true;
+      } catch (error) {
+        if (attempt + 1 >= (this.deps.attempts ?? ATTEMPTS)) {
+          this.deps.logger.warn({ err: error, target }, 'policy notice could not be sent');
+          return false;
+        }
+        const asked = (error as { delayMs?: unknown }).delayMs;
+        const delayMs = typeof asked === 'number' ? asked : Math.min(30_000, 1000 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      }
     }
   }
 }

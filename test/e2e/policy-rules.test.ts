@@ -206,14 +206,17 @@ describe('N-of-M approvals', () => {
     const done = await status(asked.requestId);
     expect(done.providers).toEqual(['snowflake']);
     expect(done.policy.approvals).toHaveLength(2);
-    const types = (await auditEvents(asked.requestId)).map((e) => e.type);
-    // Alice's refused click is audited; Bob's second click changed nothing.
-    expect(types).toEqual([
+    const events = await auditEvents(asked.requestId);
+    // Bob's second click and Alice's click are audited as refused; neither changed anything.
+    expect(events.map((e) => e.type)).toEqual([
       'grant.requested',
       'grant.approval_recorded',
       'grant.decision_refused',
+      'grant.decision_refused',
       'grant.approved',
     ]);
+    expect(events[2]).toMatchObject({ actor: { id: BOB_ID } });
+    expect(events[2]!.detail).toMatch(/already approved/);
     await callTool(assistant, 'release_access');
   }, 120_000);
 
@@ -255,6 +258,13 @@ describe('N-of-M approvals', () => {
     expect(first.status).toBe(200);
     expect(pageText(first.body)).toMatch(/still needs 1 more approval/i);
     expect((await status(asked.requestId)).status).toBe('pending');
+    // Bob again: refused on the page and audited, and it does not count.
+    const twice = await approveOnWeb(BOB.email);
+    expect(twice.status).toBe(400);
+    expect(pageText(twice.body)).toMatch(/already approved/i);
+    await expect
+      .poll(async () => (await auditEvents(asked.requestId)).at(-1))
+      .toMatchObject({ type: 'grant.decision_refused', detail: expect.stringMatching(/already approved/) });
     const second = await approveOnWeb(CAROL.email);
     expect(second.status).toBe(200);
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
