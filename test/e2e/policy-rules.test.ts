@@ -7,10 +7,10 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE, BOB, CAROL, MALLORY } from '../../src/sandbox/people.js';
-import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
+import { clickApprove, messageOf, nextNotice, shown } from '../support/slack-requests.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
 const POLICY = (snowflakeApprovals: number) => `version: 1
@@ -80,46 +80,11 @@ const status = async (requestId: string) =>
     unknown
   > & { status: string; providers: string[]; policy: { approvals: unknown[]; stillNeeded: string | null } };
 
-const shown = (m: SlackMessage) => `${m.text}\n${JSON.stringify(m.blocks)}`;
-
-/** The request message for a grant (the one whose Approve button names it), once the job has posted it. */
-function messageOf(grantId: string): Promise<SlackMessage> {
-  const approves = (m: SlackMessage) =>
-    m.blocks.some((b) =>
-      (b.elements ?? []).some(
-        (e: { action_id?: string; value?: string }) => e.action_id === 'cs_approve' && e.value === grantId,
-      ),
-    );
-  return slack().waitForMessage(approves, 30_000, { includeExisting: true });
-}
-
-function clickApprove(as: string, m: SlackMessage, state: Record<string, string | string[] | null> = {}) {
-  return slack().click({ as, channel: m.channel, ts: m.ts, actionId: 'cs_approve', state });
-}
-
 async function auditEvents(grantId: string) {
   const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
   return rows
     .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as Record<string, unknown>)
     .filter((event) => event.grantId === grantId);
-}
-
-async function nextNotice(user: string, pattern: RegExp, seen: number): Promise<string> {
-  let found: string | undefined;
-  await expect
-    .poll(
-      () => {
-        found = slack()
-          .ephemerals(user)
-          .slice(seen)
-          .map((e) => e.text)
-          .find((text) => pattern.test(text));
-        return found;
-      },
-      { timeout: 30_000 },
-    )
-    .toBeDefined();
-  return found!;
 }
 
 /** The text of a message in `channel` matching `pattern`, once one was posted. */
@@ -179,10 +144,10 @@ describe('N-of-M approvals', () => {
     });
     expect(asked.status).toBe('pending');
     expect(asked.policy.rules).toEqual(['snowflake-write-data-team', 'everything-else']);
-    const message = await messageOf(asked.requestId);
+    const message = await messageOf(slack(), asked.requestId);
     expect(message.channel).toBe('C0APPROVALS');
 
-    expect((await clickApprove(BOB_ID, message, { cs_providers: ['snowflake'] })).status).toBe(200);
+    expect((await clickApprove(slack(), BOB_ID, message, { cs_providers: ['snowflake'] })).status).toBe(200);
     await expect.poll(async () => (await status(asked.requestId)).policy.approvals.length).toBe(1);
     const half = await status(asked.requestId);
     expect(half.status).toBe('pending');
@@ -194,14 +159,14 @@ describe('N-of-M approvals', () => {
     );
 
     const bobSeen = slack().ephemerals(BOB_ID).length;
-    await clickApprove(BOB_ID, message, { cs_providers: ['snowflake'] });
-    expect(await nextNotice(BOB_ID, /already approved/, bobSeen)).toBeTruthy();
+    await clickApprove(slack(), BOB_ID, message, { cs_providers: ['snowflake'] });
+    expect(await nextNotice(slack(), BOB_ID, /already approved/, bobSeen)).toBeTruthy();
     const aliceSeen = slack().ephemerals(ALICE_ID).length;
-    await clickApprove(ALICE_ID, message);
-    expect(await nextNotice(ALICE_ID, /cannot approve your own/, aliceSeen)).toBeTruthy();
+    await clickApprove(slack(), ALICE_ID, message);
+    expect(await nextNotice(slack(), ALICE_ID, /cannot approve your own/, aliceSeen)).toBeTruthy();
     expect((await status(asked.requestId)).policy.approvals).toHaveLength(1);
 
-    await clickApprove(CAROL_ID, message);
+    await clickApprove(slack(), CAROL_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
     const done = await status(asked.requestId);
     expect(done.providers).toEqual(['snowflake']);
@@ -227,8 +192,8 @@ describe('N-of-M approvals', () => {
       providers: ['snowflake'],
       reason: 'Backfill',
     });
-    const message = await messageOf(asked.requestId);
-    await clickApprove(BOB_ID, message);
+    const message = await messageOf(slack(), asked.requestId);
+    await clickApprove(slack(), BOB_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).policy.approvals.length).toBe(1);
     await slack().click({ as: CAROL_ID, channel: message.channel, ts: message.ts, actionId: 'cs_deny' });
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('denied');
@@ -315,8 +280,8 @@ describe('live reload', () => {
       writeFileSync(policyFile, POLICY(1));
       await expect.poll(versionNow, { timeout: 30_000, interval: 500 }).not.toBe(asked.policy.version);
       // One approval is enough under the policy in force now, though two were needed when it was asked.
-      const message = await messageOf(asked.requestId);
-      await clickApprove(BOB_ID, message);
+      const message = await messageOf(slack(), asked.requestId);
+      await clickApprove(slack(), BOB_ID, message);
       await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
       await callTool(assistant, 'release_access');
 
@@ -341,8 +306,8 @@ describe('live reload', () => {
       expect(refusedDm).toMatch(/policy\.yml:4: rules\[0\]\.approvals/);
       expect(refusedDm).toContain(goodVersion);
       await noticeIn('C0GENERAL', /POLICY_FILE was refused/);
-      const pendingMessage = await messageOf(pending.requestId);
-      await clickApprove(CAROL_ID, pendingMessage);
+      const pendingMessage = await messageOf(slack(), pending.requestId);
+      await clickApprove(slack(), CAROL_ID, pendingMessage);
       await expect.poll(async () => (await status(pending.requestId)).status).toBe('approved');
       await callTool(assistant, 'release_access');
 

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
-import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
+import { clickApprove, messageOf, nextNotice, shown } from '../support/slack-requests.js';
 
 const ZONE = 'Asia/Tokyo';
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -90,40 +90,6 @@ async function request(args: Record<string, unknown>) {
 const status = async (requestId: string) =>
   (await callTool(assistant, 'check_access_request', { requestId })).structuredContent as Structured;
 
-const shown = (m: SlackMessage) => `${m.text}\n${JSON.stringify(m.blocks)}`;
-
-function messageOf(grantId: string, extra: (m: SlackMessage) => boolean = () => true): Promise<SlackMessage> {
-  const approves = (m: SlackMessage) =>
-    m.blocks.some((b) =>
-      (b.elements ?? []).some(
-        (e: { action_id?: string; value?: string }) => e.action_id === 'cs_approve' && e.value === grantId,
-      ),
-    );
-  return slack().waitForMessage((m) => approves(m) && extra(m), 30_000, { includeExisting: true });
-}
-
-function clickApprove(as: string, m: SlackMessage, state: Record<string, string | string[] | null> = {}) {
-  return slack().click({ as, channel: m.channel, ts: m.ts, actionId: 'cs_approve', state });
-}
-
-async function nextNotice(user: string, pattern: RegExp, seen: number): Promise<string> {
-  let found: string | undefined;
-  await expect
-    .poll(
-      () => {
-        found = slack()
-          .ephemerals(user)
-          .slice(seen)
-          .map((e) => e.text)
-          .find((text) => pattern.test(text));
-        return found;
-      },
-      { timeout: 30_000 },
-    )
-    .toBeDefined();
-  return found!;
-}
-
 describe('a request spanning providers governed by different rules', () => {
   it('says what each provider still needs and is approved only when every rule is satisfied', async () => {
     const asked = await request({
@@ -137,25 +103,25 @@ describe('a request spanning providers governed by different rules', () => {
     expect(asked.policy.stillNeeded).toBe(
       '2 more approvals from @S0DATATEAM for snowflake; 1 more approval from @U0DANA for linear',
     );
-    const message = await messageOf(asked.requestId);
+    const message = await messageOf(slack(), asked.requestId);
     expect(shown(message)).toMatch(/2 more approvals from .*S0DATATEAM.* for snowflake/);
     expect(shown(message)).toMatch(/1 more approval from .*U0DANA.* for linear/);
 
     // Dana may approve Linear only: her approval counts there, and Snowflake still needs both of its own.
-    await clickApprove(DANA_ID, message);
+    await clickApprove(slack(), DANA_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).policy.approvals.length).toBe(1);
     const afterDana = await status(asked.requestId);
     expect(afterDana.status).toBe('pending');
     expect(afterDana.policy.stillNeeded).toBe('2 more approvals from @S0DATATEAM for snowflake');
-    await messageOf(asked.requestId, (m) => m.ts === message.ts && !/for linear/.test(shown(m)));
+    await messageOf(slack(), asked.requestId, (m) => m.ts === message.ts && !/for linear/.test(shown(m)));
 
-    await clickApprove(BOB_ID, message);
+    await clickApprove(slack(), BOB_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).policy.approvals.length).toBe(2);
     const afterBob = await status(asked.requestId);
     expect(afterBob.status).toBe('pending');
     expect(afterBob.policy.stillNeeded).toBe('1 more approval from @S0DATATEAM for snowflake');
 
-    await clickApprove(CAROL_ID, message);
+    await clickApprove(slack(), CAROL_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
     expect([...(await status(asked.requestId)).providers].sort()).toEqual(['linear', 'snowflake']);
     await callTool(assistant, 'release_access');
@@ -168,16 +134,16 @@ describe('a request spanning providers governed by different rules', () => {
       providers: ['snowflake', 'linear'],
       reason: 'Only the tickets',
     });
-    const message = await messageOf(asked.requestId);
+    const message = await messageOf(slack(), asked.requestId);
     // Bob is on the data team, not a Linear approver: narrowing to Linear leaves him nothing to approve.
     const bobSeen = slack().ephemerals(BOB_ID).length;
-    await clickApprove(BOB_ID, message, { cs_providers: ['linear'] });
+    await clickApprove(slack(), BOB_ID, message, { cs_providers: ['linear'] });
     expect(
-      await nextNotice(BOB_ID, /can't decide this request: only a configured approver/, bobSeen),
+      await nextNotice(slack(), BOB_ID, /can't decide this request: only a configured approver/, bobSeen),
     ).toBeTruthy();
     expect((await status(asked.requestId)).policy.approvals).toHaveLength(0);
     // Dana narrows to Linear: Snowflake is dropped, and Linear's one rule is satisfied by her.
-    await clickApprove(DANA_ID, message, { cs_providers: ['linear'] });
+    await clickApprove(slack(), DANA_ID, message, { cs_providers: ['linear'] });
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
     expect((await status(asked.requestId)).providers).toEqual(['linear']);
     await callTool(assistant, 'release_access');
@@ -198,9 +164,9 @@ describe('hours that exclude now', () => {
     expect(asked.policy.decidedByRule).toBeNull();
     // The fallback rule names who approves when the hours rule (which names nobody) asks for people.
     expect(asked.policy.stillNeeded).toBe('1 more approval from @S0APPROVERS for notion');
-    const message = await messageOf(asked.requestId);
+    const message = await messageOf(slack(), asked.requestId);
     expect(message.channel).toBe('C0APPROVALS');
-    await clickApprove(BOB_ID, message);
+    await clickApprove(slack(), BOB_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
     await callTool(assistant, 'release_access');
   }, 120_000);
