@@ -118,8 +118,15 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     retentionMs: config.durations.retentionMs,
   });
   const unwatchQueue = watchQueueDepth(jobs.queue, () => jobConnection.status === 'ready');
-  // POLICY_FILE reloaded on change and SIGHUP; a bad file leaves the last good policy in force.
-  const policyReload = startPolicyReload({ config, redis, logger });
+  // POLICY_FILE reloaded on change and SIGHUP; a bad file leaves the last good policy in force and the admins are
+  // told (Slack is built below; the callbacks run later, on a file change).
+  const policyReload = startPolicyReload({
+    config,
+    redis,
+    logger,
+    onRefused: (problems, inForce) => void slack?.policyNotices.refused(problems, inForce),
+    onRestored: (refused, version) => void slack?.policyNotices.restored(refused, version),
+  });
   const slack: SlackRuntime | null = config.slack
     ? createSlackRuntime({
         policyProblems: () => policyReload.problems(),

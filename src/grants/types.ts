@@ -144,6 +144,8 @@ export interface GrantGate {
   /** The highest level the requester may approve themselves on this provider. */
   selfApprove: Level | 'none';
   channels: string[];
+  /** Rules whose hours did not hold when judged (their outsideHours applied); absent when none. */
+  outsideHours?: string[];
 }
 
 /** The policy's verdict recorded on the grant: which version, which rules, and what each provider needs. */

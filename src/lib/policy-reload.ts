@@ -27,8 +27,10 @@ export function startPolicyReload(deps: {
   config: Config;
   redis: Redis;
   logger: Logger;
-  /** Told about a refused file (admins' notice). */
-  onRefused?: (problems: string[]) => void;
+  /** Told about a refused file (admins' notice): its errors and the version that stays in force. */
+  onRefused?: (problems: string[], inForce: string | undefined) => void;
+  /** Told when a good file is read after a refused one: the refused file's errors and the version now in force. */
+  onRestored?: (refused: string[], version: string) => void;
 }): PolicyReloader {
   const { config, redis, logger } = deps;
   const file = config.policy.file;
@@ -47,11 +49,13 @@ export function startPolicyReload(deps: {
           { reason, errors: lines, inForce: config.policy.rules?.version },
           'POLICY_FILE refused: the last good policy stays in force',
         );
-        deps.onRefused?.(lines);
+        deps.onRefused?.(lines, config.policy.rules?.version);
       }
       return false;
     }
+    const refused = problems;
     problems = [];
+    if (refused.length > 0) deps.onRestored?.(refused, load.policy.version);
     const previous = config.policy.rules?.version;
     await redis.set(key, load.policy.version).catch(() => undefined);
     if (previous === load.policy.version) return false;

@@ -30,7 +30,11 @@ export async function decideByRule(
   if (!denied && !approved) return grant;
   const by = ruleActor(rule);
   const result = denied
-    ? await deps.store.deny(grant.id, by, `denied by policy rule ${rule}`)
+    ? await deps.store.deny(
+        grant.id,
+        by,
+        `denied by policy rule ${rule}${outsideHoursOf(grant, rule) ? ' (outside its hours)' : ''}`,
+      )
     : await deps.store.approve(grant.id, by, {});
   if (!result.ok) return result.code === 'conflict' ? result.grant : grant;
   const decided = result.grant;
@@ -47,4 +51,9 @@ export async function decideByRule(
     detail: `rule ${rule}`,
   });
   return decided;
+}
+
+/** True when `rule` decided because its hours did not hold (outsideHours: deny), for a clear reason. */
+export function outsideHoursOf(grant: Grant, rule: string): boolean {
+  return (grant.policy?.gates ?? []).some((gate) => gate.outsideHours?.includes(rule));
 }

@@ -144,7 +144,11 @@ async function decide(
       : await deps.store.deny(grant.id, by, notes);
   if (!result.ok) {
     if (result.code === 'conflict') return settled(click, result.grant, deps, options);
-    if (result.code === 'invalid') return refused(invalidActionNotice(result.message));
+    if (result.code === 'invalid') {
+      // E.g. the same approver again on N-of-M: refused by the store's check, audited like any refused click.
+      refuseAudit(deps, grant, click.user, result.message);
+      return refused(invalidActionNotice(result.message));
+    }
     return refused(invalidActionNotice('This request no longer exists.'));
   }
   const decided = result.grant;

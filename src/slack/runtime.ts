@@ -21,6 +21,7 @@ import { SlackDirectory } from './directory.js';
 import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
+import { PolicyNotices } from './policy-notice.js';
 import { slackPeople } from './policy-people.js';
 import { GatedWebClient, SlackRetryGate } from './retry-gate.js';
 import { SlackSetupMonitor } from './setup-monitor.js';
@@ -37,6 +38,8 @@ export interface SlackRuntime {
   clicks: ClickDesk;
   /** The Slack self-check (start, every 10 min, /countersign check): /readyz, admins' Home and DM. */
   setup: SlackSetupMonitor;
+  /** A refused POLICY_FILE (and a good one again) told to the admins and the audit channel, once per fleet. */
+  policyNotices: PolicyNotices;
   /** Re-publishes the Homes of recent viewers (the homes job). */
   refreshHomes(): Promise<void>;
   /** Slack ids and user groups for the approval policy (cached directory). */
@@ -87,19 +90,30 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     onStale: (key, ageMs, error) =>
       logger.info({ err: error, key, ageMs }, 'Slack lookup failed; using what Slack said before'),
   });
+  const admins = async () => {
+    const members = await Promise.all(
+      slack.adminGroups.map((id) => directory.groupMembers(id).catch(() => [])),
+    );
+    return [...new Set([...slack.adminUsers, ...members.flat()])];
+  };
+  const post = async (channel: string, text: string) =>
+    void (await jobClient.chat.postMessage({ channel, text }));
+  const policyNotices = new PolicyNotices({
+    redis: deps.redis,
+    prefix: config.redis.prefix,
+    admins,
+    auditChannel: slack.auditChannel,
+    post,
+    logger,
+  });
   const setup = new SlackSetupMonitor({
     client: lookupClient,
     slack,
     httpMode: !slack.appToken,
     redis: deps.redis,
     prefix: config.redis.prefix,
-    admins: async () => {
-      const members = await Promise.all(
-        slack.adminGroups.map((id) => directory.groupMembers(id).catch(() => [])),
-      );
-      return [...new Set([...slack.adminUsers, ...members.flat()])];
-    },
-    dm: async (userId, text) => void (await jobClient.chat.postMessage({ channel: userId, text })),
+    admins,
+    dm: post,
     logger,
     now: Date.now,
   });
@@ -204,6 +218,7 @@ export function createSlackRuntime(deps: SlackRuntimeDeps): SlackRuntime {
     auditFeed,
     clicks,
     setup,
+    policyNotices,
     refreshHomes: () => home.refreshViewers(jobClient),
     people: slackPeople(directory),
     consentAudience: (grant, posted) =>

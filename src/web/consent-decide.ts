@@ -122,6 +122,8 @@ export async function decide(
       case 'conflict':
         return stale(result.grant);
       case 'invalid':
+        // E.g. the same approver again on N-of-M: audited like any refused decision.
+        refused(result.message);
         return again(`${result.message[0]?.toUpperCase()}${result.message.slice(1)}.`, result.grant);
       case 'not_found':
         return { status: 404, page: notFoundPage(ctx) };

@@ -7,10 +7,10 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connections.js';
 import { ALICE, BOB, CAROL, MALLORY } from '../../src/sandbox/people.js';
-import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { testRedis } from '../support/redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
+import { clickApprove, messageOf, nextNotice, shown } from '../support/slack-requests.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
 const POLICY = (snowflakeApprovals: number) => `version: 1
@@ -80,23 +80,6 @@ const status = async (requestId: string) =>
     unknown
   > & { status: string; providers: string[]; policy: { approvals: unknown[]; stillNeeded: string | null } };
 
-const shown = (m: SlackMessage) => `${m.text}\n${JSON.stringify(m.blocks)}`;
-
-/** The request message for a grant (the one whose Approve button names it), once the job has posted it. */
-function messageOf(grantId: string): Promise<SlackMessage> {
-  const approves = (m: SlackMessage) =>
-    m.blocks.some((b) =>
-      (b.elements ?? []).some(
-        (e: { action_id?: string; value?: string }) => e.action_id === 'cs_approve' && e.value === grantId,
-      ),
-    );
-  return slack().waitForMessage(approves, 30_000, { includeExisting: true });
-}
-
-function clickApprove(as: string, m: SlackMessage, state: Record<string, string | string[] | null> = {}) {
-  return slack().click({ as, channel: m.channel, ts: m.ts, actionId: 'cs_approve', state });
-}
-
 async function auditEvents(grantId: string) {
   const rows = await redis.xrange(`${env.prefix}audit`, '-', '+');
   return rows
@@ -104,22 +87,12 @@ async function auditEvents(grantId: string) {
     .filter((event) => event.grantId === grantId);
 }
 
-async function nextNotice(user: string, pattern: RegExp, seen: number): Promise<string> {
-  let found: string | undefined;
-  await expect
-    .poll(
-      () => {
-        found = slack()
-          .ephemerals(user)
-          .slice(seen)
-          .map((e) => e.text)
-          .find((text) => pattern.test(text));
-        return found;
-      },
-      { timeout: 30_000 },
-    )
-    .toBeDefined();
-  return found!;
+/** The text of a message in `channel` matching `pattern`, once one was posted. */
+async function noticeIn(channel: string, pattern: RegExp): Promise<string> {
+  const message = await slack().waitForMessage((m) => m.channel === channel && pattern.test(m.text), 30_000, {
+    includeExisting: true,
+  });
+  return message.text;
 }
 
 describe('rules that decide at once', () => {
@@ -171,10 +144,10 @@ describe('N-of-M approvals', () => {
     });
     expect(asked.status).toBe('pending');
     expect(asked.policy.rules).toEqual(['snowflake-write-data-team', 'everything-else']);
-    const message = await messageOf(asked.requestId);
+    const message = await messageOf(slack(), asked.requestId);
     expect(message.channel).toBe('C0APPROVALS');
 
-    expect((await clickApprove(BOB_ID, message, { cs_providers: ['snowflake'] })).status).toBe(200);
+    expect((await clickApprove(slack(), BOB_ID, message, { cs_providers: ['snowflake'] })).status).toBe(200);
     await expect.poll(async () => (await status(asked.requestId)).policy.approvals.length).toBe(1);
     const half = await status(asked.requestId);
     expect(half.status).toBe('pending');
@@ -186,26 +159,29 @@ describe('N-of-M approvals', () => {
     );
 
     const bobSeen = slack().ephemerals(BOB_ID).length;
-    await clickApprove(BOB_ID, message, { cs_providers: ['snowflake'] });
-    expect(await nextNotice(BOB_ID, /already approved/, bobSeen)).toBeTruthy();
+    await clickApprove(slack(), BOB_ID, message, { cs_providers: ['snowflake'] });
+    expect(await nextNotice(slack(), BOB_ID, /already approved/, bobSeen)).toBeTruthy();
     const aliceSeen = slack().ephemerals(ALICE_ID).length;
-    await clickApprove(ALICE_ID, message);
-    expect(await nextNotice(ALICE_ID, /cannot approve your own/, aliceSeen)).toBeTruthy();
+    await clickApprove(slack(), ALICE_ID, message);
+    expect(await nextNotice(slack(), ALICE_ID, /cannot approve your own/, aliceSeen)).toBeTruthy();
     expect((await status(asked.requestId)).policy.approvals).toHaveLength(1);
 
-    await clickApprove(CAROL_ID, message);
+    await clickApprove(slack(), CAROL_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
     const done = await status(asked.requestId);
     expect(done.providers).toEqual(['snowflake']);
     expect(done.policy.approvals).toHaveLength(2);
-    const types = (await auditEvents(asked.requestId)).map((e) => e.type);
-    // Alice's refused click is audited; Bob's second click changed nothing.
-    expect(types).toEqual([
+    const events = await auditEvents(asked.requestId);
+    // Bob's second click and Alice's click are audited as refused; neither changed anything.
+    expect(events.map((e) => e.type)).toEqual([
       'grant.requested',
       'grant.approval_recorded',
       'grant.decision_refused',
+      'grant.decision_refused',
       'grant.approved',
     ]);
+    expect(events[2]).toMatchObject({ actor: { id: BOB_ID } });
+    expect(events[2]!.detail).toMatch(/already approved/);
     await callTool(assistant, 'release_access');
   }, 120_000);
 
@@ -216,8 +192,8 @@ describe('N-of-M approvals', () => {
       providers: ['snowflake'],
       reason: 'Backfill',
     });
-    const message = await messageOf(asked.requestId);
-    await clickApprove(BOB_ID, message);
+    const message = await messageOf(slack(), asked.requestId);
+    await clickApprove(slack(), BOB_ID, message);
     await expect.poll(async () => (await status(asked.requestId)).policy.approvals.length).toBe(1);
     await slack().click({ as: CAROL_ID, channel: message.channel, ts: message.ts, actionId: 'cs_deny' });
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('denied');
@@ -247,6 +223,13 @@ describe('N-of-M approvals', () => {
     expect(first.status).toBe(200);
     expect(pageText(first.body)).toMatch(/still needs 1 more approval/i);
     expect((await status(asked.requestId)).status).toBe('pending');
+    // Bob again: refused on the page and audited, and it does not count.
+    const twice = await approveOnWeb(BOB.email);
+    expect(twice.status).toBe(400);
+    expect(pageText(twice.body)).toMatch(/already approved/i);
+    await expect
+      .poll(async () => (await auditEvents(asked.requestId)).at(-1))
+      .toMatchObject({ type: 'grant.decision_refused', detail: expect.stringMatching(/already approved/) });
     const second = await approveOnWeb(CAROL.email);
     expect(second.status).toBe(200);
     await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
@@ -297,8 +280,8 @@ describe('live reload', () => {
       writeFileSync(policyFile, POLICY(1));
       await expect.poll(versionNow, { timeout: 30_000, interval: 500 }).not.toBe(asked.policy.version);
       // One approval is enough under the policy in force now, though two were needed when it was asked.
-      const message = await messageOf(asked.requestId);
-      await clickApprove(BOB_ID, message);
+      const message = await messageOf(slack(), asked.requestId);
+      await clickApprove(slack(), BOB_ID, message);
       await expect.poll(async () => (await status(asked.requestId)).status).toBe('approved');
       await callTool(assistant, 'release_access');
 
@@ -309,16 +292,38 @@ describe('live reload', () => {
         providers: ['snowflake'],
         reason: 'y',
       });
+      // A second instance sees the bad file too: the admins are still told once.
+      const other = await env.another();
       writeFileSync(policyFile, 'version: 1\nrules:\n  - id: broken\n    approvals: lots\n');
-      await expect
-        .poll(() => env.server.output(), { timeout: 30_000, interval: 500 })
-        .toMatch(/POLICY_FILE refused/);
+      for (const server of [env.server, other])
+        await expect
+          .poll(() => server.output(), { timeout: 30_000, interval: 500 })
+          .toMatch(/POLICY_FILE refused/);
       expect(env.server.output()).toMatch(/policy\.yml:4: rules\[0\]\.approvals/);
       expect(await versionNow()).toBe(goodVersion);
-      const pendingMessage = await messageOf(pending.requestId);
-      await clickApprove(CAROL_ID, pendingMessage);
+      // Carol is the admin (ADMINS); C0GENERAL is the audit channel.
+      const refusedDm = await noticeIn(slack().channelFor(CAROL_ID), /POLICY_FILE was refused/);
+      expect(refusedDm).toMatch(/policy\.yml:4: rules\[0\]\.approvals/);
+      expect(refusedDm).toContain(goodVersion);
+      await noticeIn('C0GENERAL', /POLICY_FILE was refused/);
+      const pendingMessage = await messageOf(slack(), pending.requestId);
+      await clickApprove(slack(), CAROL_ID, pendingMessage);
       await expect.poll(async () => (await status(pending.requestId)).status).toBe('approved');
       await callTool(assistant, 'release_access');
+
+      writeFileSync(policyFile, POLICY(1));
+      await noticeIn(slack().channelFor(CAROL_ID), /POLICY_FILE is valid again/);
+      await noticeIn('C0GENERAL', /POLICY_FILE is valid again/);
+      // Long after both instances saw each change: one of each, in order, in each place.
+      for (const channel of [slack().channelFor(CAROL_ID), 'C0GENERAL']) {
+        const notices = slack()
+          .messages(channel)
+          .map((m) => m.text)
+          .filter((text) => /POLICY_FILE/.test(text));
+        expect(notices, channel).toHaveLength(2);
+        expect(notices[0]).toMatch(/was refused/);
+        expect(notices[1]).toMatch(/valid again/);
+      }
     } finally {
       await probe.close();
     }

@@ -8,6 +8,7 @@ import { auditTypesOf } from '../support/audit.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
 import { testRedis } from '../support/redis.js';
 import { CAROL, type Environment, startEnvironment } from '../support/server-process.js';
+import { nextNotice } from '../support/slack-requests.js';
 import { hiddenField, pageText, WebBrowser } from '../support/web-browser.js';
 
 let env: Environment;
@@ -69,23 +70,7 @@ const actionIds = (m: SlackMessage): string[] =>
 function notices(user: string) {
   const seen = slack().ephemerals(user).length;
   return {
-    async next(pattern: RegExp): Promise<string> {
-      let found: string | undefined;
-      await expect
-        .poll(
-          () => {
-            found = slack()
-              .ephemerals(user)
-              .slice(seen)
-              .map((e) => e.text)
-              .find((text) => pattern.test(text));
-            return found;
-          },
-          { timeout: 30_000 },
-        )
-        .toBeDefined();
-      return found!;
-    },
+    next: (pattern: RegExp): Promise<string> => nextNotice(slack(), user, pattern, seen),
     count: () => slack().ephemerals(user).length - seen,
   };
 }

@@ -83,8 +83,20 @@ export function evaluatePolicy(policy: CompiledPolicy, request: PolicyRequest, a
   }
 
   const gates = providers.map((provider, i) => {
-    const governing = matched[i]!.length > 0 ? matched[i]! : fallbacks[i]!;
-    return mergeGate(provider, governing, request.level, atMs);
+    if (matched[i]!.length === 0) return mergeGate(provider, fallbacks[i]!, request.level, atMs);
+    const gate = mergeGate(provider, matched[i]!, request.level, atMs);
+    // Outside its hours a `decision: approve` rule (which names no approvers) asks for people: when no matching
+    // rule names any, the provider's fallback rules say who approves and where, so the request is not stuck.
+    if (gate.decision !== 'needs-approval' || hasApprovers(gate.approvers)) return gate;
+    const asked = fallbacks[i]!.filter((rule) => hasApprovers(rule.approvers));
+    if (asked.length === 0) return gate;
+    const borrowed = mergeGate(provider, asked, request.level, atMs);
+    return {
+      ...gate,
+      rules: [...gate.rules, ...borrowed.rules],
+      approvers: borrowed.approvers,
+      channels: gate.channels.length > 0 ? gate.channels : borrowed.channels,
+    };
   });
   const governingIds = new Set<string>();
   for (const gate of gates) for (const id of gate.rules) governingIds.add(id);
@@ -149,6 +161,10 @@ function requesterMatches(
     for (const group of matcher.slackGroups) if (requester.slackGroups.includes(group)) return true;
   }
   return false;
+}
+
+function hasApprovers(approvers: ProviderGate['approvers']): boolean {
+  return approvers.slackUsers.length + approvers.slackGroups.length + approvers.emails.length > 0;
 }
 
 function mergeGate(provider: string, rules: CompiledRule[], level: Level, atMs: number): ProviderGate {

@@ -62,6 +62,7 @@ export function recordOf(policy: CompiledPolicy, outcome: PolicyOutcome): GrantP
       requesterMaySelfApprove: gate.requesterMaySelfApprove,
       selfApprove: gate.selfApprove,
       channels: gate.channels,
+      ...(gate.outsideHours.length > 0 ? { outsideHours: [...gate.outsideHours] } : {}),
     })),
   };
 }

@@ -10,7 +10,7 @@ import { checkBodyBounds } from '../body-bounds.js';
 import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import { judgeRequest, policyLine, settleReservation } from '../request-policy.js';
-import { decideByRule, policyAuditFields } from '../rule-decision.js';
+import { decideByRule, outsideHoursOf, policyAuditFields } from '../rule-decision.js';
 import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
 import { FLOW } from './flow.js';
 
@@ -102,7 +102,9 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
         grant.status === 'approved'
           ? `Approved at once by the approval policy (rule ${grant.policy?.decidedByRule}): **${grant.level}** access to ${grant.providers.join(', ')}.`
           : grant.status === 'denied'
-            ? `Denied at once by the approval policy (rule ${grant.policy?.decidedByRule}).`
+            ? outsideHoursOf(grant, grant.policy?.decidedByRule ?? '')
+              ? `Denied at once by the approval policy: rule ${grant.policy?.decidedByRule} allows this only within its hours, and it is outside them now.`
+              : `Denied at once by the approval policy (rule ${grant.policy?.decidedByRule}).`
             : '',
         grant.status !== 'pending'
           ? ''

@@ -196,6 +196,10 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${deps.prefix}reset-notice:${epoch}:${channel}`': 'single key (SET NX / DEL)',
   '`${prefix}epoch`': 'single key (SET NX / GET)',
   '`${config.redis.prefix}policy:version`': 'single key (SET / GET): the policy version last loaded',
+  '`${this.deps.prefix}policy:refused:${digestOf(problems)}`':
+    'single key (SET NX / DEL): one notice per refused POLICY_FILE version',
+  '`${this.deps.prefix}policy:restored:${digestOf(problems)}`':
+    'single key (SET NX / DEL): one notice that a good POLICY_FILE is in force again',
   '`${prefix}epoch:{e${n}}`':
     "a shard's epoch key: single key (SET NX / GET), tagged into a slot of that shard",
   '`${prefix}readyz:${instance}`': "single key (/readyz's SET PX and GET)",

@@ -139,8 +139,14 @@ describe('outside its hours a rule', () => {
       { id: 'cap', maxDuration: '1h' },
     ]);
     const after = evaluatePolicy(policy, request(), outside);
-    expect(after).toMatchObject({ decision: 'needs-approval', rules: ['office', 'cap'] });
-    expect(after.gates[0]).toMatchObject({ selfApprove: 'none', approvals: 1, outsideHours: ['office'] });
+    // No matching rule names approvers: the fallback's say who approves (not its self-approval).
+    expect(after).toMatchObject({ decision: 'needs-approval', rules: ['office', 'self', 'cap'] });
+    expect(after.gates[0]).toMatchObject({
+      selfApprove: 'none',
+      approvals: 1,
+      outsideHours: ['office'],
+      approvers: { slackUsers: ['U0BOB'], slackGroups: [], emails: [] },
+    });
     // The same rules inside the hours: approved by the rule.
     expect(evaluatePolicy(policy, request(), inside)).toMatchObject({
       decision: 'approve',
