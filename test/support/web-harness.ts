@@ -13,7 +13,7 @@ import { ALICE, type SandboxPerson } from '../../src/sandbox/people.js';
 import { startWorkosStandIn, type WorkosStandIn } from '../../src/sandbox/workos/index.js';
 import { issueApprovalToken } from '../../src/web/approval-token.js';
 import { createConsentRouter } from '../../src/web/consent-router.js';
-import { testRedis } from './redis.js';
+import { deleteKeys, testRedis } from './redis.js';
 import { WebBrowser } from './web-browser.js';
 import { webTestConfig } from './web-config.js';
 
@@ -156,12 +156,7 @@ export async function startWebHarness(options: WebHarnessOptions = {}): Promise<
         server.closeAllConnections();
       });
       await store.close();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (found.length > 0) await redis.del(...found);
-      } while (cursor !== '0');
+      await deleteKeys([`${prefix}*`]);
       await redis.quit();
       await standIn.close();
     },

@@ -6,7 +6,7 @@ import { grantKeys } from '../../../src/grants/keys.js';
 import { RedisGrantStore, type RedisGrantStoreOptions } from '../../../src/grants/redis-store.js';
 import type { TransitionResult, UseAuthorization } from '../../../src/grants/store-api.js';
 import type { Actor, Grant, SessionIdentity } from '../../../src/grants/types.js';
-import { testRedis } from '../../support/redis.js';
+import { deleteKeys, testRedis } from '../../support/redis.js';
 
 const prefix = `cs-test-${randomUUID()}:`;
 const keys = grantKeys(prefix);
@@ -26,12 +26,7 @@ const approver: Actor = { type: 'user', id: 'U_ALICE', email: 'alice@example.com
 
 afterAll(async () => {
   await store.close();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+  await deleteKeys([`${prefix}*`]);
   await redis.quit();
 });
 

@@ -7,7 +7,7 @@ import type { NewBroadGrant, TransitionResult } from '../../../src/grants/store-
 import { decodeGrant } from '../../../src/grants/store-codec.js';
 import type { Actor, Grant, SessionIdentity } from '../../../src/grants/types.js';
 import type { RedisClient as Redis } from '../../../src/redis/connections.js';
-import { testRedis } from '../../support/redis.js';
+import { deleteKeys, testRedis } from '../../support/redis.js';
 
 const prefix = `cs-test-${randomUUID()}:`;
 const keys = grantKeys(prefix);
@@ -42,12 +42,7 @@ const store = openStore({}, redis);
 
 afterAll(async () => {
   await Promise.all(stores.map((s) => s.close()));
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+  await deleteKeys([`${prefix}*`]);
   await Promise.all(connections.map((c) => c.quit()));
 });
 
