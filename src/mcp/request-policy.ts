@@ -2,7 +2,7 @@
 import { describeMissing, stillMissing } from '../grants/quorum.js';
 import type { CompiledPolicy } from '../grants/rules/compile.js';
 import { evaluatePolicy, type PolicyOutcome } from '../grants/rules/evaluate.js';
-import { groupsOf, recordOf, requestOf, type SlackSide } from '../grants/rules/verdict.js';
+import { groupsOf, NO_SLACK, recordOf, requestOf, type SlackSide } from '../grants/rules/verdict.js';
 import type { Grant, GrantPolicy } from '../grants/types.js';
 import { policyInForce } from '../lib/policy-in-force.js';
 import type { CallerIdentity } from './identity.js';
@@ -90,8 +90,6 @@ export async function settleReservation(
   await deps.pendingCap.settle(caller.userId, judged.reservation, grant.id, grant.decideBy);
 }
 
-const NO_SLACK_SIDE: SlackSide = { slackUserId: null, slackGroups: [] };
-
 /** Whether any rule picks requesters by Slack user or group: only then does judging a request need Slack. */
 function matchesSlackRequesters(policy: CompiledPolicy): boolean {
   return policy.rules.some((rule) => rule.requester?.slackUsers || rule.requester?.slackGroups?.length);
@@ -107,7 +105,7 @@ async function requesterSlackSide(
   caller: CallerIdentity,
   policy: CompiledPolicy,
 ): Promise<SlackSide> {
-  if (!deps.people || !matchesSlackRequesters(policy)) return NO_SLACK_SIDE;
+  if (!deps.people || !matchesSlackRequesters(policy)) return NO_SLACK;
   try {
     return await deps.people.byEmail(caller.userEmail, groupsOf(policy));
   } catch (error) {

@@ -1,5 +1,5 @@
 // The policy's view of people in Slack: a person's Slack id and which of the policy's user groups they are in.
-import type { PeopleLookup, SlackSide } from '../grants/rules/verdict.js';
+import type { PeopleLookup } from '../grants/rules/verdict.js';
 import type { SlackDirectory } from './directory.js';
 
 export function slackPeople(directory: SlackDirectory): PeopleLookup {
@@ -20,5 +20,3 @@ export async function groupsOf(
   const members = await Promise.all(groups.map((group) => directory.groupMembers(group)));
   return groups.filter((_, i) => members[i]!.includes(userId));
 }
-
-export const NO_SLACK: SlackSide = { slackUserId: null, slackGroups: [] };

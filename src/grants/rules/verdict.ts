@@ -9,6 +9,9 @@ export interface SlackSide {
   slackGroups: readonly string[];
 }
 
+/** Someone the policy knows nothing of in Slack (or a policy that asks nothing of Slack). */
+export const NO_SLACK: SlackSide = { slackUserId: null, slackGroups: [] };
+
 /** Looks people up for the policy: by email (the requester, a web approver) or by Slack id (a clicker). */
 export interface PeopleLookup {
   byEmail(email: string, groups: readonly string[]): Promise<SlackSide>;
