@@ -1,5 +1,6 @@
 // Bench "cluster": `call_integration_api` at 32 concurrent clients on single Redis and on a Redis Cluster in the
-// same run, then two server instances against one on the cluster (rate per busy server core). Runnable alone:
+// same run, then two server instances against one on the cluster (rate per busy server core), with a control:
+// one instance at 16 clients, the load each of the two instances carries. Runnable alone:
 // `REDIS_CLUSTER_NODES=$(scripts/redis-cluster.sh start) npx tsx bench/cluster/throughput.ts`.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
-import { DURATIONS, serverSettings } from '../lib/server-settings.js';
+import { DURATIONS, serverSettings, serverSpawn } from '../lib/server-settings.js';
 import { summarize } from '../lib/stats.js';
 
 export interface ClusterThroughputRow {
@@ -113,19 +114,22 @@ interface Setup {
 async function startSetup(
   redisEnvOverride: Record<string, string>,
   settingsForStore: Parameters<typeof redisFactory>[0],
-  instances: number[],
-  clients: number,
+  shapes: Array<{ instances: number; clients: number }>,
 ): Promise<{ setups: Setup[]; close(): Promise<void> }> {
-  const env = await startEnvironment({ ...serverSettings(), ...redisEnvOverride, SELF_APPROVE: 'write' });
+  // The build, as production runs it (tsx with BENCH_TSX=1), output drained: every call logs at info.
+  const env = await startEnvironment(
+    { ...serverSettings(), ...redisEnvOverride, SELF_APPROVE: 'write' },
+    { spawn: serverSpawn() },
+  );
   const redis = redisFactory(settingsForStore).create('jobs', { maxRetriesPerRequest: 2 });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
   const servers = [env.server];
-  for (let i = 1; i < Math.max(...instances); i++) servers.push(await env.another());
+  for (let i = 1; i < Math.max(...shapes.map((s) => s.instances)); i++) servers.push(await env.another());
   const setups: Setup[] = [];
-  for (const count of instances) {
-    const used = servers.slice(0, count);
+  for (const { instances, clients } of shapes) {
+    const used = servers.slice(0, instances);
     setups.push({
-      name: `${settingsForStore.cluster ? 'cluster' : 'single Redis'}, ${count} instance${count > 1 ? 's' : ''}`,
+      name: `${settingsForStore.cluster ? 'cluster' : 'single Redis'}, ${instances} instance${instances > 1 ? 's' : ''}, ${clients} clients`,
       env,
       clients: await clientsFor(
         env,
@@ -154,8 +158,12 @@ const median = (xs: number[]) => {
 export interface ClusterThroughput {
   /** Per setup: the median of each figure over the rounds. */
   rows: ClusterThroughputRow[];
-  /** Per round (the setups ran back to back): cluster/single rate and p99, 2-instance/1-instance rate per core. */
-  rounds: Array<{ rate: number; p99: number; perCore: number | null }>;
+  /**
+   * Per round (the setups ran back to back): cluster/single rate and p99; rate per busy core of 2 instances at
+   * 32 clients against 1 instance at 32 (`perCore`) and against 1 instance at 16, the load each of the two
+   * carries (`perCoreSameLoad`): what a second instance costs apart from each one serving fewer requests at once.
+   */
+  rounds: Array<{ rate: number; p99: number; perCore: number | null; perCoreSameLoad: number | null }>;
 }
 
 /**
@@ -171,9 +179,15 @@ export async function runClusterThroughput(
   const cluster = redisConfig({ REDIS_CLUSTER_NODES: clusterNodes });
   // The single-node server must not see the cluster: an empty value is ignored by loadConfig.
   const onSingle = { REDIS_CLUSTER_NODES: '', REDIS_URL };
+  const { clients } = options;
+  const half = Math.max(1, Math.round(clients / 2));
   const started = [
-    await startSetup(onSingle, single, [1], options.clients),
-    await startSetup({ REDIS_CLUSTER_NODES: clusterNodes }, cluster, [1, 2], options.clients),
+    await startSetup(onSingle, single, [{ instances: 1, clients }]),
+    await startSetup({ REDIS_CLUSTER_NODES: clusterNodes }, cluster, [
+      { instances: 1, clients },
+      { instances: 2, clients },
+      { instances: 1, clients: half },
+    ]),
   ];
   const setups = started.flatMap((s) => s.setups);
   try {
@@ -184,14 +198,14 @@ export async function runClusterThroughput(
         await load(setup.env, setup.clients, options.warmupMs, setup.pids);
         measured[i]!.push(await load(setup.env, setup.clients, options.durationMs, setup.pids));
       }
-      const [s, one, two] = measured.map((rows) => rows[round]!);
+      const [s, one, two, oneAtHalf] = measured.map((rows) => rows[round]!);
+      const perCore = (a: typeof two, b: typeof one) =>
+        a!.callsPerServerCore && b!.callsPerServerCore ? a!.callsPerServerCore / b!.callsPerServerCore : null;
       rounds.push({
         rate: one!.callsPerSecond / s!.callsPerSecond,
         p99: one!.p99Ms / s!.p99Ms,
-        perCore:
-          one!.callsPerServerCore && two!.callsPerServerCore
-            ? two!.callsPerServerCore / one!.callsPerServerCore
-            : null,
+        perCore: perCore(two, one),
+        perCoreSameLoad: perCore(two, oneAtHalf),
       });
     }
     const rows = setups.map((setup, i) => {
@@ -201,7 +215,7 @@ export async function runClusterThroughput(
       };
       return {
         setup: setup.name,
-        clients: options.clients,
+        clients: setup.clients.length,
         callsPerSecond: of((r) => r.callsPerSecond)!,
         p50Ms: of((r) => r.p50Ms)!,
         p99Ms: of((r) => r.p99Ms)!,
@@ -218,11 +232,15 @@ export async function runClusterThroughput(
 
 /** The median of the per-round ratios (each from setups measured back to back). */
 export function medianRatios(rounds: ClusterThroughput['rounds']) {
-  const perCore = rounds.map((r) => r.perCore).filter((x): x is number => x !== null);
+  const of = (pick: (r: ClusterThroughput['rounds'][number]) => number | null) => {
+    const values = rounds.map(pick).filter((x): x is number => x !== null);
+    return values.length > 0 ? median(values) : null;
+  };
   return {
     rate: median(rounds.map((r) => r.rate)),
     p99: median(rounds.map((r) => r.p99)),
-    perCore: perCore.length > 0 ? median(perCore) : null,
+    perCore: of((r) => r.perCore),
+    perCoreSameLoad: of((r) => r.perCoreSameLoad),
   };
 }
 
