@@ -16,6 +16,7 @@ import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
 import { DURATIONS, serverSettings, serverSpawn } from '../lib/server-settings.js';
 import { summarize } from '../lib/stats.js';
+import { toolCallRecorder, WireCallers } from '../lib/wire-caller.js';
 
 export interface ClusterThroughputRow {
   setup: string;
@@ -46,11 +47,25 @@ function cpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function clientsFor(env: Environment, urls: string[], count: number, store: RedisGrantStore) {
+/** One approved session per client; each client's load is its SDK call replayed on the wire (lib/wire-caller.ts). */
+async function clientsFor(
+  env: Environment,
+  urls: string[],
+  count: number,
+  store: RedisGrantStore,
+  wire: WireCallers,
+) {
   const clients: Client[] = [];
+  const calls: Array<() => Promise<void>> = [];
   for (let i = 0; i < count; i++) {
     const token = await env.workos.mintAccessToken(ALICE.id, { sid: `bench_cluster_${i}` });
-    const client = await connectBenchClient(urls[i % urls.length]!, token, `bench-cluster-${i}`);
+    const recorder = toolCallRecorder();
+    const client = await connectBenchClient(
+      urls[i % urls.length]!,
+      token,
+      `bench-cluster-${i}`,
+      recorder.fetch,
+    );
     const requested = await callTool(client, 'request_elevated_access', {
       kind: 'session',
       level: 'read',
@@ -60,31 +75,32 @@ async function clientsFor(env: Environment, urls: string[], count: number, store
     if (requested.isError) throw new Error(textOf(requested));
     const approved = await store.approve(requested.structuredContent!.requestId as string, APPROVER, {});
     if (!approved.ok) throw new Error(`approve failed: ${approved.code}`);
+    const first = await callTool(client, 'call_integration_api', {
+      url: `${env.demo.linearUrl}/graphql`,
+      body: LINEAR_QUERY,
+    });
+    if (first.isError) throw new Error(textOf(first));
     clients.push(client);
+    calls.push(wire.caller(recorder.latest()!));
   }
-  return clients;
+  return { clients, calls };
 }
 
-async function load(
-  env: Environment,
-  clients: Client[],
-  durationMs: number,
-  pids: Array<number | undefined>,
-) {
+async function load(calls: Array<() => Promise<void>>, durationMs: number, pids: Array<number | undefined>) {
   const latencies: number[] = [];
   let errors = 0;
   const cpuBefore = pids.reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
   const started = performance.now();
   const end = started + durationMs;
   await Promise.all(
-    clients.map(async (client) => {
+    calls.map(async (call) => {
       while (performance.now() < end) {
         const t = performance.now();
-        const result = await callTool(client, 'call_integration_api', {
-          url: `${env.demo.linearUrl}/graphql`,
-          body: LINEAR_QUERY,
-        }).catch(() => null);
-        if (result && !result.isError) latencies.push(performance.now() - t);
+        const ok = await call().then(
+          () => true,
+          () => false,
+        );
+        if (ok) latencies.push(performance.now() - t);
         else errors++;
       }
     }),
@@ -106,8 +122,8 @@ async function load(
 /** One server setup kept up for every round: its environment, its servers and its ready clients. */
 interface Setup {
   name: string;
-  env: Environment;
   clients: Client[];
+  calls: Array<() => Promise<void>>;
   pids: Array<number | undefined>;
 }
 
@@ -123,25 +139,28 @@ async function startSetup(
   );
   const redis = redisFactory(settingsForStore).create('jobs', { maxRetriesPerRequest: 2 });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
+  const wire = new WireCallers();
   const servers = [env.server];
   for (let i = 1; i < Math.max(...shapes.map((s) => s.instances)); i++) servers.push(await env.another());
   const setups: Setup[] = [];
   for (const { instances, clients } of shapes) {
     const used = servers.slice(0, instances);
+    const ready = await clientsFor(
+      env,
+      used.map((s) => s.url),
+      clients,
+      store,
+      wire,
+    );
     setups.push({
       name: `${settingsForStore.cluster ? 'cluster' : 'single Redis'}, ${instances} instance${instances > 1 ? 's' : ''}, ${clients} clients`,
-      env,
-      clients: await clientsFor(
-        env,
-        used.map((s) => s.url),
-        clients,
-        store,
-      ),
+      ...ready,
       pids: used.map((s) => s.child.pid),
     });
   }
   const close = async () => {
     await Promise.allSettled(setups.flatMap((setup) => setup.clients.map((c) => c.close())));
+    await wire.close();
     await store.close();
     redis.disconnect();
     await env.stop();
@@ -195,8 +214,8 @@ export async function runClusterThroughput(
     const rounds: ClusterThroughput['rounds'] = [];
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, setup] of setups.entries()) {
-        await load(setup.env, setup.clients, options.warmupMs, setup.pids);
-        measured[i]!.push(await load(setup.env, setup.clients, options.durationMs, setup.pids));
+        await load(setup.calls, options.warmupMs, setup.pids);
+        measured[i]!.push(await load(setup.calls, options.durationMs, setup.pids));
       }
       const [s, one, two, oneAtHalf] = measured.map((rows) => rows[round]!);
       const perCore = (a: typeof two, b: typeof one) =>

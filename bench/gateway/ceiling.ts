@@ -82,7 +82,8 @@ async function measureServer(
     Array.from({ length: options.clients }, (_, i) => bench.connect(`ceiling_${i}`)),
   );
   for (const client of clients) await bench.grantLinearRead(client);
-  const calls = clients.map((client) => () => bench.callLinear(client));
+  // The same load generator as the ceiling's: requests on an undici Pool (the SDK client's exact bytes, replayed).
+  const calls = await Promise.all(clients.map((client) => bench.wireCallLinear(client)));
   return measure(name, calls, bench, bench.serverPid, redisUrl, options);
 }
 

@@ -55,7 +55,8 @@ export async function runThroughput(
     start: () => cpuNow(bench.serverPid, bench.redis),
     since: (start) => cpuSince(start, bench.serverPid, bench.redis),
   };
-  const workers = clients.map((client) => () => bench.callLinear(client));
+  // Replayed on the wire (lib/wire-caller.ts), as the direct workers' calls are made: one kind of load generator.
+  const workers = await Promise.all(clients.map((client) => bench.wireCallLinear(client)));
   await load(workers, options.warmupMs, meter);
   const viaServer = await load(workers, options.durationMs, meter);
 

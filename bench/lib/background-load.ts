@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { connectBenchClient } from './mcp-client.js';
+import { toolCallRecorder, WireCallers } from './wire-caller.js';
 
 export interface BackgroundLoadPlan {
   /** The server's base URL. */
@@ -71,23 +72,36 @@ function nextMessage(child: ChildProcess, wanted: (m: FromChild) => boolean): Pr
 async function runAsChild(plan: BackgroundLoadPlan): Promise<void> {
   const send = (m: FromChild) => process.send!(m);
   try {
-    const clients = await Promise.all(
-      plan.tokens.map((token, i) => connectBenchClient(plan.serverUrl, token, `bench-background-${i}`)),
+    // Each client's first call goes through the SDK; the loop replays it on the wire (lib/wire-caller.ts).
+    const wire = new WireCallers();
+    const calls = await Promise.all(
+      plan.tokens.map(async (token, i) => {
+        const recorder = toolCallRecorder();
+        const client = await connectBenchClient(
+          plan.serverUrl,
+          token,
+          `bench-background-${i}`,
+          recorder.fetch,
+        );
+        const first = await callTool(client, 'call_integration_api', { url: plan.url, body: plan.body });
+        if (first.isError) throw new Error(textOf(first).slice(0, 200));
+        await client.close();
+        return wire.caller(recorder.latest()!);
+      }),
     );
     let running = true;
-    let calls = 0;
+    let done = 0;
     let errors = 0;
     let firstError: string | null = null;
     process.once('message', () => {
       running = false;
     });
     const started = performance.now();
-    const loops = clients.map(async (client) => {
+    const loops = calls.map(async (call) => {
       while (running) {
         try {
-          const result = await callTool(client, 'call_integration_api', { url: plan.url, body: plan.body });
-          if (result.isError) throw new Error(textOf(result).slice(0, 200));
-          calls++;
+          await call();
+          done++;
         } catch (error) {
           errors++;
           firstError ??= String(error);
@@ -97,8 +111,8 @@ async function runAsChild(plan: BackgroundLoadPlan): Promise<void> {
     send({ ready: true });
     await Promise.all(loops);
     const seconds = (performance.now() - started) / 1000;
-    await Promise.allSettled(clients.map((c) => c.close()));
-    send({ result: { calls, errors, callsPerSecond: calls / seconds, firstError } });
+    await wire.close();
+    send({ result: { calls: done, errors, callsPerSecond: done / seconds, firstError } });
   } catch (error) {
     send({ failed: String(error) });
   }

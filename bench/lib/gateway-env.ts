@@ -10,6 +10,7 @@ import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
 import { connectBenchClient } from './mcp-client.js';
 import { DURATIONS, PRODUCTION_SHAPE, serverSettings, serverSpawn } from './server-settings.js';
+import { type RecordedToolCall, toolCallRecorder, WireCallers } from './wire-caller.js';
 
 /** The bench's Redis: REDIS_URL when set, as for the tests. */
 export { REDIS_URL };
@@ -32,6 +33,11 @@ export interface BenchEnvironment {
   grantLinearRead(client: Client): Promise<string>;
   /** One `call_integration_api` of the Linear query; throws unless the upstream answered 2xx. */
   callLinear(client: Client): Promise<void>;
+  /**
+   * The load generator's form of `callLinear`: one call through the SDK client, recorded, then replayed on the
+   * wire (lib/wire-caller.ts) by the function returned.
+   */
+  wireCallLinear(client: Client): Promise<() => Promise<void>>;
   /** The same upstream call made directly (undici Pool, the Pipes token the server used); throws unless 200. */
   direct(): Promise<DirectCaller>;
   /** The server child's process id, for CPU accounting. */
@@ -71,6 +77,8 @@ export async function startBenchEnvironment(
   const redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const store = new RedisGrantStore(redis, { prefix: env.prefix, ...DURATIONS });
   const clients: Client[] = [];
+  const recorded = new WeakMap<Client, () => RecordedToolCall | null>();
+  const wire = new WireCallers();
   const linearGraphqlUrl = `${env.demo.linearUrl}/graphql`;
 
   const callLinear = async (client: Client) => {
@@ -91,9 +99,17 @@ export async function startBenchEnvironment(
     serverPid: env.server.child.pid,
     async connect(name) {
       const token = await env.workos.mintAccessToken(ALICE.id, { sid: `bench_${name}` });
-      const client = await connectBenchClient(env.server.url, token, `bench-${name}`);
+      const recorder = toolCallRecorder();
+      const client = await connectBenchClient(env.server.url, token, `bench-${name}`, recorder.fetch);
+      recorded.set(client, recorder.latest);
       clients.push(client);
       return client;
+    },
+    async wireCallLinear(client) {
+      await callLinear(client);
+      const call = recorded.get(client)?.();
+      if (!call) throw new Error('no tools/call recorded for this client (connect it with bench.connect)');
+      return wire.caller(call);
     },
     async grantLinearRead(client) {
       const requested = await callTool(client, 'request_elevated_access', {
@@ -143,6 +159,7 @@ export async function startBenchEnvironment(
     },
     async stop() {
       await Promise.allSettled(clients.map((c) => c.close()));
+      await wire.close();
       try {
         await store.close();
         await env.stop();

@@ -22,11 +22,16 @@ export const scopedSignalFetch: FetchLike = async (url, init) => {
 };
 
 /** Negotiates like a current client (server/discover first), so the bench measures the 2026-07-28 path. */
-export async function connectBenchClient(baseUrl: string, token: string, name: string): Promise<Client> {
+export async function connectBenchClient(
+  baseUrl: string,
+  token: string,
+  name: string,
+  fetch: FetchLike = scopedSignalFetch,
+): Promise<Client> {
   const client = new Client({ name, version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    fetch: scopedSignalFetch,
+    fetch,
   });
   await client.connect(transport);
   return client;
