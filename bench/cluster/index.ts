@@ -76,6 +76,14 @@ export function clusterTable(section: ClusterSection): string[][] {
       ['', 'busy server cores', num(row.serverCores, 2), '', ''],
       ['', 'calls/s per busy server core', num(row.callsPerServerCore), '', ''],
     );
+    if (row.idleInstanceCores !== null)
+      rows.push([
+        '',
+        'cores used by the other, idle instance meanwhile',
+        num(row.idleInstanceCores, 3),
+        '',
+        '',
+      ]);
   }
   if (rounds.length > 0) {
     const ratio = medianRatios(rounds);

@@ -27,6 +27,11 @@ export interface ClusterThroughputRow {
   errors: number;
   /** Server CPU (all instances) per second of wall time: the cores the servers kept busy. */
   serverCores: number | null;
+  /**
+   * Cores used meanwhile by the environment's other instance, which serves no client in this setup (null when
+   * every instance serves): whatever one instance's load costs another (relayed events, shared jobs) shows here.
+   */
+  idleInstanceCores: number | null;
   /** Calls per second per busy server core. */
   callsPerServerCore: number | null;
 }
@@ -86,10 +91,17 @@ async function clientsFor(
   return { clients, calls };
 }
 
-async function load(calls: Array<() => Promise<void>>, durationMs: number, pids: Array<number | undefined>) {
+async function load(
+  calls: Array<() => Promise<void>>,
+  durationMs: number,
+  pids: Array<number | undefined>,
+  idlePids: Array<number | undefined>,
+) {
   const latencies: number[] = [];
   let errors = 0;
-  const cpuBefore = pids.reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuOf = (list: Array<number | undefined>) => list.reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuBefore = cpuOf(pids);
+  const idleBefore = cpuOf(idlePids);
   const started = performance.now();
   const end = started + durationMs;
   await Promise.all(
@@ -106,7 +118,8 @@ async function load(calls: Array<() => Promise<void>>, durationMs: number, pids:
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cores = (pids.reduce<number>((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore) / 1000 / seconds;
+  const cores = (cpuOf(pids) - cpuBefore) / 1000 / seconds;
+  const idleCores = (cpuOf(idlePids) - idleBefore) / 1000 / seconds;
   const summary = summarize(latencies);
   const rate = latencies.length / seconds;
   return {
@@ -115,6 +128,7 @@ async function load(calls: Array<() => Promise<void>>, durationMs: number, pids:
     p99Ms: Math.round(summary.p99 * 10) / 10,
     errors,
     serverCores: Math.round(cores * 100) / 100,
+    idleInstanceCores: idlePids.length > 0 ? Math.round(idleCores * 1000) / 1000 : null,
     callsPerServerCore: cores > 0 ? Math.round(rate / cores) : null,
   };
 }
@@ -125,6 +139,8 @@ interface Setup {
   clients: Client[];
   calls: Array<() => Promise<void>>;
   pids: Array<number | undefined>;
+  /** The environment's instances that serve no client in this setup. */
+  idlePids: Array<number | undefined>;
 }
 
 async function startSetup(
@@ -156,6 +172,7 @@ async function startSetup(
       name: `${settingsForStore.cluster ? 'cluster' : 'single Redis'}, ${instances} instance${instances > 1 ? 's' : ''}, ${clients} clients`,
       ...ready,
       pids: used.map((s) => s.child.pid),
+      idlePids: servers.slice(instances).map((s) => s.child.pid),
     });
   }
   const close = async () => {
@@ -214,8 +231,8 @@ export async function runClusterThroughput(
     const rounds: ClusterThroughput['rounds'] = [];
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, setup] of setups.entries()) {
-        await load(setup.calls, options.warmupMs, setup.pids);
-        measured[i]!.push(await load(setup.calls, options.durationMs, setup.pids));
+        await load(setup.calls, options.warmupMs, setup.pids, setup.idlePids);
+        measured[i]!.push(await load(setup.calls, options.durationMs, setup.pids, setup.idlePids));
       }
       const [s, one, two, oneAtHalf] = measured.map((rows) => rows[round]!);
       const perCore = (a: typeof two, b: typeof one) =>
@@ -240,6 +257,7 @@ export async function runClusterThroughput(
         p99Ms: of((r) => r.p99Ms)!,
         errors: measured[i]!.reduce((sum, r) => sum + r.errors, 0),
         serverCores: of((r) => r.serverCores),
+        idleInstanceCores: of((r) => r.idleInstanceCores),
         callsPerServerCore: of((r) => r.callsPerServerCore),
       };
     });
