@@ -122,6 +122,15 @@ export function clusterTable(section: ClusterSection): string[][] {
         '85–115%',
         ratio.perCoreSameLoad === null ? 'NO' : mark(Math.abs(ratio.perCoreSameLoad - 1) <= 0.15),
       ],
+      [
+        '',
+        'same, both offered half the 1-instance rate (paced)',
+        ratio.perCorePaced === null
+          ? '–'
+          : `${pct(ratio.perCorePaced)} (${each((r) => r.perCorePaced, pct)})`,
+        '85–115%',
+        ratio.perCorePaced === null ? 'NO' : mark(Math.abs(ratio.perCorePaced - 1) <= 0.15),
+      ],
     );
   }
   const f = section.failover;

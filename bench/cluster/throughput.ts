@@ -96,6 +96,8 @@ async function load(
   durationMs: number,
   pids: Array<number | undefined>,
   idlePids: Array<number | undefined>,
+  /** Calls per second offered in all (each client waits for its turn); unset: every client calls back to back. */
+  pace?: number,
 ) {
   const latencies: number[] = [];
   let errors = 0;
@@ -104,9 +106,18 @@ async function load(
   const idleBefore = cpuOf(idlePids);
   const started = performance.now();
   const end = started + durationMs;
+  const interval = pace ? (calls.length / pace) * 1000 : 0;
   await Promise.all(
-    calls.map(async (call) => {
+    calls.map(async (call, i) => {
+      let next = started + (interval * i) / calls.length;
       while (performance.now() < end) {
+        if (interval > 0) {
+          const wait = next - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          // A client that fell behind starts its next call at once, without a burst to catch up.
+          next = Math.max(next + interval, performance.now());
+          if (performance.now() >= end) break;
+        }
         const t = performance.now();
         const ok = await call().then(
           () => true,
@@ -199,7 +210,14 @@ export interface ClusterThroughput {
    * 32 clients against 1 instance at 32 (`perCore`) and against 1 instance at 16, the load each of the two
    * carries (`perCoreSameLoad`): what a second instance costs apart from each one serving fewer requests at once.
    */
-  rounds: Array<{ rate: number; p99: number; perCore: number | null; perCoreSameLoad: number | null }>;
+  rounds: Array<{
+    rate: number;
+    p99: number;
+    perCore: number | null;
+    perCoreSameLoad: number | null;
+    /** 2 instances against 1, both offered the same calls/s, half what 1 instance served flat out that round. */
+    perCorePaced: number | null;
+  }>;
 }
 
 /**
@@ -225,16 +243,22 @@ export async function runClusterThroughput(
       { instances: 1, clients: half },
     ]),
   ];
-  const setups = started.flatMap((s) => s.setups);
+  const flatOut = started.flatMap((s) => s.setups);
+  // The same clients again, offered a fixed rate: with the machine not saturated, a second instance shows what it
+  // costs per call apart from two processes competing for the same cores.
+  const paced = flatOut.slice(1, 3).map((setup) => ({ ...setup, name: `${setup.name}, paced` }));
+  const setups = [...flatOut, ...paced];
   try {
     const measured = setups.map(() => [] as Omit<ClusterThroughputRow, 'setup' | 'clients'>[]);
     const rounds: ClusterThroughput['rounds'] = [];
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, setup] of setups.entries()) {
-        await load(setup.calls, options.warmupMs, setup.pids, setup.idlePids);
-        measured[i]!.push(await load(setup.calls, options.durationMs, setup.pids, setup.idlePids));
+        // Half of what one instance on the cluster served flat out in this round.
+        const pace = i >= flatOut.length ? measured[1]![round]!.callsPerSecond / 2 : undefined;
+        await load(setup.calls, options.warmupMs, setup.pids, setup.idlePids, pace);
+        measured[i]!.push(await load(setup.calls, options.durationMs, setup.pids, setup.idlePids, pace));
       }
-      const [s, one, two, oneAtHalf] = measured.map((rows) => rows[round]!);
+      const [s, one, two, oneAtHalf, onePaced, twoPaced] = measured.map((rows) => rows[round]!);
       const perCore = (a: typeof two, b: typeof one) =>
         a!.callsPerServerCore && b!.callsPerServerCore ? a!.callsPerServerCore / b!.callsPerServerCore : null;
       rounds.push({
@@ -242,6 +266,7 @@ export async function runClusterThroughput(
         p99: one!.p99Ms / s!.p99Ms,
         perCore: perCore(two, one),
         perCoreSameLoad: perCore(two, oneAtHalf),
+        perCorePaced: perCore(twoPaced, onePaced),
       });
     }
     const rows = setups.map((setup, i) => {
@@ -278,6 +303,7 @@ export function medianRatios(rounds: ClusterThroughput['rounds']) {
     p99: median(rounds.map((r) => r.p99)),
     perCore: of((r) => r.perCore),
     perCoreSameLoad: of((r) => r.perCoreSameLoad),
+    perCorePaced: of((r) => r.perCorePaced),
   };
 }
 
