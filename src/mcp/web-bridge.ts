@@ -1,21 +1,32 @@
 // Serves a web-standard fetch handler (the MCP SDK's) from express: request in as a Request, Response piped back out.
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
+import { RequestView } from './request-view.js';
 
-/** The parts of an express request the fetch handler needs; the body is already parsed (express.json). */
+/**
+ * The parts of an express request the fetch handler needs. A body express.json parsed travels as `parsedBody`,
+ * so the SDK gets a light bodyless view; without one (not JSON) it gets a real bodyless Request, which it reads
+ * (empty) and answers as a real one deserves.
+ */
 export function toWebRequest(req: ExpressRequest, signal: AbortSignal): Request {
+  const url = () => `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+  if (req.body !== undefined) {
+    return new RequestView({ method: req.method, headers: req.headers, url }, signal).asRequest();
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
-  // The body travels as `parsedBody`; a bodyless Request keeps the SDK from reading the stream twice.
+  // A bodyless Request keeps the SDK from reading the (already drained) stream.
   headers.delete('content-length');
-  const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-  return new Request(url, { method: req.method, headers, signal });
+  return new Request(url(), { method: req.method, headers, signal });
 }
 
-/** Copies status and headers, then streams the body: an SSE answer reaches the client frame by frame. */
+/**
+ * Copies status and headers, then the body: an SSE answer is streamed frame by frame; any other answer is read
+ * whole and sent with one `end` (one write, a Content-Length instead of chunked framing).
+ */
 export async function sendWebResponse(web: Response, res: ExpressResponse): Promise<void> {
   res.status(web.status);
   web.headers.forEach((value, name) => {
@@ -25,8 +36,11 @@ export async function sendWebResponse(web: Response, res: ExpressResponse): Prom
     res.end();
     return;
   }
-  const streaming = web.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
-  if (streaming) res.flushHeaders();
+  if (!web.headers.get('content-type')?.startsWith('text/event-stream')) {
+    res.end(Buffer.from(await web.arrayBuffer()));
+    return;
+  }
+  res.flushHeaders();
   const reader = web.body.getReader();
   try {
     for (;;) {
