@@ -13,6 +13,10 @@ import type { ReadinessCheck } from '../ops/readiness.js';
 import { createOpsRouter } from '../ops/router.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { hostGuard } from './host-guard.js';
+import { jsonBody } from './json-body.js';
+
+/** The largest /mcp body we parse (1 MiB); beyond it the answer is 413. */
+const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppParts {
   config: Config;
@@ -58,7 +62,7 @@ export function createApp(parts: AppParts): express.Express {
     inflightLimit(config.limits.maxInflightRequests),
     redisReady,
     bearer,
-    express.json({ limit: '1mb' }),
+    jsonBody({ limit: MCP_BODY_LIMIT_BYTES }),
     createMcpHandler(parts.tools),
   );
   // Authentication before the 405: a client probing with GET (as spec-following clients do) must meet the
