@@ -48,8 +48,6 @@ export function createApp(parts: AppParts): express.Express {
     next();
   });
 
-  app.use(createMetadataRouter(config));
-
   const redisReady: express.RequestHandler = (_req, res, next) => {
     if (redis.status === 'ready') return next();
     mcpRejected.inc({ reason: 'unavailable' });
@@ -69,6 +67,8 @@ export function createApp(parts: AppParts): express.Express {
   // 401 challenge that starts OAuth discovery, not a 405 it may take as "no server here".
   app.get('/mcp', bearer, methodNotAllowed);
   app.delete('/mcp', bearer, methodNotAllowed);
+  // After /mcp: its paths are all under /.well-known, so the hot route need not walk it.
+  app.use(createMetadataRouter(config));
 
   for (const router of parts.routers) app.use(router);
 

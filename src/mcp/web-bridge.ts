@@ -28,7 +28,7 @@ export function toWebRequest(req: ExpressRequest, signal: AbortSignal): Request 
  * whole and sent with one `end` (one write, a Content-Length instead of chunked framing).
  */
 export async function sendWebResponse(web: Response, res: ExpressResponse): Promise<void> {
-  res.status(web.status);
+  res.statusCode = web.status;
   web.headers.forEach((value, name) => {
     res.setHeader(name, value);
   });
