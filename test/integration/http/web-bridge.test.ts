@@ -72,6 +72,21 @@ beforeAll(async () => {
     const request = toWebRequest(req, aborted.signal);
     await sendWebResponse(await handler.fetch(request, { parsedBody: req.body }), res);
   });
+  // Web answers built by hand: a JSON body in two pieces, and one whose stream fails half way.
+  app.get('/pieces', async (_req, res) => {
+    await sendWebResponse(
+      new Response(streamOf(['{"a":', '1}']), { headers: { 'content-type': 'application/json' } }),
+      res,
+    );
+  });
+  app.get('/broken', async (_req, res) => {
+    await sendWebResponse(
+      new Response(streamOf(['{"a":'], new Error('upstream broke')), {
+        headers: { 'content-type': 'application/json' },
+      }),
+      res,
+    );
+  });
   server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
@@ -80,6 +95,18 @@ afterAll(async () => {
   server?.closeAllConnections();
   server?.close();
 });
+
+function streamOf(pieces: string[], failure?: Error): ReadableStream<Uint8Array> {
+  const queue = [...pieces];
+  return new ReadableStream({
+    pull(controller) {
+      const next = queue.shift();
+      if (next !== undefined) controller.enqueue(new TextEncoder().encode(next));
+      else if (failure) controller.error(failure);
+      else controller.close();
+    },
+  });
+}
 
 function post(body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   const call = body as { method?: string; params?: { name?: string } };
@@ -171,6 +198,18 @@ describe('toWebRequest + sendWebResponse around the SDK handler', () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('"serverInfo"');
+  });
+
+  it('sends a JSON answer that arrives in pieces whole, with its length', async () => {
+    const response = await fetch(url.replace('/mcp', '/pieces'));
+    expect(response.headers.get('content-length')).toBe('7');
+    expect(await response.json()).toEqual({ a: 1 });
+  });
+
+  it('never sends half a JSON answer as a whole one: a body that fails is a 500', async () => {
+    const response = await fetch(url.replace('/mcp', '/broken'));
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('{"a":');
   });
 
   it('a body express.json did not parse reaches the SDK as a real Request and gets its 415', async () => {
