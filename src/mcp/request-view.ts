@@ -87,6 +87,7 @@ export class RequestView {
   readonly bodyUsed = false;
   readonly #source: RequestSource;
   #url: string | undefined;
+  #real: Request | undefined;
 
   constructor(source: RequestSource, signal: AbortSignal) {
     this.#source = source;
@@ -112,4 +113,44 @@ export class RequestView {
   asRequest(): Request {
     return this as unknown as Request;
   }
+
+  /** The real Request this view stands for, built the first time a rarely read member is asked for. */
+  real(): Request {
+    this.#real ??= this.clone();
+    return this.#real;
+  }
+}
+
+/**
+ * Every other member of a Request (mode, cache, referrer…, and the body readers, which on a bodyless request
+ * answer empty) is read from the real one, so whatever a tool reads off `ctx.http.req` is what a Request says.
+ */
+const DELEGATED_PROPERTIES = [
+  'destination',
+  'referrer',
+  'referrerPolicy',
+  'mode',
+  'credentials',
+  'cache',
+  'redirect',
+  'integrity',
+  'keepalive',
+  'isReloadNavigation',
+  'isHistoryNavigation',
+  'duplex',
+] as const;
+const DELEGATED_METHODS = ['blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes'] as const;
+for (const name of DELEGATED_PROPERTIES) {
+  Object.defineProperty(RequestView.prototype, name, {
+    get(this: RequestView) {
+      return (this.real() as unknown as Record<string, unknown>)[name];
+    },
+  });
+}
+for (const name of DELEGATED_METHODS) {
+  Object.defineProperty(RequestView.prototype, name, {
+    value(this: RequestView) {
+      return (this.real() as unknown as Record<string, () => unknown>)[name]?.();
+    },
+  });
 }

@@ -95,6 +95,25 @@ describe('RequestView', () => {
     expect(cloneOfAborting.signal.aborted).toBe(true);
   });
 
+  it('answers every other member of Request as the real one does, body readers included (empty)', async () => {
+    const members = Object.getOwnPropertyNames(Request.prototype).filter((name) => name !== 'constructor');
+    const skipped = ['headers', 'signal', 'clone'];
+    for (const name of members.filter((member) => !skipped.includes(member))) {
+      const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name);
+      const own = (request: Request) => (request as unknown as Record<string, unknown>)[name];
+      if (typeof descriptor?.value === 'function') {
+        const call = (request: Request) => (own(request) as () => Promise<unknown>).call(request);
+        const [mine, theirs] = await Promise.allSettled([call(view(signal)), call(realRequest(signal))]);
+        expect(mine.status, name).toBe(theirs.status);
+        if (mine.status === 'fulfilled' && theirs.status === 'fulfilled') {
+          expect(mine.value, name).toEqual(theirs.value);
+        }
+      } else {
+        expect(own(light), name).toEqual(own(real));
+      }
+    }
+  });
+
   it('computes the URL only when it is read', () => {
     let asked = 0;
     const lazy = new RequestView(
