@@ -13,6 +13,10 @@ import type { ReadinessCheck } from '../ops/readiness.js';
 import { createOpsRouter } from '../ops/router.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { hostGuard } from './host-guard.js';
+import { jsonBody } from './json-body.js';
+
+/** The largest /mcp body we parse (1 MiB); beyond it the answer is 413. */
+const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppParts {
   config: Config;
@@ -44,8 +48,6 @@ export function createApp(parts: AppParts): express.Express {
     next();
   });
 
-  app.use(createMetadataRouter(config));
-
   const redisReady: express.RequestHandler = (_req, res, next) => {
     if (redis.status === 'ready') return next();
     mcpRejected.inc({ reason: 'unavailable' });
@@ -58,13 +60,15 @@ export function createApp(parts: AppParts): express.Express {
     inflightLimit(config.limits.maxInflightRequests),
     redisReady,
     bearer,
-    express.json({ limit: '1mb' }),
+    jsonBody({ limit: MCP_BODY_LIMIT_BYTES }),
     createMcpHandler(parts.tools),
   );
   // Authentication before the 405: a client probing with GET (as spec-following clients do) must meet the
   // 401 challenge that starts OAuth discovery, not a 405 it may take as "no server here".
   app.get('/mcp', bearer, methodNotAllowed);
   app.delete('/mcp', bearer, methodNotAllowed);
+  // After /mcp: its paths are all under /.well-known, so the hot route need not walk it.
+  app.use(createMetadataRouter(config));
 
   for (const router of parts.routers) app.use(router);
 

@@ -29,15 +29,26 @@ export function originAllowed(
   }
 }
 
+/** Distinct Host headers whose parse is kept. */
+const MAX_REMEMBERED_HOSTS = 64;
+
 export function hostGuard(allowedHosts: string[], publicUrl: string | null = null) {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
+  // Parsing a Host header takes a URL; a server sees a handful of distinct ones, so each is parsed once.
+  const parsed = new Map<string, string | null>();
   const hostnameOf = (hostHeader: string): string | null => {
+    let hostname = parsed.get(hostHeader);
+    if (hostname !== undefined) return hostname;
     try {
-      return new URL(`http://${hostHeader}`).hostname.toLowerCase();
+      hostname = new URL(`http://${hostHeader}`).hostname.toLowerCase();
     } catch {
-      return null;
+      hostname = null;
     }
+    // Bounded: a client sending ever-new Host headers only ever costs a fresh parse.
+    if (parsed.size >= MAX_REMEMBERED_HOSTS) parsed.clear();
+    parsed.set(hostHeader, hostname);
+    return hostname;
   };
 
   return (req: Request, res: Response, next: NextFunction) => {

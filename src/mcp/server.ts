@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { rememberClient } from './client-memory.js';
 import { requestStateVerifier } from './consent-elicitation.js';
 import { callerFrom } from './identity.js';
+import { routesModern } from './modern-route.js';
 import type { ToolDeps } from './tool-kit.js';
 import { FLOW } from './tools/flow.js';
 import { registerTools } from './tools/index.js';
@@ -60,7 +61,12 @@ export function createMcpHandler(deps: ToolDeps) {
     });
     const request = toWebRequest(req, aborted.signal);
     const options = { authInfo: req.auth, parsedBody: req.body };
-    if (await isLegacyRequest(request, req.body)) {
+    const modernForSure = routesModern(
+      request.method,
+      request.headers.get('mcp-protocol-version') ?? undefined,
+      req.body,
+    );
+    if (!modernForSure && (await isLegacyRequest(request, req.body))) {
       await serveLegacy(deps, () => pools.legacy.take(), req, res, request, options);
       return;
     }

@@ -1,23 +1,34 @@
 // Serves a web-standard fetch handler (the MCP SDK's) from express: request in as a Request, Response piped back out.
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
+import { RequestView } from './request-view.js';
 
-/** The parts of an express request the fetch handler needs; the body is already parsed (express.json). */
+/**
+ * The parts of an express request the fetch handler needs. A body express.json parsed travels as `parsedBody`,
+ * so the SDK gets a light bodyless view; without one (not JSON) it gets a real bodyless Request, which it reads
+ * (empty) and answers as a real one deserves.
+ */
 export function toWebRequest(req: ExpressRequest, signal: AbortSignal): Request {
+  const url = () => `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+  if (req.body !== undefined) {
+    return new RequestView({ method: req.method, headers: req.headers, url }, signal).asRequest();
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
-  // The body travels as `parsedBody`; a bodyless Request keeps the SDK from reading the stream twice.
+  // A bodyless Request keeps the SDK from reading the (already drained) stream.
   headers.delete('content-length');
-  const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-  return new Request(url, { method: req.method, headers, signal });
+  return new Request(url(), { method: req.method, headers, signal });
 }
 
-/** Copies status and headers, then streams the body: an SSE answer reaches the client frame by frame. */
+/**
+ * Copies status and headers, then the body: an SSE answer is streamed frame by frame; any other answer is read
+ * whole and sent with one `end` (one write, a Content-Length instead of chunked framing).
+ */
 export async function sendWebResponse(web: Response, res: ExpressResponse): Promise<void> {
-  res.status(web.status);
+  res.statusCode = web.status;
   web.headers.forEach((value, name) => {
     res.setHeader(name, value);
   });
@@ -25,17 +36,22 @@ export async function sendWebResponse(web: Response, res: ExpressResponse): Prom
     res.end();
     return;
   }
-  const streaming = web.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
-  if (streaming) res.flushHeaders();
   const reader = web.body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      res.write(value);
+    if (!web.headers.get('content-type')?.startsWith('text/event-stream')) {
+      // Read whole, then one end. A reader rather than arrayBuffer(): the cheaper read of a body already whole.
+      const parts: Uint8Array[] = [];
+      for (let read = await reader.read(); !read.done; read = await reader.read()) parts.push(read.value);
+      res.end(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      return;
+    }
+    res.flushHeaders();
+    try {
+      for (let read = await reader.read(); !read.done; read = await reader.read()) res.write(read.value);
+    } finally {
+      res.end();
     }
   } finally {
     reader.releaseLock();
-    res.end();
   }
 }
