@@ -1,17 +1,11 @@
 // call_integration_api: one call to a provider API under an approved grant, with the provider token injected.
 import { z } from 'zod';
 import type { AuditEvent } from '../../audit/audit-log.js';
-import {
-  errorCode,
-  grantFields,
-  newCallId,
-  ownerFields,
-  upstreamTarget,
-  workosActor,
-} from '../../audit/fields.js';
+import { errorCode, grantFields, newCallId, upstreamTarget, workosActor } from '../../audit/fields.js';
 import type { Actor, Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { timeUpstream } from '../../ops/metrics.js';
+import type { UpstreamResponse } from '../../pipes/proxy.js';
 import type { Provider } from '../../providers/types.js';
 import { checkBodyBounds } from '../body-bounds.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
@@ -71,12 +65,20 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       checkBodyBounds(args.body);
       const caller = callerFrom(ctx.http?.authInfo);
       const { provider, url } = resolveProviderUrl(deps, args.url);
-      const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
-      const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };
+      // Parsed once: the level check, the audit's target and the proxy all read this one URL.
+      const target = new URL(url);
+      const audit: CallAudit = {
+        userId: caller.userId,
+        userEmail: caller.userEmail,
+        sid: caller.sid,
+        organizationId: caller.organizationId,
+        callId: newCallId(),
+      };
       let grant: Grant;
       let method: HttpMethod;
       let body: unknown;
       if (args.requestId) {
+        const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
         ({ grant, method, body } = await usePerCallApproval(
           deps,
           caller,
@@ -89,11 +91,11 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       } else {
         method = args.method ?? 'POST';
         body = args.body;
-        grant = await authorizeBroad(deps, caller, audit, provider, method, url, body);
+        grant = await authorizeBroad(deps, caller, audit, provider, method, target, body);
       }
       // A broad grant's use was counted when it was authorized; a per-call approval's is counted after the call.
       const counted = !args.requestId;
-      return forward(deps, caller, audit, { grant, counted }, provider, method, url, body, args.headers);
+      return forward(deps, caller, audit, { grant, counted }, provider, method, target, body, args.headers);
     }),
   );
 };
@@ -105,10 +107,10 @@ async function authorizeBroad(
   audit: CallAudit,
   provider: Provider,
   method: HttpMethod,
-  url: string,
+  url: URL,
   body: unknown,
 ): Promise<Grant> {
-  const needed = provider.requiredLevel({ method, url: new URL(url), body });
+  const needed = provider.requiredLevel({ method, url, body });
   const authorized = await deps.store.authorizeUse(caller, { provider: provider.id, level: needed });
   if (authorized.ok) return authorized.grant;
   const grant = authorized.code === 'no_access' ? null : authorized.grant;
@@ -219,36 +221,35 @@ async function forward(
   { grant, counted }: { grant: Grant; counted: boolean },
   provider: Provider,
   method: HttpMethod,
-  url: string,
+  target: URL,
   body: unknown,
   headers: Record<string, string> | undefined,
 ) {
-  const target = new URL(url);
-  const event = { ...audit, ...grantFields(grant), provider: provider.id };
-  const failed = (type: 'api.refused' | 'api.call', error: unknown) => {
-    const code = errorCode(error);
-    deps.audit.record(
-      type === 'api.call'
-        ? { type, ...event, upstream: { ...upstreamTarget(method, target), error: code } }
-        : { type, ...event, upstream: upstreamTarget(method, target), detail: code },
+  let token: string;
+  try {
+    token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId);
+  } catch (error) {
+    deps.audit.record({
+      type: 'api.refused',
+      ...callEvent(audit, grant, provider),
+      upstream: upstreamTarget(method, target),
+      detail: errorCode(error),
+    });
+    throw error;
+  }
+  let response: UpstreamResponse;
+  try {
+    response = await timeUpstream(provider.id, () =>
+      deps.proxy.call({ provider, method, url: target, body, callerHeaders: headers, token }),
     );
-    return error;
-  };
-  const token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId).catch((error) => {
-    throw failed('api.refused', error);
-  });
-  const response = await timeUpstream(provider.id, () =>
-    deps.proxy.call({
-      provider,
-      method,
-      url: target,
-      body,
-      callerHeaders: headers,
-      token,
-    }),
-  ).catch((error) => {
-    throw failed('api.call', error);
-  });
+  } catch (error) {
+    deps.audit.record({
+      type: 'api.call',
+      ...callEvent(audit, grant, provider),
+      upstream: { method, host: target.host, path: target.pathname, error: errorCode(error) },
+    });
+    throw error;
+  }
   if (response.status === 401)
     deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
   const outcome = { status: response.status, at: deps.now() };
@@ -263,9 +264,11 @@ async function forward(
   }
   deps.audit.record({
     type: 'api.call',
-    ...event,
+    ...callEvent(audit, grant, provider),
     upstream: {
-      ...upstreamTarget(method, target),
+      method,
+      host: target.host,
+      path: target.pathname,
       status: response.status,
       durationMs: Math.round(response.durationMs * 100) / 100,
     },
@@ -295,4 +298,18 @@ async function forward(
     `${provider.displayName} answered ${response.status}.\n\`\`\`json\n${rendered}\n\`\`\`${note}`,
     structured,
   );
+}
+
+/** The fields every api.* event of a call under `grant` shares, in the order the audit entry has them. */
+function callEvent(audit: CallAudit, grant: Grant, provider: Provider) {
+  return grant.policy
+    ? {
+        ...audit,
+        grantId: grant.id,
+        kind: grant.kind,
+        rules: grant.policy.rules,
+        policyVersion: grant.policy.version,
+        provider: provider.id,
+      }
+    : { ...audit, grantId: grant.id, kind: grant.kind, provider: provider.id };
 }
