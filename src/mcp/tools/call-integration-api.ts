@@ -19,7 +19,8 @@ import {
 } from '../tool-kit.js';
 import { ownedBy } from './check-access-request.js';
 import { FLOW } from './flow.js';
-import { HTTP_METHODS, resolveProviderUrl } from './request-elevated-access.js';
+import { resolveProviderUrl } from './provider-url.js';
+import { HTTP_METHODS } from './request-elevated-access.js';
 
 /** Fields every audit event of one tool call carries: the caller's identity and the call's id. */
 type CallAudit = Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>;
