@@ -1,7 +1,14 @@
 // call_integration_api: one call to a provider API under an approved grant, with the provider token injected.
 import { z } from 'zod';
-import type { AuditEvent } from '../../audit/audit-log.js';
-import { errorCode, grantFields, newCallId, upstreamTarget, workosActor } from '../../audit/fields.js';
+import {
+  apiEvent,
+  type CallAudit,
+  errorCode,
+  grantFields,
+  newCallId,
+  upstreamTarget,
+  workosActor,
+} from '../../audit/fields.js';
 import type { Actor, Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { timeUpstream } from '../../ops/metrics.js';
@@ -21,9 +28,6 @@ import { ownedBy } from './check-access-request.js';
 import { FLOW } from './flow.js';
 import { resolveProviderUrl } from './provider-url.js';
 import { HTTP_METHODS } from './request-elevated-access.js';
-
-/** Fields every audit event of one tool call carries: the caller's identity and the call's id. */
-type CallAudit = Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>;
 
 const outputShape = {
   ok: z.boolean().describe('True for a 2xx answer'),
@@ -230,12 +234,9 @@ async function forward(
   try {
     token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId);
   } catch (error) {
-    deps.audit.record({
-      type: 'api.refused',
-      ...callEvent(audit, grant, provider),
-      upstream: upstreamTarget(method, target),
-      detail: errorCode(error),
-    });
+    deps.audit.record(
+      apiEvent('api.refused', audit, grant, provider.id, upstreamTarget(method, target), errorCode(error)),
+    );
     throw error;
   }
   let response: UpstreamResponse;
@@ -244,11 +245,14 @@ async function forward(
       deps.proxy.call({ provider, method, url: target, body, callerHeaders: headers, token }),
     );
   } catch (error) {
-    deps.audit.record({
-      type: 'api.call',
-      ...callEvent(audit, grant, provider),
-      upstream: { method, host: target.host, path: target.pathname, error: errorCode(error) },
-    });
+    deps.audit.record(
+      apiEvent('api.call', audit, grant, provider.id, {
+        method,
+        host: target.host,
+        path: target.pathname,
+        error: errorCode(error),
+      }),
+    );
     throw error;
   }
   if (response.status === 401)
@@ -263,17 +267,15 @@ async function forward(
       .then(() => deps.grantUsed?.(grant.id))
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
   }
-  deps.audit.record({
-    type: 'api.call',
-    ...callEvent(audit, grant, provider),
-    upstream: {
+  deps.audit.record(
+    apiEvent('api.call', audit, grant, provider.id, {
       method,
       host: target.host,
       path: target.pathname,
       status: response.status,
       durationMs: Math.round(response.durationMs * 100) / 100,
-    },
-  });
+    }),
+  );
   const ok = response.status >= 200 && response.status < 300;
   const structured = {
     ok,
@@ -299,18 +301,4 @@ async function forward(
     `${provider.displayName} answered ${response.status}.\n\`\`\`json\n${rendered}\n\`\`\`${note}`,
     structured,
   );
-}
-
-/** The fields every api.* event of a call under `grant` shares, in the order the audit entry has them. */
-function callEvent(audit: CallAudit, grant: Grant, provider: Provider) {
-  return grant.policy
-    ? {
-        ...audit,
-        grantId: grant.id,
-        kind: grant.kind,
-        rules: grant.policy.rules,
-        policyVersion: grant.policy.version,
-        provider: provider.id,
-      }
-    : { ...audit, grantId: grant.id, kind: grant.kind, provider: provider.id };
 }
