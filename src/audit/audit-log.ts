@@ -75,7 +75,8 @@ export class AuditLog implements AuditSink {
   record(event: AuditEvent): void {
     const at = this.now();
     const stored = { v: AUDIT_SCHEMA_VERSION, ...event };
-    this.logger.info({ audit: stored }, event.type);
+    // Below info (LOG_LEVEL=warn) the log line is skipped whole, its argument object included.
+    if (this.logger.isLevelEnabled('info')) this.logger.info({ audit: stored }, event.type);
     this.redis
       .xadd(
         this.streamKey,

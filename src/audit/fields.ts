@@ -1,6 +1,6 @@
 // Correlation fields shared by the call sites: the grant owner's identity, the grant, the person acting.
 import { randomBytes } from 'node:crypto';
-import type { AuditActor, AuditEvent } from './schema.js';
+import type { AuditActor, AuditEvent, AuditUpstream } from './schema.js';
 
 interface Owner {
   sid: string;
@@ -74,4 +74,39 @@ export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const safe = error instanceof Error && (error as { safe?: boolean }).safe === true;
   return safe && typeof code === 'string' ? code : 'internal_error';
+}
+
+/** Fields every audit event of one tool call carries: the caller's identity and the call's id. */
+export type CallAudit = Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>;
+
+/**
+ * An api.* event of a call under `grant`, built field by field in the order its entries have always had (type,
+ * caller, call id, grant, rules, provider, upstream, detail): no intermediate objects spread on every call.
+ */
+export function apiEvent(
+  type: 'api.call' | 'api.refused',
+  audit: CallAudit,
+  grant: Parameters<typeof grantFields>[0],
+  provider: string,
+  upstream: AuditUpstream,
+  detail?: string,
+): AuditEvent {
+  const event: AuditEvent = {
+    type,
+    userId: audit.userId,
+    userEmail: audit.userEmail,
+    sid: audit.sid,
+    organizationId: audit.organizationId,
+    callId: audit.callId,
+    grantId: grant.id,
+    kind: grant.kind,
+  };
+  if (grant.policy) {
+    event.rules = grant.policy.rules;
+    event.policyVersion = grant.policy.version;
+  }
+  event.provider = provider;
+  event.upstream = upstream;
+  if (detail !== undefined) event.detail = detail;
+  return event;
 }

@@ -10,12 +10,24 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 /** 10 bytes = 80 bits: ids must not be guessable, since a grant id alone can be polled. */
 export const MIN_RANDOM_BYTES = 10;
 
+/**
+ * Sessions whose hash is remembered: every call names its session's keys, and a sha256 (a Hash object, a
+ * Buffer, two strings) per call is waste when a process serves the same few thousand sessions all day.
+ */
+const REMEMBERED_SESSIONS = 10_000;
+const sessionHashes = new Map<string, string>();
+
 /** First 16 hex chars of sha256(sid NUL org): the same (sid, org) always lands in the same hash slot. */
 export function sessionHash(ref: SessionRef): string {
-  return createHash('sha256')
-    .update(`${ref.sid}\0${ref.organizationId ?? ''}`)
-    .digest('hex')
-    .slice(0, 16);
+  const input = `${ref.sid}\0${ref.organizationId ?? ''}`;
+  let hash = sessionHashes.get(input);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(input).digest('hex').slice(0, 16);
+    // Full: start over rather than track recency; the working set refills in one call per session.
+    if (sessionHashes.size >= REMEMBERED_SESSIONS) sessionHashes.clear();
+    sessionHashes.set(input, hash);
+  }
+  return hash;
 }
 
 /** Lower-case RFC 4648 base32 without padding. */

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { RedisScript } from '../lib/redis-script.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
+import { DecodedGrants } from './decoded-grants.js';
 import type { GrantKeys, SessionRef } from './keys.js';
 import type { UseAuthorization, UseNeed } from './store-api.js';
 import { decodeGrant, unexpectedReply } from './store-codec.js';
@@ -31,6 +32,7 @@ interface PendingOutcomes {
 export class UseLedger {
   private pending = new Map<string, PendingOutcomes>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly grants = new DecodedGrants();
 
   constructor(
     private readonly redis: Redis,
@@ -55,7 +57,7 @@ export class UseLedger {
     if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw unexpectedReply(reply);
     const [code, first, second] = reply as string[];
     if (code === 'ok' && first && second)
-      return { code, grant: { ok: true, grant: decodeGrant(first, second) } };
+      return { code, grant: { ok: true, grant: this.grants.decode(sessionKey, first, second) } };
     if (code === 'none' || code === 'stale') return { code };
     if (code === 'refused' && (first === 'provider_not_granted' || first === 'write_not_granted') && second) {
       return { code, result: { ok: false, code: first, grant: decodeGrant(second, null) } };

@@ -42,10 +42,16 @@ export class BearerAuthenticator {
     });
   }
 
-  async verify(token: string): Promise<AuthInfo> {
+  /** A token verified before and not yet expired, answered without a promise: the path of every MCP request. */
+  known(token: string): AuthInfo | undefined {
     const cached = this.verified.get(token);
-    if (cached && (cached.expiresAt ?? 0) * 1000 > this.now()) return cached;
-    if (cached) this.verified.delete(token);
+    return cached && (cached.expiresAt ?? 0) * 1000 > this.now() ? cached : undefined;
+  }
+
+  async verify(token: string): Promise<AuthInfo> {
+    const known = this.known(token);
+    if (known) return known;
+    this.verified.delete(token);
 
     const payload = await this.verifyJwt(token);
     const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
@@ -155,7 +161,7 @@ function isNetworkError(error: unknown): boolean {
 
 /** Express middleware: 401 with a WWW-Authenticate pointing at our resource metadata, 503 on outages. */
 export function requireBearer(
-  authenticator: BearerAuthenticator,
+  authenticator: Pick<BearerAuthenticator, 'known' | 'verify'>,
   resourceMetadataUrl: string,
   logger: Logger,
 ) {
@@ -164,16 +170,14 @@ export function requireBearer(
       ? `Bearer error="invalid_token", error_description="${headerSafe(description)}", resource_metadata="${resourceMetadataUrl}"`
       : `Bearer resource_metadata="${resourceMetadataUrl}"`;
 
-  return async (req: Request & { auth?: AuthInfo }, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) {
-      res.setHeader('WWW-Authenticate', challenge(header ? 'Malformed Authorization header' : undefined));
-      res.status(401).json({ error: 'invalid_token', error_description: 'Missing bearer token' });
-      return;
-    }
+  const verifyThenNext = async (
+    token: string,
+    req: Request & { auth?: AuthInfo },
+    res: Response,
+    next: NextFunction,
+  ) => {
     try {
-      req.auth = await authenticator.verify(match[1]!);
+      req.auth = await authenticator.verify(token);
       next();
     } catch (error) {
       if (error instanceof InvalidTokenError) {
@@ -188,5 +192,23 @@ export function requireBearer(
         error_description: 'Authentication is temporarily unavailable; retry shortly',
       });
     }
+  };
+
+  return (req: Request & { auth?: AuthInfo }, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      res.setHeader('WWW-Authenticate', challenge(header ? 'Malformed Authorization header' : undefined));
+      res.status(401).json({ error: 'invalid_token', error_description: 'Missing bearer token' });
+      return;
+    }
+    // A token seen before goes straight on: no promise and no await on the path of every request.
+    const known = authenticator.known(match[1]!);
+    if (known) {
+      req.auth = known;
+      next();
+      return;
+    }
+    return verifyThenNext(match[1]!, req, res, next);
   };
 }

@@ -97,9 +97,44 @@ export const auditTrimmedBySize = new Counter({
   registers,
 });
 
+/**
+ * Label children made once per label set and kept: the call path records a tool call and an upstream call on
+ * every call, and a child spares it the label object and label lookup each time. Label values are bounded
+ * (see the top of this file), and so are these maps.
+ */
+type CounterChild = ReturnType<Counter<string>['labels']>;
+type HistogramChild = ReturnType<Histogram<string>['labels']>;
+const toolChildren = new Map<string, { seconds: HistogramChild; calls: Map<ToolOutcome, CounterChild> }>();
+const upstreamChildren = new Map<string, Map<number | string, HistogramChild>>();
+
 export function countToolCall(tool: string, outcome: ToolOutcome, seconds: number): void {
-  toolCalls.inc({ tool, outcome });
-  toolSeconds.observe({ tool }, seconds);
+  let children = toolChildren.get(tool);
+  if (children === undefined) {
+    children = { seconds: toolSeconds.labels(tool), calls: new Map() };
+    toolChildren.set(tool, children);
+  }
+  let calls = children.calls.get(outcome);
+  if (calls === undefined) {
+    calls = toolCalls.labels(tool, outcome);
+    children.calls.set(outcome, calls);
+  }
+  calls.inc();
+  children.seconds.observe(seconds);
+}
+
+/** Records one upstream call's latency under its HTTP status (a number) or an error code. */
+function observeUpstream(provider: string, status: number | string, seconds: number): void {
+  let byStatus = upstreamChildren.get(provider);
+  if (byStatus === undefined) {
+    byStatus = new Map();
+    upstreamChildren.set(provider, byStatus);
+  }
+  let child = byStatus.get(status);
+  if (child === undefined) {
+    child = upstreamSeconds.labels(provider, String(status));
+    byStatus.set(status, child);
+  }
+  child.observe(seconds);
 }
 
 /** Runs one upstream call and records its latency under its status, or under the error's code when it throws. */
@@ -108,14 +143,17 @@ export async function timeUpstream<T extends { status: number }>(
   call: () => Promise<T>,
 ): Promise<T> {
   const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
   try {
     const response = await call();
-    upstreamSeconds.observe({ provider, status: String(response.status) }, seconds());
+    observeUpstream(provider, response.status, (performance.now() - started) / 1000);
     return response;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    upstreamSeconds.observe({ provider, status: typeof code === 'string' ? code : 'error' }, seconds());
+    observeUpstream(
+      provider,
+      typeof code === 'string' ? code : 'error',
+      (performance.now() - started) / 1000,
+    );
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 // Sends an approved call to the provider's API with the Pipes token: pooled, bounded in time and size, never redirected.
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Config } from '../config.js';
@@ -104,12 +105,13 @@ export class UpstreamProxy {
       headers['content-type'] = 'application/json';
 
     const pool = this.pool(url.origin);
-    // One deadline for the whole exchange: connecting, headers and every byte of the body.
-    const controller = new AbortController();
+    // One deadline for the whole exchange: connecting, headers and every byte of the body. undici takes an
+    // EventEmitter as its signal ('abort' aborts): lighter per call than an AbortController and its EventTarget.
+    const signal = new EventEmitter();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      signal.emit('abort');
     }, this.config.timeoutMs);
     try {
       const res = await pool.request({
@@ -117,7 +119,7 @@ export class UpstreamProxy {
         method: method as HttpMethod,
         headers,
         body: payload,
-        signal: controller.signal,
+        signal,
       });
       // 304 answers a conditional request (If-None-Match is allowed); every other 3xx is a redirect.
       if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304) {

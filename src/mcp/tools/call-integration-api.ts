@@ -1,17 +1,18 @@
 // call_integration_api: one call to a provider API under an approved grant, with the provider token injected.
 import { z } from 'zod';
-import type { AuditEvent } from '../../audit/audit-log.js';
 import {
+  apiEvent,
+  type CallAudit,
   errorCode,
   grantFields,
   newCallId,
-  ownerFields,
   upstreamTarget,
   workosActor,
 } from '../../audit/fields.js';
 import type { Actor, Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { timeUpstream } from '../../ops/metrics.js';
+import type { UpstreamResponse } from '../../pipes/proxy.js';
 import type { Provider } from '../../providers/types.js';
 import { checkBodyBounds } from '../body-bounds.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
@@ -25,10 +26,8 @@ import {
 } from '../tool-kit.js';
 import { ownedBy } from './check-access-request.js';
 import { FLOW } from './flow.js';
-import { HTTP_METHODS, resolveProviderUrl } from './request-elevated-access.js';
-
-/** Fields every audit event of one tool call carries: the caller's identity and the call's id. */
-type CallAudit = Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>;
+import { resolveProviderUrl } from './provider-url.js';
+import { HTTP_METHODS } from './request-elevated-access.js';
 
 const outputShape = {
   ok: z.boolean().describe('True for a 2xx answer'),
@@ -71,12 +70,20 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       checkBodyBounds(args.body);
       const caller = callerFrom(ctx.http?.authInfo);
       const { provider, url } = resolveProviderUrl(deps, args.url);
-      const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
-      const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };
+      // Parsed once: the level check, the audit's target and the proxy all read this one URL.
+      const target = new URL(url);
+      const audit: CallAudit = {
+        userId: caller.userId,
+        userEmail: caller.userEmail,
+        sid: caller.sid,
+        organizationId: caller.organizationId,
+        callId: newCallId(),
+      };
       let grant: Grant;
       let method: HttpMethod;
       let body: unknown;
       if (args.requestId) {
+        const by: Actor = { type: 'assistant', id: caller.userId, email: caller.userEmail, via: 'mcp' };
         ({ grant, method, body } = await usePerCallApproval(
           deps,
           caller,
@@ -89,11 +96,11 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       } else {
         method = args.method ?? 'POST';
         body = args.body;
-        grant = await authorizeBroad(deps, caller, audit, provider, method, url, body);
+        grant = await authorizeBroad(deps, caller, audit, provider, method, target, body);
       }
       // A broad grant's use was counted when it was authorized; a per-call approval's is counted after the call.
       const counted = !args.requestId;
-      return forward(deps, caller, audit, { grant, counted }, provider, method, url, body, args.headers);
+      return forward(deps, caller, audit, { grant, counted }, provider, method, target, body, args.headers);
     }),
   );
 };
@@ -105,10 +112,10 @@ async function authorizeBroad(
   audit: CallAudit,
   provider: Provider,
   method: HttpMethod,
-  url: string,
+  url: URL,
   body: unknown,
 ): Promise<Grant> {
-  const needed = provider.requiredLevel({ method, url: new URL(url), body });
+  const needed = provider.requiredLevel({ method, url, body });
   const authorized = await deps.store.authorizeUse(caller, { provider: provider.id, level: needed });
   if (authorized.ok) return authorized.grant;
   const grant = authorized.code === 'no_access' ? null : authorized.grant;
@@ -219,36 +226,35 @@ async function forward(
   { grant, counted }: { grant: Grant; counted: boolean },
   provider: Provider,
   method: HttpMethod,
-  url: string,
+  target: URL,
   body: unknown,
   headers: Record<string, string> | undefined,
 ) {
-  const target = new URL(url);
-  const event = { ...audit, ...grantFields(grant), provider: provider.id };
-  const failed = (type: 'api.refused' | 'api.call', error: unknown) => {
-    const code = errorCode(error);
+  let token: string;
+  try {
+    token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId);
+  } catch (error) {
     deps.audit.record(
-      type === 'api.call'
-        ? { type, ...event, upstream: { ...upstreamTarget(method, target), error: code } }
-        : { type, ...event, upstream: upstreamTarget(method, target), detail: code },
+      apiEvent('api.refused', audit, grant, provider.id, upstreamTarget(method, target), errorCode(error)),
     );
-    return error;
-  };
-  const token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId).catch((error) => {
-    throw failed('api.refused', error);
-  });
-  const response = await timeUpstream(provider.id, () =>
-    deps.proxy.call({
-      provider,
-      method,
-      url: target,
-      body,
-      callerHeaders: headers,
-      token,
-    }),
-  ).catch((error) => {
-    throw failed('api.call', error);
-  });
+    throw error;
+  }
+  let response: UpstreamResponse;
+  try {
+    response = await timeUpstream(provider.id, () =>
+      deps.proxy.call({ provider, method, url: target, body, callerHeaders: headers, token }),
+    );
+  } catch (error) {
+    deps.audit.record(
+      apiEvent('api.call', audit, grant, provider.id, {
+        method,
+        host: target.host,
+        path: target.pathname,
+        error: errorCode(error),
+      }),
+    );
+    throw error;
+  }
   if (response.status === 401)
     deps.tokens.invalidate(provider.id, caller.userId, caller.organizationId, token);
   const outcome = { status: response.status, at: deps.now() };
@@ -261,15 +267,15 @@ async function forward(
       .then(() => deps.grantUsed?.(grant.id))
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'use count failed'));
   }
-  deps.audit.record({
-    type: 'api.call',
-    ...event,
-    upstream: {
-      ...upstreamTarget(method, target),
+  deps.audit.record(
+    apiEvent('api.call', audit, grant, provider.id, {
+      method,
+      host: target.host,
+      path: target.pathname,
       status: response.status,
       durationMs: Math.round(response.durationMs * 100) / 100,
-    },
-  });
+    }),
+  );
   const ok = response.status >= 200 && response.status < 300;
   const structured = {
     ok,

@@ -5,7 +5,6 @@ import type { Grant, HttpMethod } from '../../grants/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { formatDuration } from '../../lib/duration.js';
 import { listIntegrations } from '../../pipes/integrations.js';
-import { normalizeUrl } from '../../providers/url.js';
 import { checkBodyBounds } from '../body-bounds.js';
 import { accessOutputShape, accessView, describeAccess } from '../grant-view.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
@@ -13,6 +12,7 @@ import { judgeRequest, policyLine, settleReservation } from '../request-policy.j
 import { decideByRule, outsideHoursOf, policyAuditFields } from '../rule-decision.js';
 import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
 import { FLOW } from './flow.js';
+import { resolveProviderUrl } from './provider-url.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** Approved bodies are shown to a person and stored with the grant: keep them reviewable. */
@@ -255,22 +255,4 @@ async function requestCall(
   });
   await settleReservation(deps, caller, judged, grant);
   return grant;
-}
-
-/** The provider a URL belongs to, and the URL's canonical form; a clear error for anything else. */
-export function resolveProviderUrl(deps: Pick<ToolDeps, 'registry'>, text: string) {
-  // In the sandbox a provider's real public URL goes to its demo API (an assistant knows the real ones).
-  const url = normalizeUrl(deps.registry.route(text));
-  const provider = url ? deps.registry.detect(url) : undefined;
-  if (!url || !provider) {
-    const supported = deps.registry
-      .all()
-      .map((p) => `${p.displayName} (${p.origin})`)
-      .join(', ');
-    throw new ToolError(
-      'unsupported_url',
-      `Not a supported provider API URL: ${text.slice(0, 200)}. Supported: ${supported}.`,
-    );
-  }
-  return { provider, url };
 }

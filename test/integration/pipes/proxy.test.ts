@@ -273,6 +273,24 @@ describe('UpstreamProxy', () => {
     }
   });
 
+  it('keeps its own deadline: a stalled answer is cut at timeoutMs, well before the pool’s backstop (+1 s)', async () => {
+    const quick = new UpstreamProxy({ ...upstream, timeoutMs: 200 });
+    try {
+      const started = performance.now();
+      await expect(
+        quick.call({
+          provider: provider(echoUrl),
+          method: 'GET',
+          url: new URL('/stall', echoUrl),
+          token: TOKEN,
+        }),
+      ).rejects.toMatchObject({ code: 'timeout' });
+      expect(performance.now() - started).toBeLessThan(1_100);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('refuses plain http to a host that is not loopback, even when loopback http is allowed', async () => {
     const error = await proxy
       .call({

@@ -1,4 +1,5 @@
 // Specification of the key builder: one hash tag per session, grant ids that name it, tampered ids refused.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { base32, grantKeys, parseGrantId, sessionHash } from '../../../src/grants/keys.js';
 
@@ -14,6 +15,15 @@ describe('grant keys', () => {
     expect(sessionHash({ sid: 'a', organizationId: 'b' })).not.toBe(
       sessionHash({ sid: 'a\0b', organizationId: null }),
     );
+  });
+
+  it('answers sha256(sid NUL org) every time, remembered or not (also past the memory’s size)', () => {
+    const sha = (input: string) => createHash('sha256').update(input).digest('hex').slice(0, 16);
+    expect(sessionHash(ref)).toBe(sha('sess_1\0org_1'));
+    expect(sessionHash({ sid: 'sess_1', organizationId: null })).toBe(sha('sess_1\0'));
+    for (let i = 0; i < 10_050; i++) sessionHash({ sid: `s_${i}`, organizationId: null });
+    expect(sessionHash(ref)).toBe(sha('sess_1\0org_1'));
+    expect(sessionHash({ sid: 's_7', organizationId: null })).toBe(sha('s_7\0'));
   });
 
   it('puts a session and all its grants under one hash tag', () => {
