@@ -199,10 +199,17 @@ export class GrantJobs {
   async usage(grantId: string, windowMs: number): Promise<void> {
     const { window, delay } = windowOf(windowMs);
     if (this.usageEnqueued.get(grantId) === window) return;
-    await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), { delay });
-    // Bounded: grants that went quiet are dropped once the map grows (at worst one more enqueue each).
+    // Marked before the enqueue, so calls arriving while it is on its way do not each enqueue the same job;
+    // bounded: grants that went quiet are dropped once the map grows (at worst one more enqueue each).
     if (this.usageEnqueued.size >= MAX_USAGE_MEMO) this.usageEnqueued.clear();
     this.usageEnqueued.set(grantId, window);
+    try {
+      await this.add(JOB.usage, { grantId }, jobId.usage(grantId, window), { delay });
+    } catch (error) {
+      // Not enqueued: the next call in this window tries again.
+      if (this.usageEnqueued.get(grantId) === window) this.usageEnqueued.delete(grantId);
+      throw error;
+    }
   }
 
   /** One App Home refresh per window, for every change within it. */

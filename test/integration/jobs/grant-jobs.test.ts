@@ -1,13 +1,14 @@
 // The grant jobs on real Redis and BullMQ, with a real RedisGrantStore and no event relay: deadlines are
 // scheduled and cancelled as the grant moves, the expire job applies the clock, a missed event is recovered at
 // the next deadline, and deterministic ids make duplicate enqueues run once.
-import { afterAll, describe, expect, it } from 'vitest';
-import { jobId } from '../../../src/jobs/names.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { JOB, jobId } from '../../../src/jobs/names.js';
 import {
   approvedBy,
   assistant,
   closeWorlds,
   deadlineOf,
+  HOUR,
   openWorld,
   pendingGrant,
   refreshed,
@@ -164,5 +165,24 @@ describe('duplicates', () => {
     expect(await deadlineOf(withSlack, id, 'expire')).not.toBeNull();
     expect(await deadlineOf(withSlack, id, 'remind')).not.toBeNull();
     expect(withSlack.slack.filter((s) => s.startsWith(id))).toEqual([`${id} pending`]);
+  });
+});
+
+describe('usage re-render', () => {
+  it('calls arriving together enqueue one job per grant and window, and a failed enqueue is tried again', async () => {
+    const { jobs } = noSlack;
+    const add = vi.spyOn(jobs as unknown as { add: (...args: unknown[]) => Promise<void> }, 'add');
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => jobs.usage('grant-usage-a', HOUR)));
+      expect(add.mock.calls.filter(([name]) => name === JOB.usage)).toHaveLength(1);
+
+      add.mockClear();
+      add.mockRejectedValueOnce(new Error('Redis is away'));
+      await expect(jobs.usage('grant-usage-b', HOUR)).rejects.toThrow('Redis is away');
+      await jobs.usage('grant-usage-b', HOUR);
+      expect(add.mock.calls.filter(([name]) => name === JOB.usage)).toHaveLength(2);
+    } finally {
+      add.mockRestore();
+    }
   });
 });
