@@ -42,7 +42,13 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
     },
     guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, ctx) => {
       const caller = callerFrom(ctx.http?.authInfo);
-      let grant = await deps.store.get(requestId);
+      // Read together (one pipelined round trip). A grant's Slack message, once posted, stays where it was
+      // posted: a delivery seen now still holds after the wait, and the decision needs no second read.
+      const [found, seenDelivery] = await Promise.all([
+        deps.store.get(requestId),
+        deps.slackDelivery?.(requestId),
+      ]);
+      let grant = found;
       if (!ownedBy(grant, caller)) {
         const view = notFoundView(requestId);
         return textResult(describeAccess(view, null, deps.registry), view);
@@ -86,7 +92,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       }
       if (waitSeconds > 0) await notifyConsentComplete(deps, ctx, caller, grant);
       const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
-      const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
+      const stillTrue = waitSeconds === 0 || seenDelivery?.delivered === true;
+      const slack = (stillTrue ? seenDelivery : await deps.slackDelivery?.(grant.id)) ?? null;
       const view = accessView(grant, deps.now(), approvalUrl, slack);
       const text = describeAccess(view, grant, deps.registry);
       return textResult(capped ? `${longPollCapNote(deps.longPolls!.max)}\n\n${text}` : text, view);
