@@ -1,5 +1,6 @@
 // Builds every Redis key and channel name of the grant store, so a session and its grants share one hash tag.
 import { createHash } from 'node:crypto';
+import { BoundedMemo } from '../lib/bounded-memo.js';
 import type { SessionIdentity } from './types.js';
 
 export type SessionRef = Pick<SessionIdentity, 'sid' | 'organizationId'>;
@@ -14,20 +15,13 @@ export const MIN_RANDOM_BYTES = 10;
  * Sessions whose hash is remembered: every call names its session's keys, and a sha256 (a Hash object, a
  * Buffer, two strings) per call is waste when a process serves the same few thousand sessions all day.
  */
-const REMEMBERED_SESSIONS = 10_000;
-const sessionHashes = new Map<string, string>();
+const sessionHashes = new BoundedMemo(10_000, (input: string) =>
+  createHash('sha256').update(input).digest('hex').slice(0, 16),
+);
 
 /** First 16 hex chars of sha256(sid NUL org): the same (sid, org) always lands in the same hash slot. */
 export function sessionHash(ref: SessionRef): string {
-  const input = `${ref.sid}\0${ref.organizationId ?? ''}`;
-  let hash = sessionHashes.get(input);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(input).digest('hex').slice(0, 16);
-    // Full: start over rather than track recency; the working set refills in one call per session.
-    if (sessionHashes.size >= REMEMBERED_SESSIONS) sessionHashes.clear();
-    sessionHashes.set(input, hash);
-  }
-  return hash;
+  return sessionHashes.get(`${ref.sid}\0${ref.organizationId ?? ''}`);
 }
 
 /** Lower-case RFC 4648 base32 without padding. */

@@ -1,5 +1,6 @@
 // DNS-rebinding protection: only configured Host names are served, and browser Origins must be ours too.
 import type { NextFunction, Request, Response } from 'express';
+import { BoundedMemo } from '../lib/bounded-memo.js';
 
 /**
  * A browser Origin is ours when it is exactly PUBLIC_URL's origin, or the very origin the request was sent to
@@ -29,27 +30,22 @@ export function originAllowed(
   }
 }
 
-/** Distinct Host headers whose parse is kept. */
-const MAX_REMEMBERED_HOSTS = 64;
+/** A Host header's hostname, lower-cased; null when it does not parse. */
+function parseHostname(hostHeader: string): string | null {
+  try {
+    return new URL(`http://${hostHeader}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
 
 export function hostGuard(allowedHosts: string[], publicUrl: string | null = null) {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
-  // Parsing a Host header takes a URL; a server sees a handful of distinct ones, so each is parsed once.
-  const parsed = new Map<string, string | null>();
-  const hostnameOf = (hostHeader: string): string | null => {
-    let hostname = parsed.get(hostHeader);
-    if (hostname !== undefined) return hostname;
-    try {
-      hostname = new URL(`http://${hostHeader}`).hostname.toLowerCase();
-    } catch {
-      hostname = null;
-    }
-    // Bounded: a client sending ever-new Host headers only ever costs a fresh parse.
-    if (parsed.size >= MAX_REMEMBERED_HOSTS) parsed.clear();
-    parsed.set(hostHeader, hostname);
-    return hostname;
-  };
+  // Parsing a Host header takes a URL; a server sees a handful of distinct ones, so each is parsed once (64 kept:
+  // a client sending ever-new Host headers only ever costs a fresh parse).
+  const hostnames = new BoundedMemo(64, parseHostname);
+  const hostnameOf = (hostHeader: string) => hostnames.get(hostHeader);
 
   return (req: Request, res: Response, next: NextFunction) => {
     const host = req.headers.host ? hostnameOf(req.headers.host) : null;

@@ -1,5 +1,7 @@
 // Which provider a call's URL belongs to, remembered per registry: resolving parses the URL several times over
 // (routing, normalising, matching each provider's origin), and assistants call the same few URLs again and again.
+
+import { BoundedMemo } from '../../lib/bounded-memo.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
 import { normalizeUrl } from '../../providers/url.js';
@@ -13,22 +15,17 @@ export interface ResolvedUrl {
 
 /** URL texts remembered per registry; past it the memory starts over. Only successes are kept. */
 const REMEMBERED_URLS = 1_000;
-const resolved = new WeakMap<ProviderRegistry, Map<string, ResolvedUrl>>();
+const resolved = new WeakMap<ProviderRegistry, BoundedMemo<string, ResolvedUrl>>();
 
 /** The provider a URL belongs to, and the URL's canonical form; a clear error for anything else. */
 export function resolveProviderUrl(deps: Pick<ToolDeps, 'registry'>, text: string): ResolvedUrl {
   let known = resolved.get(deps.registry);
   if (known === undefined) {
-    known = new Map();
-    resolved.set(deps.registry, known);
+    const { registry } = deps;
+    known = new BoundedMemo(REMEMBERED_URLS, (url: string) => resolve(registry, url));
+    resolved.set(registry, known);
   }
-  let hit = known.get(text);
-  if (hit === undefined) {
-    hit = resolve(deps.registry, text);
-    if (known.size >= REMEMBERED_URLS) known.clear();
-    known.set(text, hit);
-  }
-  return hit;
+  return known.get(text);
 }
 
 function resolve(registry: ProviderRegistry, text: string): ResolvedUrl {
