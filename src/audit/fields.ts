@@ -21,17 +21,29 @@ export function ownerFields(
   };
 }
 
-/** The grant's id and kind (`broad` session access or a per-call `request`), and the rules that governed it. */
-export function grantFields(grant: {
+/** What an audit entry names of a grant. */
+type AuditedGrant = {
   id: string;
   kind: 'broad' | 'request';
   policy?: { rules: string[]; version: string } | null;
-}): Pick<AuditEvent, 'grantId' | 'kind' | 'rules' | 'policyVersion'> {
-  return {
-    grantId: grant.id,
-    kind: grant.kind,
-    ...(grant.policy ? { rules: grant.policy.rules, policyVersion: grant.policy.version } : {}),
-  };
+};
+
+/** The grant's id and kind (`broad` session access or a per-call `request`), and the rules that governed it. */
+export function grantFields(
+  grant: AuditedGrant,
+): Pick<AuditEvent, 'grantId' | 'kind' | 'rules' | 'policyVersion'> {
+  return writeGrantFields({} as Pick<AuditEvent, 'grantId' | 'kind' | 'rules' | 'policyVersion'>, grant);
+}
+
+/** Writes grantFields' fields into `event`, in their order (rules and version only under a policy). */
+function writeGrantFields<T extends Partial<AuditEvent>>(event: T, grant: AuditedGrant): T {
+  event.grantId = grant.id;
+  event.kind = grant.kind;
+  if (grant.policy) {
+    event.rules = grant.policy.rules;
+    event.policyVersion = grant.policy.version;
+  }
+  return event;
 }
 
 /** A person (web) or their assistant (mcp), both known by their WorkOS user id. */
@@ -86,7 +98,7 @@ export type CallAudit = Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organ
 export function apiEvent(
   type: 'api.call' | 'api.refused',
   audit: CallAudit,
-  grant: Parameters<typeof grantFields>[0],
+  grant: AuditedGrant,
   provider: string,
   upstream: AuditUpstream,
   detail?: string,
@@ -98,13 +110,8 @@ export function apiEvent(
     sid: audit.sid,
     organizationId: audit.organizationId,
     callId: audit.callId,
-    grantId: grant.id,
-    kind: grant.kind,
   };
-  if (grant.policy) {
-    event.rules = grant.policy.rules;
-    event.policyVersion = grant.policy.version;
-  }
+  writeGrantFields(event, grant);
   event.provider = provider;
   event.upstream = upstream;
   if (detail !== undefined) event.detail = detail;

@@ -6,6 +6,7 @@ import {
   errorCode,
   grantFields,
   newCallId,
+  ownerFields,
   upstreamTarget,
   workosActor,
 } from '../../audit/fields.js';
@@ -72,13 +73,7 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       const { provider, url } = resolveProviderUrl(deps, args.url);
       // Parsed once: the level check, the audit's target and the proxy all read this one URL.
       const target = new URL(url);
-      const audit: CallAudit = {
-        userId: caller.userId,
-        userEmail: caller.userEmail,
-        sid: caller.sid,
-        organizationId: caller.organizationId,
-        callId: newCallId(),
-      };
+      const audit: CallAudit = { ...ownerFields(caller), callId: newCallId() };
       let grant: Grant;
       let method: HttpMethod;
       let body: unknown;
