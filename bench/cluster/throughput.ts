@@ -12,7 +12,7 @@ import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { REDIS_URL } from '../../test/support/redis.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
-import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
+import { grantLinearRead, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
 import { DURATIONS, serverSettings, serverSpawn } from '../lib/server-settings.js';
 import { summarize } from '../lib/stats.js';
@@ -71,15 +71,7 @@ async function clientsFor(
       `bench-cluster-${i}`,
       recorder.fetch,
     );
-    const requested = await callTool(client, 'request_elevated_access', {
-      kind: 'session',
-      level: 'read',
-      providers: ['linear'],
-      durationMinutes: 60,
-    });
-    if (requested.isError) throw new Error(textOf(requested));
-    const approved = await store.approve(requested.structuredContent!.requestId as string, APPROVER, {});
-    if (!approved.ok) throw new Error(`approve failed: ${approved.code}`);
+    await grantLinearRead(client, store, 'cluster benchmark');
     const first = await callTool(client, 'call_integration_api', {
       url: `${env.demo.linearUrl}/graphql`,
       body: LINEAR_QUERY,

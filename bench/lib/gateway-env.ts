@@ -111,20 +111,7 @@ export async function startBenchEnvironment(
       if (!call) throw new Error('no tools/call recorded for this client (connect it with bench.connect)');
       return wire.caller(call);
     },
-    async grantLinearRead(client) {
-      const requested = await callTool(client, 'request_elevated_access', {
-        kind: 'session',
-        level: 'read',
-        providers: ['linear'],
-        durationMinutes: 60,
-        reason: 'benchmark',
-      });
-      const requestId = requested.structuredContent?.requestId as string | undefined;
-      if (requested.isError || !requestId) throw new Error(`request failed: ${textOf(requested)}`);
-      const approved = await store.approve(requestId, APPROVER, {});
-      if (!approved.ok) throw new Error(`approve ${requestId} failed: ${approved.code}`);
-      return requestId;
-    },
+    grantLinearRead: (client) => grantLinearRead(client, store, 'benchmark'),
     callLinear,
     async direct() {
       // The Pipes token the server injected on its latest Linear call: the same credential, the same checks upstream.
@@ -171,6 +158,29 @@ export async function startBenchEnvironment(
       }
     },
   };
+}
+
+/**
+ * Requests an hour of read access to Linear for the client's session and approves it in Redis, as an approver on
+ * the consent page would; the request's id.
+ */
+export async function grantLinearRead(
+  client: Client,
+  store: Pick<RedisGrantStore, 'approve'>,
+  reason: string,
+): Promise<string> {
+  const requested = await callTool(client, 'request_elevated_access', {
+    kind: 'session',
+    level: 'read',
+    providers: ['linear'],
+    durationMinutes: 60,
+    reason,
+  });
+  const requestId = requested.structuredContent?.requestId as string | undefined;
+  if (requested.isError || !requestId) throw new Error(`request failed: ${textOf(requested)}`);
+  const approved = await store.approve(requestId, APPROVER, {});
+  if (!approved.ok) throw new Error(`approve ${requestId} failed: ${approved.code}`);
+  return requestId;
 }
 
 /** Deletes every key starting with `prefix` (glob-escaped). */

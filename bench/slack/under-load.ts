@@ -2,10 +2,9 @@
 // Slack bench's, production-shaped): what a busy gateway does to the people-facing latencies. The 32 clients run
 // in a process of their own (lib/background-load.ts), so the latencies measured here never wait behind them.
 import { ALICE } from '../../src/sandbox/people.js';
-import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { type DecisionResult, runDecisionLatency } from '../gateway/decision-latency.js';
 import { type BackgroundLoadResult, startBackgroundLoad } from '../lib/background-load.js';
-import { APPROVER, LINEAR_QUERY } from '../lib/gateway-env.js';
+import { grantLinearRead, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
 import type { SlackBenchEnvironment } from '../lib/slack-env.js';
 import { type ClickToAssistantResult, runClickToAssistant } from './click-to-assistant.js';
@@ -35,17 +34,7 @@ export async function runSlackUnderLoad(
     const token = await bench.env.workos.mintAccessToken(ALICE.id, { sid: `bench_under_load_${i}` });
     const client = await connectBenchClient(bench.env.server.url, token, `bench-under-load-${i}`);
     try {
-      const requested = await callTool(client, 'request_elevated_access', {
-        kind: 'session',
-        level: 'read',
-        providers: ['linear'],
-        durationMinutes: 60,
-        reason: 'background load',
-      });
-      const requestId = requested.structuredContent?.requestId as string | undefined;
-      if (requested.isError || !requestId) throw new Error(`request failed: ${textOf(requested)}`);
-      const approved = await bench.store.approve(requestId, APPROVER, {});
-      if (!approved.ok) throw new Error(`approve ${requestId} failed: ${approved.code}`);
+      await grantLinearRead(client, bench.store, 'background load');
     } finally {
       await client.close();
     }
