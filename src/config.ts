@@ -74,6 +74,8 @@ export const envSchema = z.object({
     .default('cs:'),
   REDIS_COMMAND_TIMEOUT: duration('2s'),
   MAX_INFLIGHT_REQUESTS: z.coerce.number().int().positive().default(256),
+  MAX_ACTIVE_REQUESTS: z.coerce.number().int().positive().default(8),
+  MAX_QUEUE_WAIT: duration('5s'),
   MAX_LONG_POLLS_PER_USER: z.coerce.number().int().positive().default(4),
   SHUTDOWN_GRACE: duration('10s'),
 
@@ -209,6 +211,13 @@ export interface Config {
     redisCommandTimeoutMs: number;
     /** MCP requests in flight on this instance, long polls included; more get 503 (default 256). */
     maxInflightRequests: number;
+    /**
+     * MCP requests worked on at once (default 8); more wait their turn in arrival order. Long polls waiting for a
+     * person do not count, and take their place back ahead of the line when the decision comes.
+     */
+    maxActiveRequests: number;
+    /** Longest a request waits for its turn before it answers 503 (default 5 s). */
+    maxQueueWaitMs: number;
     /** check_access_request calls with waitSeconds one person holds open on this instance (default 4). */
     maxLongPollsPerUser: number;
     /** Upper bound on a graceful shutdown; it ends as soon as the work is done (default 10 s). */
@@ -376,6 +385,8 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT,
       maxInflightRequests: e.MAX_INFLIGHT_REQUESTS,
+      maxActiveRequests: e.MAX_ACTIVE_REQUESTS,
+      maxQueueWaitMs: e.MAX_QUEUE_WAIT,
       maxLongPollsPerUser: e.MAX_LONG_POLLS_PER_USER,
       shutdownGraceMs: e.SHUTDOWN_GRACE,
     },

@@ -19,6 +19,7 @@ import { LongPollCap } from './mcp/long-poll-cap.js';
 import { createPendingCap } from './mcp/pending-cap.js';
 import { createRequestLimiter } from './mcp/request-limit.js';
 import type { ToolDeps } from './mcp/tool-kit.js';
+import { WorkGate } from './mcp/work-gate.js';
 import { clusterReadiness } from './ops/cluster-health.js';
 import { watchQueueDepth } from './ops/metrics.js';
 import { MetricsAuditSink } from './ops/metrics-audit-sink.js';
@@ -188,6 +189,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
     approvalUrl: approvalLink,
     allowRequest: createRequestLimiter(redis, config.redis.prefix, config.policy.requestsPerMinute),
     longPolls: new LongPollCap(config.limits.maxLongPollsPerUser),
+    gate: new WorkGate({ limit: config.limits.maxActiveRequests, maxWaitMs: config.limits.maxQueueWaitMs }),
     pendingCap: createPendingCap(
       redis,
       config.redis.prefix,
@@ -255,6 +257,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       // Wakes every long poll with the grant's current state, so those requests end now.
       await until(store.close(), deadline);
       await drained;
+      tools.gate?.close();
       await slack?.stop();
       unwatchQueue();
       await healing.stop();

@@ -23,6 +23,10 @@ export function serverSettings(profileDir?: string): Record<string, string> {
     MAX_ACCESS_DURATION: `${DURATIONS.maxAccessMs}ms`,
     GRANT_RETENTION: `${DURATIONS.retentionMs}ms`,
     SESSION_TTL: `${DURATIONS.sessionTtlMs}ms`,
+    // To compare turn bounds (MAX_ACTIVE_REQUESTS, default 8) without editing the bench: BENCH_MAX_ACTIVE_REQUESTS=256.
+    ...(process.env.BENCH_MAX_ACTIVE_REQUESTS
+      ? { MAX_ACTIVE_REQUESTS: process.env.BENCH_MAX_ACTIVE_REQUESTS }
+      : {}),
     // --cpu-prof is not allowed in NODE_OPTIONS, --import is: a preload starts the sampler in the child.
     ...(profileDir
       ? {

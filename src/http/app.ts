@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../lib/unavailable.js';
 import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
-import { inflightLimit } from '../mcp/inflight-limit.js';
+import { inflightLimit, workGate } from '../mcp/inflight-limit.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
@@ -58,6 +58,8 @@ export function createApp(parts: AppParts): express.Express {
     '/mcp',
     // First, so an overloaded instance sheds a request before spending anything on it.
     inflightLimit(config.limits.maxInflightRequests),
+    // Then in line for a turn: a bounded number worked on at once keeps the event loop's turns short.
+    ...(parts.tools.gate ? [workGate(parts.tools.gate)] : []),
     redisReady,
     bearer,
     jsonBody({ limit: MCP_BODY_LIMIT_BYTES }),

@@ -1,20 +1,18 @@
-// Bounds the MCP requests one instance holds at a time (long polls included): beyond the cap a request gets
-// 503 with Retry-After at once, before any work, instead of piling up in memory behind a slow dependency.
-import type { RequestHandler } from 'express';
+// Bounds on the MCP requests one instance takes. Held at all (long polls included): beyond MAX_INFLIGHT_REQUESTS a
+// request gets 503 with Retry-After at once, before any work, instead of piling up in memory behind a slow
+// dependency. Worked on at once: beyond MAX_ACTIVE_REQUESTS a request waits its turn at the work gate
+// (src/mcp/work-gate.ts), and gets the same 503 if its turn does not come within MAX_QUEUE_WAIT.
+import type { RequestHandler, Response } from 'express';
 import { RETRY_AFTER_SECONDS } from '../lib/unavailable.js';
-import { mcpInflight, mcpRejected } from '../ops/metrics.js';
+import { mcpInflight, mcpQueued, mcpRejected } from '../ops/metrics.js';
+import type { Admission, WorkGate } from './work-gate.js';
 
 export function inflightLimit(max: number): RequestHandler {
   let inflight = 0;
   return (_req, res, next) => {
     if (inflight >= max) {
       mcpRejected.inc({ reason: 'overloaded' });
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      res.status(503).json({
-        jsonrpc: '2.0',
-        error: { code: -32000, message: `Server busy; retry in ${RETRY_AFTER_SECONDS} seconds` },
-        id: null,
-      });
+      busy(res);
       return;
     }
     inflight++;
@@ -26,4 +24,45 @@ export function inflightLimit(max: number): RequestHandler {
     });
     next();
   };
+}
+
+/** Admits each request through the gate; its place is released when the response closes, however it ends. */
+export function workGate(gate: WorkGate): RequestHandler {
+  return (_req, res, next) => {
+    let queued = false;
+    const admission = gate.enter(
+      () => {
+        if (queued) mcpQueued.dec();
+        next();
+      },
+      () => {
+        mcpQueued.dec();
+        mcpRejected.inc({ reason: 'queue_wait' });
+        busy(res);
+      },
+    );
+    if (admission.state === 'queued') {
+      queued = true;
+      mcpQueued.inc();
+    }
+    res.locals.admission = admission;
+    res.once('close', () => {
+      if (admission.state === 'queued') mcpQueued.dec();
+      gate.release(admission);
+    });
+  };
+}
+
+/** The admission `workGate` gave this response, if any. */
+export function admissionOf(res: Response): Admission | undefined {
+  return res.locals.admission as Admission | undefined;
+}
+
+function busy(res: Response): void {
+  res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.status(503).json({
+    jsonrpc: '2.0',
+    error: { code: -32000, message: `Server busy; retry in ${RETRY_AFTER_SECONDS} seconds` },
+    id: null,
+  });
 }

@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { rememberClient } from './client-memory.js';
 import { requestStateVerifier } from './consent-elicitation.js';
 import { callerFrom } from './identity.js';
+import { admissionOf } from './inflight-limit.js';
 import { routesModern } from './modern-route.js';
 import type { ToolDeps } from './tool-kit.js';
 import { FLOW } from './tools/flow.js';
@@ -60,6 +61,8 @@ export function createMcpHandler(deps: ToolDeps) {
       if (!res.writableFinished) aborted.abort();
     });
     const request = toWebRequest(req, aborted.signal);
+    const admission = admissionOf(res);
+    if (admission) deps.gate?.bind(request, admission);
     const options = { authInfo: req.auth, parsedBody: req.body };
     const modernForSure = routesModern(
       request.method,

@@ -17,6 +17,7 @@ import type { ConsentAudience } from './consent-wording.js';
 import type { SlackDelivery } from './grant-view.js';
 import type { LongPollCap } from './long-poll-cap.js';
 import type { PendingCap } from './pending-cap.js';
+import type { WorkGate } from './work-gate.js';
 
 export interface ToolDeps {
   config: Config;
@@ -46,12 +47,27 @@ export interface ToolDeps {
   grantUsed?(grantId: string): void;
   /** Bounds the check_access_request calls one person holds open at once; absent: no bound. */
   longPolls?: LongPollCap;
+  /** Bounds the requests worked on at once; a long poll gives its place up while it waits. Absent: no bound. */
+  gate?: WorkGate;
   /** Aborted when the server shuts down: long polls answer at once instead of being cut. */
   shutdown?: AbortSignal;
   now(): number;
 }
 
 export type RegisterTool = (server: McpServer, deps: ToolDeps) => void;
+
+/**
+ * Waits on something outside Countersign (a person's decision, a provider's or WorkOS's answer) without holding
+ * a turn at the work gate: the turn goes to the next request meanwhile and comes back, ahead of the line, with the
+ * answer. A provider taking 300 ms must not keep an instance's few turns idle.
+ */
+export function awayFromGate<T>(
+  deps: Pick<ToolDeps, 'gate'>,
+  ctx: { http?: { req?: object } },
+  waiting: () => Promise<T>,
+): Promise<T> {
+  return deps.gate ? deps.gate.parked(ctx.http?.req, waiting) : waiting();
+}
 
 /** A failure the model may see verbatim: a code plus a safe, actionable message. */
 export class ToolError extends Error {

@@ -84,9 +84,15 @@ export const mcpInflight = new Gauge({
   registers,
 });
 
+export const mcpQueued = new Gauge({
+  name: 'countersign_mcp_queued_requests',
+  help: 'MCP requests waiting for their turn at the work gate (MAX_ACTIVE_REQUESTS being worked on)',
+  registers,
+});
+
 export const mcpRejected = new Counter({
   name: 'countersign_mcp_rejected_total',
-  help: 'MCP requests answered 503 before any work (reason: overloaded = MAX_INFLIGHT_REQUESTS reached; unavailable = Redis did not answer)',
+  help: 'MCP requests answered 503 before any work (reason: overloaded = MAX_INFLIGHT_REQUESTS reached; queue_wait = waited MAX_QUEUE_WAIT for a turn; unavailable = Redis did not answer)',
   labelNames: ['reason'] as const,
   registers,
 });

@@ -6,7 +6,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisGrantStore } from '../../src/grants/redis-store.js';
 import { ALICE } from '../../src/sandbox/people.js';
-import { grantAccess, outcomeOf, pauseRedis, requestAccess, storeFor } from '../support/fault-access.js';
+import {
+  APPROVER,
+  grantAccess,
+  outcomeOf,
+  pauseRedis,
+  requestAccess,
+  storeFor,
+} from '../support/fault-access.js';
 import { callTool, connectClient } from '../support/mcp-client.js';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
 import { type Environment, startEnvironment } from '../support/server-process.js';
@@ -163,6 +170,101 @@ describe('in-flight cap (MAX_INFLIGHT_REQUESTS)', () => {
     // Closing the client drops the long poll's connection, which frees the slot.
     await client.close();
     await expect.poll(async () => (await post()).status, { timeout: 20_000, interval: 100 }).toBe(200);
+  }, 90_000);
+});
+
+describe('work gate (MAX_ACTIVE_REQUESTS, MAX_QUEUE_WAIT)', () => {
+  const postToolsList = (url: string, token: string) =>
+    fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+
+  it('lets other calls through while a long poll waits for a person, and the decision still reaches it', async () => {
+    // One turn at a time, and a short wait in line: were the long poll holding its turn, the calls below would
+    // be refused after 1 s.
+    const gated = await env.another({ MAX_ACTIVE_REQUESTS: '1', MAX_QUEUE_WAIT: '1s' });
+    const token = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_gate_poll' });
+    const client = await connectClient(gated.url, token);
+    const requestId = await requestAccess(client, ['linear']);
+    let answered = false;
+    const poll = callTool(client, 'check_access_request', { requestId, waitSeconds: 25 }).then((result) => {
+      answered = true;
+      return result;
+    });
+    // Once the server holds the poll (the only MCP request in flight), every call gets through while it waits;
+    // were it holding the turn, each would be refused after 1 s in line.
+    const inflight = async () =>
+      /countersign_mcp_inflight_requests (\d+)/.exec(await (await fetch(`${gated.url}/metrics`)).text())?.[1];
+    await expect.poll(inflight, { timeout: 15_000, interval: 50 }).toBe('1');
+    for (let i = 0; i < 5; i++) {
+      const response = await postToolsList(gated.url, token);
+      expect(response.status).toBe(200);
+      await response.text();
+      expect(await outcomeOf(callTool(client, 'whoami'))).toBe('ok');
+    }
+    expect(answered).toBe(false);
+    const approved = await grants.store.approve(requestId, APPROVER, {});
+    expect(approved.ok).toBe(true);
+    expect((await poll).structuredContent?.status).toBe('approved');
+    await client.close();
+  }, 90_000);
+
+  it('lets other calls through while a provider takes its time answering', async () => {
+    const gated = await env.another({ MAX_ACTIVE_REQUESTS: '1', MAX_QUEUE_WAIT: '1s' });
+    const token = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_gate_slow' });
+    const client = await connectClient(gated.url, token);
+    await grantAccess(client, grants.store, ['notion']);
+    // The demo provider answers /v1/pages/slow after 3 s: held with the turn, every call below would be refused.
+    const slow = callTool(client, 'call_integration_api', {
+      url: `${env.demo.notionUrl}/v1/pages/slow`,
+      method: 'GET',
+    });
+    await expect
+      .poll(() => env.demo.calls().some((c) => c.path === '/v1/pages/slow'), { timeout: 20_000 })
+      .toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const response = await postToolsList(gated.url, token);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    expect((await slow).structuredContent).toMatchObject({ ok: true, status: 200 });
+    await client.close();
+  }, 90_000);
+
+  it('refuses with 503 + Retry-After a request whose turn does not come in time, and serves again after', async () => {
+    const gated = await env.another({ MAX_ACTIVE_REQUESTS: '1', MAX_QUEUE_WAIT: '300ms' });
+    const token = await env.workos.mintAccessToken(ALICE.id, { sid: 'session_gate_wait' });
+    const client = await connectClient(gated.url, token);
+    const granted = await grantAccess(client, grants.store, ['linear']);
+    expect(granted).toBeTruthy();
+    const pause = await pauseRedis(redis.url, 6_000);
+    // Holds the only turn until its Redis command times out (REDIS_COMMAND_TIMEOUT 2 s).
+    const stuck = outcomeOf(
+      callTool(client, 'call_integration_api', {
+        url: `${env.demo.linearUrl}/graphql`,
+        body: { query: '{ viewer { id } }' },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const queued = await postToolsList(gated.url, token);
+    const stuckOutcome = await stuck;
+    expect(queued.status).toBe(503);
+    expect(queued.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(stuckOutcome).toBe('unavailable');
+    await pause.over;
+    const metrics = await (await fetch(`${gated.url}/metrics`)).text();
+    expect(metrics).toMatch(/countersign_mcp_rejected_total\{reason="queue_wait"\} [1-9]/);
+    expect(metrics).toMatch(/countersign_mcp_queued_requests 0/);
+    await expect
+      .poll(async () => (await postToolsList(gated.url, token)).status, { timeout: 20_000, interval: 100 })
+      .toBe(200);
+    await client.close();
   }, 90_000);
 });
 

@@ -7,7 +7,7 @@ import type { Actor } from '../../src/grants/types.js';
 import { callTool, textOf } from './mcp-client.js';
 
 const MINUTE = 60_000;
-const APPROVER: Actor = { type: 'user', id: 'user_bob', email: 'bob@sandbox.test', via: 'web' };
+export const APPROVER: Actor = { type: 'user', id: 'user_bob', email: 'bob@sandbox.test', via: 'web' };
 
 /** A grant store on the server's Redis and prefix, with the server's default windows. */
 export function storeFor(redisUrl: string, prefix: string): { store: RedisGrantStore; redis: Redis } {

@@ -54,6 +54,8 @@ describe('loadConfig', () => {
     expect(loadConfig(production).limits).toEqual({
       redisCommandTimeoutMs: 2000,
       maxInflightRequests: 256,
+      maxActiveRequests: 8,
+      maxQueueWaitMs: 5000,
       maxLongPollsPerUser: 4,
       shutdownGraceMs: 10_000,
     });
@@ -61,12 +63,16 @@ describe('loadConfig', () => {
       ...production,
       REDIS_COMMAND_TIMEOUT: '500ms',
       MAX_INFLIGHT_REQUESTS: '8',
+      MAX_ACTIVE_REQUESTS: '3',
+      MAX_QUEUE_WAIT: '250ms',
       MAX_LONG_POLLS_PER_USER: '2',
       SHUTDOWN_GRACE: '1m',
     });
     expect(set.limits).toEqual({
       redisCommandTimeoutMs: 500,
       maxInflightRequests: 8,
+      maxActiveRequests: 3,
+      maxQueueWaitMs: 250,
       maxLongPollsPerUser: 2,
       shutdownGraceMs: 60_000,
     });

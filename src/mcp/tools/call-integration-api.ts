@@ -18,6 +18,7 @@ import type { Provider } from '../../providers/types.js';
 import { checkBodyBounds } from '../body-bounds.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import {
+  awayFromGate,
   errorResult,
   guarded,
   type RegisterTool,
@@ -95,7 +96,19 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       }
       // A broad grant's use was counted when it was authorized; a per-call approval's is counted after the call.
       const counted = !args.requestId;
-      return forward(deps, caller, audit, { grant, counted }, provider, method, target, body, args.headers);
+      const away: Away = (waiting) => awayFromGate(deps, ctx, waiting);
+      return forward(
+        deps,
+        away,
+        caller,
+        audit,
+        { grant, counted },
+        provider,
+        method,
+        target,
+        body,
+        args.headers,
+      );
     }),
   );
 };
@@ -214,8 +227,12 @@ async function usePerCallApproval(
   return { grant: consumed.grant, method, body };
 }
 
+/** Runs a wait on WorkOS or the provider without holding a turn at the work gate. */
+type Away = <T>(waiting: () => Promise<T>) => Promise<T>;
+
 async function forward(
   deps: ToolDeps,
+  away: Away,
   caller: CallerIdentity,
   audit: CallAudit,
   { grant, counted }: { grant: Grant; counted: boolean },
@@ -227,7 +244,7 @@ async function forward(
 ) {
   let token: string;
   try {
-    token = await deps.tokens.get(provider.id, caller.userId, caller.organizationId);
+    token = await away(() => deps.tokens.get(provider.id, caller.userId, caller.organizationId));
   } catch (error) {
     deps.audit.record(
       apiEvent('api.refused', audit, grant, provider.id, upstreamTarget(method, target), errorCode(error)),
@@ -236,8 +253,10 @@ async function forward(
   }
   let response: UpstreamResponse;
   try {
-    response = await timeUpstream(provider.id, () =>
-      deps.proxy.call({ provider, method, url: target, body, callerHeaders: headers, token }),
+    response = await away(() =>
+      timeUpstream(provider.id, () =>
+        deps.proxy.call({ provider, method, url: target, body, callerHeaders: headers, token }),
+      ),
     );
   } catch (error) {
     deps.audit.record(

@@ -5,7 +5,7 @@ import { notifyConsentComplete } from '../consent-elicitation.js';
 import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
 import { longPollCapNote } from '../long-poll-cap.js';
-import { guarded, type RegisterTool, textResult } from '../tool-kit.js';
+import { awayFromGate, guarded, type RegisterTool, textResult } from '../tool-kit.js';
 import { FLOW } from './flow.js';
 
 /** Progress is reported at least this often while waiting, so clients that reset timeouts on progress hold on. */
@@ -64,11 +64,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
       try {
         while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
-          grant = await deps.store.waitForDecision(
-            requestId,
-            Math.min(PROGRESS_EVERY_MS, deadline - deps.now()),
-            stop,
-          );
+          const waitMs = Math.min(PROGRESS_EVERY_MS, deadline - deps.now());
+          grant = await awayFromGate(deps, ctx, () => deps.store.waitForDecision(requestId, waitMs, stop));
           if (grant?.status === 'pending' && progressToken !== undefined) {
             await ctx.mcpReq
               .notify({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { newCallId, ownerFields, workosActor } from '../../audit/fields.js';
 import { connectUrl } from '../../pipes/integrations.js';
 import { callerFrom } from '../identity.js';
-import { guarded, type RegisterTool, ToolError, textResult } from '../tool-kit.js';
+import { awayFromGate, guarded, type RegisterTool, ToolError, textResult } from '../tool-kit.js';
 
 export const registerConnectIntegration: RegisterTool = (server, deps) => {
   const slugs = deps.registry.ids() as [string, ...string[]];
@@ -24,7 +24,9 @@ export const registerConnectIntegration: RegisterTool = (server, deps) => {
           'Connecting an integration needs an organization: sign in with one.',
         );
       }
-      const url = await connectUrl(deps.workos, slug, caller.userId, caller.organizationId);
+      const url = await awayFromGate(deps, ctx, () =>
+        connectUrl(deps.workos, slug, caller.userId, caller.organizationId),
+      );
       deps.audit.record({
         type: 'integration.connect_requested',
         ...ownerFields(caller),

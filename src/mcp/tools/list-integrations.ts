@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { listIntegrations } from '../../pipes/integrations.js';
 import { callerFrom } from '../identity.js';
-import { guarded, type RegisterTool, textResult } from '../tool-kit.js';
+import { awayFromGate, guarded, type RegisterTool, textResult } from '../tool-kit.js';
 
 export const registerListIntegrations: RegisterTool = (server, deps) => {
   server.registerTool(
@@ -28,7 +28,9 @@ export const registerListIntegrations: RegisterTool = (server, deps) => {
     },
     guarded(deps, 'list_integrations', async (_args, ctx) => {
       const caller = callerFrom(ctx.http?.authInfo);
-      const found = await listIntegrations(deps.workos, caller.userId, caller.organizationId);
+      const found = await awayFromGate(deps, ctx, () =>
+        listIntegrations(deps.workos, caller.userId, caller.organizationId),
+      );
       const integrations = found.map((i) => ({ ...i, supported: deps.registry.get(i.slug) !== undefined }));
       const rows = integrations.map(
         (i) =>

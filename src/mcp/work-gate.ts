@@ -1,0 +1,151 @@
+// Bounds the MCP requests an instance works on at once. Beyond the bound a new request waits its turn, in arrival
+// order, before anything is spent on it; a long poll gives its place up while it waits for a person and takes one
+// back, without queueing, when the decision arrives. So a decision reaches its assistant ahead of new calls, and
+// the event loop's turns stay short enough for it to do so in milliseconds even when assistants saturate the
+// instance (every request in flight at once would make each turn as long as all of their steps together).
+
+/** Where one request stands at the gate. */
+type State = 'queued' | 'active' | 'parked' | 'done';
+
+export interface Admission {
+  state: State;
+  /** When it arrived at the gate (ms, monotonic). */
+  queuedAt: number;
+  admitted: () => void;
+  refused: () => void;
+}
+
+export interface WorkGateOptions {
+  /** Requests worked on at once; long polls waiting for a person do not count. */
+  limit: number;
+  /** Longest a request waits for its turn before it is refused (503), so a stalled instance sheds load. */
+  maxWaitMs: number;
+  now?: () => number;
+}
+
+export class WorkGate {
+  readonly limit: number;
+  readonly #maxWaitMs: number;
+  readonly #now: () => number;
+  #active = 0;
+  /** FIFO: `#head` is the next to admit; released entries stay until reached (state `done`). */
+  #queue: Admission[] = [];
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** Which admission a request's web view belongs to: tools see the view, not the express response. */
+  readonly #byRequest = new WeakMap<object, Admission>();
+
+  constructor(options: WorkGateOptions) {
+    this.limit = options.limit;
+    this.#maxWaitMs = options.maxWaitMs;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Requests being worked on now (parked long polls excluded). */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Calls `admitted` now or in its turn, or `refused` once it has waited `maxWaitMs`. Exactly one of them runs, unless the admission is released first. */
+  enter(admitted: () => void, refused: () => void): Admission {
+    const admission: Admission = { state: 'queued', queuedAt: this.#now(), admitted, refused };
+    this.#queue.push(admission);
+    // With room, whatever is still in line was released while waiting: this one goes now, in order.
+    if (this.#active < this.limit) this.#admitNext();
+    else this.#armExpiry();
+    return admission;
+  }
+
+  /** The request is over (answered, or its client went away): its place goes to the next in line. Idempotent. */
+  release(admission: Admission): void {
+    const was = admission.state;
+    admission.state = 'done';
+    if (was === 'active') {
+      this.#active--;
+      this.#admitNext();
+    }
+  }
+
+  /** Ties a request's web view to its admission, for `parked`. */
+  bind(request: object, admission: Admission): void {
+    this.#byRequest.set(request, admission);
+  }
+
+  /**
+   * Waits for `waiting` without holding a place: others are admitted meanwhile, and the request takes its place
+   * back as soon as `waiting` settles, ahead of the queue and even beyond the limit (a wake-up is short and is
+   * what a person is waiting on). A request not seen by the gate just waits.
+   */
+  async parked<T>(request: object | undefined, waiting: () => Promise<T>): Promise<T> {
+    const admission = request === undefined ? undefined : this.#byRequest.get(request);
+    if (admission?.state !== 'active') return waiting();
+    admission.state = 'parked';
+    this.#active--;
+    this.#admitNext();
+    try {
+      return await waiting();
+    } finally {
+      if (admission.state === 'parked') {
+        admission.state = 'active';
+        this.#active++;
+      }
+    }
+  }
+
+  /** Stops the expiry timer (shutdown); queued requests are left to the server's own close. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #admitNext(): void {
+    while (this.#active < this.limit && this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head++] as Admission;
+      if (next.state !== 'queued') continue;
+      if (this.#now() - next.queuedAt > this.#maxWaitMs) {
+        next.state = 'done';
+        next.refused();
+        continue;
+      }
+      this.#active++;
+      next.state = 'active';
+      next.admitted();
+    }
+    this.#compact();
+  }
+
+  /** Refuses, from the front, every request that has waited too long: FIFO, so the front is the oldest. */
+  #expire = (): void => {
+    this.#timer = undefined;
+    const now = this.#now();
+    while (this.#head < this.#queue.length) {
+      const first = this.#queue[this.#head] as Admission;
+      if (first.state === 'queued' && now - first.queuedAt < this.#maxWaitMs) break;
+      this.#head++;
+      if (first.state === 'queued') {
+        first.state = 'done';
+        first.refused();
+      }
+    }
+    this.#compact();
+    this.#armExpiry();
+  };
+
+  #armExpiry(): void {
+    if (this.#timer !== undefined || this.#head === this.#queue.length) return;
+    const first = this.#queue[this.#head] as Admission;
+    const due = Math.max(0, first.queuedAt + this.#maxWaitMs - this.#now());
+    this.#timer = setTimeout(this.#expire, due + 1);
+    this.#timer.unref();
+  }
+
+  #compact(): void {
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

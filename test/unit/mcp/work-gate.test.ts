@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { type Admission, WorkGate } from '../../../src/mcp/work-gate.js';
+
+/** A gate on a hand-moved clock, and a log of who was admitted or refused, in order. */
+function gateOf(limit: number, maxWaitMs = 1000) {
+  let now = 0;
+  const log: string[] = [];
+  const gate = new WorkGate({ limit, maxWaitMs, now: () => now });
+  const enter = (name: string): Admission =>
+    gate.enter(
+      () => log.push(`${name} admitted`),
+      () => log.push(`${name} refused`),
+    );
+  return {
+    gate,
+    log,
+    enter,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+describe('WorkGate', () => {
+  it('admits up to its limit at once and the rest in arrival order as places free', () => {
+    const { gate, log, enter } = gateOf(2);
+    const a = enter('a');
+    const b = enter('b');
+    const c = enter('c');
+    const d = enter('d');
+    expect(log).toEqual(['a admitted', 'b admitted']);
+    expect([a.state, b.state, c.state, d.state]).toEqual(['active', 'active', 'queued', 'queued']);
+    expect(gate.active).toBe(2);
+
+    gate.release(b);
+    expect(log).toEqual(['a admitted', 'b admitted', 'c admitted']);
+    gate.release(a);
+    expect(log.at(-1)).toBe('d admitted');
+    gate.release(c);
+    gate.release(d);
+    expect(gate.active).toBe(0);
+  });
+
+  it('skips a request whose client left while it waited, and releasing twice frees one place', () => {
+    const { gate, log, enter } = gateOf(1);
+    const a = enter('a');
+    const b = enter('b');
+    enter('c');
+    gate.release(b); // b's client went away in line
+    gate.release(a);
+    gate.release(a);
+    expect(log).toEqual(['a admitted', 'c admitted']);
+    expect(gate.active).toBe(1);
+  });
+
+  it('lets a newcomer in at once when everyone still in line has left', () => {
+    const { gate, log, enter } = gateOf(1);
+    const a = enter('a');
+    const b = enter('b');
+    gate.release(b);
+    gate.release(a);
+    enter('c');
+    expect(log).toEqual(['a admitted', 'c admitted']);
+    expect(gate.active).toBe(1);
+  });
+
+  it('gives a parked request’s place to the next in line, and takes it back ahead of the line on wake-up', async () => {
+    const { gate, log, enter } = gateOf(1);
+    const poll = enter('poll');
+    const request = {};
+    gate.bind(request, poll);
+    let wake: (value: string) => void = () => undefined;
+    const parked = gate.parked(request, () => new Promise<string>((resolve) => (wake = resolve)));
+    expect(poll.state).toBe('parked');
+    expect(gate.active).toBe(0);
+
+    const call = enter('call'); // the poll's place
+    enter('later'); // waits
+    expect(log).toEqual(['poll admitted', 'call admitted']);
+
+    wake('approved');
+    await expect(parked).resolves.toBe('approved');
+    // Back to work at once, beyond the limit: the decision does not wait behind 'later'.
+    expect(poll.state).toBe('active');
+    expect(gate.active).toBe(2);
+    expect(log).not.toContain('later admitted');
+
+    gate.release(call);
+    expect(log).not.toContain('later admitted'); // still 1 active (the poll): at the limit
+    gate.release(poll);
+    expect(log.at(-1)).toBe('later admitted');
+  });
+
+  it('takes the place back when the wait fails, and a parked request released meanwhile stays released', async () => {
+    const { gate, enter } = gateOf(1);
+    const failing = enter('failing');
+    const request = {};
+    gate.bind(request, failing);
+    await expect(gate.parked(request, () => Promise.reject(new Error('Redis down')))).rejects.toThrow(
+      'Redis down',
+    );
+    expect(failing.state).toBe('active');
+    expect(gate.active).toBe(1);
+    gate.release(failing);
+
+    const left = enter('left');
+    const other = {};
+    gate.bind(other, left);
+    let wake: () => void = () => undefined;
+    const parked = gate.parked(other, () => new Promise<void>((resolve) => (wake = resolve)));
+    gate.release(left); // its client went away while it waited
+    wake();
+    await parked;
+    expect(left.state).toBe('done');
+    expect(gate.active).toBe(0);
+  });
+
+  it('just waits for a request it never saw', async () => {
+    const { gate, enter } = gateOf(1);
+    enter('a');
+    await expect(gate.parked({}, async () => 'x')).resolves.toBe('x');
+    await expect(gate.parked(undefined, async () => 'y')).resolves.toBe('y');
+    expect(gate.active).toBe(1);
+  });
+
+  it('refuses a request that waited longer than maxWait when its turn comes, and admits the next', () => {
+    const { gate, log, enter, advance } = gateOf(1, 1000);
+    const a = enter('a');
+    enter('b');
+    advance(400);
+    enter('c');
+    advance(700); // b has waited 1,100 ms, c 700 ms
+    gate.release(a);
+    expect(log).toEqual(['a admitted', 'b refused', 'c admitted']);
+    gate.close();
+  });
+
+  it('refuses, on its timer, whoever waited too long while nothing moved (a stalled instance sheds load)', async () => {
+    const log: string[] = [];
+    const gate = new WorkGate({ limit: 1, maxWaitMs: 50 });
+    gate.enter(
+      () => log.push('a admitted'),
+      () => log.push('a refused'),
+    );
+    gate.enter(
+      () => log.push('b admitted'),
+      () => log.push('b refused'),
+    );
+    const deadline = Date.now() + 10_000;
+    while (!log.includes('b refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual(['a admitted', 'b refused']);
+    gate.close();
+  });
+});
