@@ -11,6 +11,7 @@ import { runOverhead } from './gateway/overhead.js';
 import { runPerCallCpu } from './gateway/per-call-cpu.js';
 import { runThroughput } from './gateway/throughput.js';
 import { startBenchEnvironment } from './lib/gateway-env.js';
+import { summarizeHeapProfile } from './lib/heap-profile.js';
 import { summarizeProfile } from './lib/profile.js';
 import { buildServer } from './lib/server-settings.js';
 import { startSlackBenchEnvironment } from './lib/slack-env.js';
@@ -30,7 +31,9 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
  * `--profile` (or BENCH_PROFILE=1) samples each server child's CPU, writes .cpuprofile files next to the results
  * and prints the hot spots: the top 10 modules by self time first.
  */
-const PROFILE = process.env.BENCH_PROFILE === '1' || process.argv.includes('--profile');
+/** `--heap` (or BENCH_HEAP_PROFILE=1) adds an allocation profile of each server child, summarized the same way. */
+const HEAP = process.env.BENCH_HEAP_PROFILE === '1' || process.argv.includes('--heap');
+const PROFILE = HEAP || process.env.BENCH_PROFILE === '1' || process.argv.includes('--profile');
 /** BENCH_BURST_REAL=1 runs the expiry burst against Slack's real 60 s window (over 20 minutes) instead of 3 s. */
 const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
 
@@ -394,10 +397,15 @@ async function main(): Promise<void> {
 
 /** Each server's profile in `dir`: the top 10 modules by self time, then the longer lists. */
 async function printProfiles(dir: string, servers: Record<string, string>): Promise<void> {
-  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
-  for (const file of files) {
+  const files = await readdir(dir).catch(() => []);
+  for (const file of files.filter((f) => f.endsWith('.cpuprofile'))) {
     console.log(`\nserver CPU profile (${servers[file] ?? 'see the pid'}) ${dir}/${file}`);
     console.log(await summarizeProfile(`${dir}/${file}`, 25));
+  }
+  for (const file of files.filter((f) => f.endsWith('.heapprofile'))) {
+    const cpu = file.replace(/\.heapprofile$/, '.cpuprofile');
+    console.log(`\nserver allocations (${servers[cpu] ?? 'see the pid'}) ${dir}/${file}`);
+    console.log(await summarizeHeapProfile(`${dir}/${file}`));
   }
 }
 

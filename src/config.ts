@@ -74,7 +74,7 @@ export const envSchema = z.object({
     .default('cs:'),
   REDIS_COMMAND_TIMEOUT: duration('2s'),
   MAX_INFLIGHT_REQUESTS: z.coerce.number().int().positive().default(256),
-  MAX_ACTIVE_REQUESTS: z.coerce.number().int().positive().default(8),
+  MAX_ACTIVE_REQUESTS: z.coerce.number().int().positive().default(4),
   MAX_QUEUE_WAIT: duration('5s'),
   MAX_LONG_POLLS_PER_USER: z.coerce.number().int().positive().default(4),
   SHUTDOWN_GRACE: duration('10s'),
@@ -212,8 +212,8 @@ export interface Config {
     /** MCP requests in flight on this instance, long polls included; more get 503 (default 256). */
     maxInflightRequests: number;
     /**
-     * MCP requests worked on at once (default 8); more wait their turn in arrival order. Long polls waiting for a
-     * person do not count, and take their place back ahead of the line when the decision comes.
+     * MCP requests worked on at once (default 4); more wait their turn in arrival order. Time spent waiting on a
+     * provider, WorkOS or a person does not count; back from such a wait a request goes ahead of the line.
      */
     maxActiveRequests: number;
     /** Longest a request waits for its turn before it answers 503 (default 5 s). */

@@ -32,6 +32,9 @@ export function serverSettings(profileDir?: string): Record<string, string> {
       ? {
           NODE_OPTIONS: `--import ${new URL('./cpu-profile-hook.mjs', import.meta.url).href}`,
           BENCH_CPU_PROFILE_DIR: profileDir,
+          ...(process.env.BENCH_HEAP_PROFILE === '1' || process.argv.includes('--heap')
+            ? { BENCH_HEAP_PROFILE: '1' }
+            : {}),
         }
       : {}),
   };

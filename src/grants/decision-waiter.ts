@@ -22,8 +22,11 @@ export class DecisionWaiter {
     private readonly options: DecisionWaiterOptions,
   ) {}
 
-  /** Resolves with the current record once the grant leaves pending, after `timeoutMs`, or on abort. */
-  wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null> {
+  /**
+   * Resolves with the current record once the grant leaves pending, after `timeoutMs`, or on abort. `onWake` runs
+   * right before that record is read again, in the same tick: what it sends to Redis shares the round trip.
+   */
+  wait(id: string, timeoutMs: number, signal?: AbortSignal, onWake?: () => void): Promise<Grant | null> {
     const { read } = this.options;
     if (signal?.aborted) return read(id);
     return new Promise<Grant | null>((resolve, reject) => {
@@ -41,7 +44,11 @@ export class DecisionWaiter {
         if (wakers.size === 0 && this.waiters.get(id) === wakers) this.waiters.delete(id);
         result().then(resolve, reject);
       };
-      const wake = () => settle(() => read(id));
+      const wake = () =>
+        settle(() => {
+          onWake?.();
+          return read(id);
+        });
       const deadline = Date.now() + Math.max(0, timeoutMs);
       timer = setTimeout(wake, Math.max(0, timeoutMs));
       wakers.add(wake);

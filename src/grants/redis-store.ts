@@ -323,9 +323,14 @@ export class RedisGrantStore implements GrantStore {
     };
   }
 
-  waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null> {
+  waitForDecision(
+    id: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    onWake?: () => void,
+  ): Promise<Grant | null> {
     if (!this.keys.grant(id)) return Promise.resolve(null);
-    return this.waiter.wait(id, timeoutMs, signal);
+    return this.waiter.wait(id, timeoutMs, signal, onWake);
   }
 
   /** Writes pending outcomes, wakes every waiter with the current record and drops the events subscription. Does not quit `redis`. */

@@ -129,7 +129,13 @@ export interface GrantStore {
 
   /**
    * Resolves as soon as the grant leaves `pending` (or `timeoutMs` passes), without polling:
-   * every transition publishes on a Redis channel. Returns the current record.
+   * every transition publishes on a Redis channel. Returns the current record. `onWake` runs just as the record
+   * is read again, so reads the caller starts there share its round trip.
    */
-  waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Grant | null>;
+  waitForDecision(
+    id: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    onWake?: () => void,
+  ): Promise<Grant | null>;
 }

@@ -58,10 +58,11 @@ export function createApp(parts: AppParts): express.Express {
     '/mcp',
     // First, so an overloaded instance sheds a request before spending anything on it.
     inflightLimit(config.limits.maxInflightRequests),
-    // Then in line for a turn: a bounded number worked on at once keeps the event loop's turns short.
-    ...(parts.tools.gate ? [workGate(parts.tools.gate)] : []),
     redisReady,
     bearer,
+    // Then in line for a turn: a bounded number worked on at once keeps the event loop's turns short. After the
+    // bearer check, whose rare WorkOS or JWKS lookups would otherwise hold a turn while they wait.
+    ...(parts.tools.gate ? [workGate(parts.tools.gate)] : []),
     jsonBody({ limit: MCP_BODY_LIMIT_BYTES }),
     createMcpHandler(parts.tools),
   );

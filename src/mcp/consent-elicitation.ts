@@ -13,7 +13,7 @@ import { seal, unseal } from '../web/sealed.js';
 import { type ConsentPlace, consentWording } from './consent-wording.js';
 import { accessView, describeAccess } from './grant-view.js';
 import { type CallerIdentity, callerFrom } from './identity.js';
-import { errorResult, type ToolDeps, textResult } from './tool-kit.js';
+import { awayFromGate, errorResult, type ToolDeps, textResult } from './tool-kit.js';
 import { ownedBy } from './tools/check-access-request.js';
 
 /** The sealed request state's purpose: a value sealed for the consent page or a cookie is refused here. */
@@ -144,7 +144,11 @@ export async function resumeGrant(
   if (grant.status === 'pending') {
     const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
     const wait = Math.max(0, Math.min(RESUME_WAIT_MS, grant.decideBy - deps.now()));
-    grant = (await deps.store.waitForDecision(grantId, wait, stop)) ?? grant;
+    // Waiting for a person holds no turn at the work gate; the decision takes one back at once.
+    const decided = await awayFromGate(deps, ctx, () => deps.store.waitForDecision(grantId, wait, stop), {
+      urgent: true,
+    });
+    grant = decided ?? grant;
   }
   if (grant.status === 'approved') return { state: 'approved', grant };
   // Past its deadline but not yet swept: it is expired all the same, and asking again would only loop.

@@ -6,7 +6,7 @@ import { groupsOf, NO_SLACK, recordOf, requestOf, type SlackSide } from '../gran
 import type { Grant, GrantPolicy } from '../grants/types.js';
 import { policyInForce } from '../lib/policy-in-force.js';
 import type { CallerIdentity } from './identity.js';
-import { type ToolDeps, ToolError } from './tool-kit.js';
+import { type Away, type ToolDeps, ToolError } from './tool-kit.js';
 
 export type RequestDraft = Pick<
   Grant,
@@ -26,9 +26,10 @@ export async function judgeRequest(
   caller: CallerIdentity,
   draft: RequestDraft,
   reason: string | null,
+  away: Away,
 ): Promise<Judged> {
   const policy = policyInForce(deps.config);
-  const slack = await requesterSlackSide(deps, caller, policy);
+  const slack = await requesterSlackSide(deps, caller, policy, away);
   const outcome = evaluatePolicy(policy, requestOf(draft, slack), deps.now());
   const record = recordOf(policy, outcome);
   const providers = draft.requestedProviders.join(', ');
@@ -104,10 +105,12 @@ async function requesterSlackSide(
   deps: ToolDeps,
   caller: CallerIdentity,
   policy: CompiledPolicy,
+  away: Away,
 ): Promise<SlackSide> {
-  if (!deps.people || !matchesSlackRequesters(policy)) return NO_SLACK;
+  const people = deps.people;
+  if (!people || !matchesSlackRequesters(policy)) return NO_SLACK;
   try {
-    return await deps.people.byEmail(caller.userEmail, groupsOf(policy));
+    return await away(() => people.byEmail(caller.userEmail, groupsOf(policy)));
   } catch (error) {
     deps.logger.warn(
       { err: error },

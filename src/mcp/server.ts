@@ -69,12 +69,17 @@ export function createMcpHandler(deps: ToolDeps) {
       request.headers.get('mcp-protocol-version') ?? undefined,
       req.body,
     );
-    if (!modernForSure && (await isLegacyRequest(request, req.body))) {
-      await serveLegacy(deps, () => pools.legacy.take(), req, res, request, options);
-      return;
+    try {
+      if (!modernForSure && (await isLegacyRequest(request, req.body))) {
+        await serveLegacy(deps, () => pools.legacy.take(), req, res, request, options);
+        return;
+      }
+      await rememberModernClient(deps, req);
+      await sendWebResponse(await modern.fetch(request, options), res);
+    } finally {
+      // Answered (or failed): the turn goes to the next request now, not when the socket reports the write done.
+      if (admission) deps.gate?.release(admission);
     }
-    await rememberModernClient(deps, req);
-    await sendWebResponse(await modern.fetch(request, options), res);
   };
 }
 

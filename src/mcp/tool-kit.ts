@@ -17,7 +17,7 @@ import type { ConsentAudience } from './consent-wording.js';
 import type { SlackDelivery } from './grant-view.js';
 import type { LongPollCap } from './long-poll-cap.js';
 import type { PendingCap } from './pending-cap.js';
-import type { WorkGate } from './work-gate.js';
+import type { ParkOptions, WorkGate } from './work-gate.js';
 
 export interface ToolDeps {
   config: Config;
@@ -59,14 +59,24 @@ export type RegisterTool = (server: McpServer, deps: ToolDeps) => void;
 /**
  * Waits on something outside Countersign (a person's decision, a provider's or WorkOS's answer) without holding
  * a turn at the work gate: the turn goes to the next request meanwhile and comes back, ahead of the line, with the
- * answer. A provider taking 300 ms must not keep an instance's few turns idle.
+ * answer (at once with `urgent`: a person's decision). A provider taking 300 ms must not keep an instance's few
+ * turns idle.
  */
 export function awayFromGate<T>(
   deps: Pick<ToolDeps, 'gate'>,
   ctx: { http?: { req?: object } },
   waiting: () => Promise<T>,
+  options?: ParkOptions,
 ): Promise<T> {
-  return deps.gate ? deps.gate.parked(ctx.http?.req, waiting) : waiting();
+  return deps.gate ? deps.gate.parked(ctx.http?.req, waiting, options) : waiting();
+}
+
+/** A wait on something outside, bound to one request: see `awayFromGate`. */
+export type Away = <T>(waiting: () => Promise<T>) => Promise<T>;
+
+/** `awayFromGate` bound to the request `ctx` belongs to, to hand down to helpers that wait on outside services. */
+export function awayOf(deps: Pick<ToolDeps, 'gate'>, ctx: { http?: { req?: object } }): Away {
+  return (waiting) => awayFromGate(deps, ctx, waiting);
 }
 
 /** A failure the model may see verbatim: a code plus a safe, actionable message. */

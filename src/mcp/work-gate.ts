@@ -1,11 +1,13 @@
 // Bounds the MCP requests an instance works on at once. Beyond the bound a new request waits its turn, in arrival
-// order, before anything is spent on it; a long poll gives its place up while it waits for a person and takes one
-// back, without queueing, when the decision arrives. So a decision reaches its assistant ahead of new calls, and
-// the event loop's turns stay short enough for it to do so in milliseconds even when assistants saturate the
-// instance (every request in flight at once would make each turn as long as all of their steps together).
+// order, before anything is spent on it. A request waiting on something outside (a provider, WorkOS, a person)
+// gives its turn up meanwhile: back with the answer, it takes the next free turn ahead of every new request, or at
+// once, beyond the bound, when a person's decision is what it brings (a wake-up is short, and someone waits on it).
+// So the event loop's turns stay short (every request in flight at once would make each turn as long as all of
+// their steps together), a decision reaches its assistant in milliseconds even when assistants saturate the
+// instance, a started call finishes before a new one starts, and a slow provider never keeps turns idle.
 
 /** Where one request stands at the gate. */
-type State = 'queued' | 'active' | 'parked' | 'done';
+type State = 'queued' | 'active' | 'parked' | 'returning' | 'done';
 
 export interface Admission {
   state: State;
@@ -13,10 +15,17 @@ export interface Admission {
   queuedAt: number;
   admitted: () => void;
   refused: () => void;
+  /** Set while it waits, back from outside, for a turn. */
+  resume?: () => void;
+}
+
+export interface ParkOptions {
+  /** Take the turn back at once on return, even beyond the limit: what returns is a person's decision. */
+  urgent?: boolean;
 }
 
 export interface WorkGateOptions {
-  /** Requests worked on at once; long polls waiting for a person do not count. */
+  /** Requests worked on at once; those waiting on something outside do not count. */
   limit: number;
   /** Longest a request waits for its turn before it is refused (503), so a stalled instance sheds load. */
   maxWaitMs: number;
@@ -31,6 +40,8 @@ export class WorkGate {
   /** FIFO: `#head` is the next to admit; released entries stay until reached (state `done`). */
   #queue: Admission[] = [];
   #head = 0;
+  /** Requests back from outside, waiting for a turn: served before `#queue`, never refused (work is under way). */
+  #returning: Admission[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** Which admission a request's web view belongs to: tools see the view, not the express response. */
   readonly #byRequest = new WeakMap<object, Admission>();
@@ -63,6 +74,9 @@ export class WorkGate {
     if (was === 'active') {
       this.#active--;
       this.#admitNext();
+    } else if (was === 'returning') {
+      // Its client left while it waited to come back: let it finish (its answer goes nowhere) without a turn.
+      admission.resume?.();
     }
   }
 
@@ -72,24 +86,45 @@ export class WorkGate {
   }
 
   /**
-   * Waits for `waiting` without holding a place: others are admitted meanwhile, and the request takes its place
-   * back as soon as `waiting` settles, ahead of the queue and even beyond the limit (a wake-up is short and is
-   * what a person is waiting on). A request not seen by the gate just waits.
+   * Waits for `waiting` without holding a turn: others are admitted meanwhile. Once it settles, the request takes
+   * the next free turn ahead of every new request (at once with `urgent`). A request not seen by the gate just
+   * waits.
    */
-  async parked<T>(request: object | undefined, waiting: () => Promise<T>): Promise<T> {
+  async parked<T>(
+    request: object | undefined,
+    waiting: () => Promise<T>,
+    options: ParkOptions = {},
+  ): Promise<T> {
     const admission = request === undefined ? undefined : this.#byRequest.get(request);
     if (admission?.state !== 'active') return waiting();
     admission.state = 'parked';
     this.#active--;
     this.#admitNext();
+    let value: T;
     try {
-      return await waiting();
-    } finally {
-      if (admission.state === 'parked') {
-        admission.state = 'active';
-        this.#active++;
-      }
+      value = await waiting();
+    } catch (error) {
+      await this.#comeBack(admission, options.urgent === true);
+      throw error;
     }
+    await this.#comeBack(admission, options.urgent === true);
+    return value;
+  }
+
+  /** Back from outside: a turn now if there is one (or when urgent), else the first free one. */
+  #comeBack(admission: Admission, urgent: boolean): Promise<void> | undefined {
+    // Released meanwhile (its client left): it finishes without a turn.
+    if (admission.state !== 'parked') return undefined;
+    if (urgent || this.#active < this.limit) {
+      admission.state = 'active';
+      this.#active++;
+      return undefined;
+    }
+    admission.state = 'returning';
+    return new Promise<void>((resolve) => {
+      admission.resume = resolve;
+      this.#returning.push(admission);
+    });
   }
 
   /** Stops the expiry timer (shutdown); queued requests are left to the server's own close. */
@@ -99,6 +134,13 @@ export class WorkGate {
   }
 
   #admitNext(): void {
+    while (this.#active < this.limit && this.#returning.length > 0) {
+      const back = this.#returning.shift() as Admission;
+      if (back.state !== 'returning') continue;
+      this.#active++;
+      back.state = 'active';
+      back.resume?.();
+    }
     while (this.#active < this.limit && this.#head < this.#queue.length) {
       const next = this.#queue[this.#head++] as Admission;
       if (next.state !== 'queued') continue;

@@ -42,6 +42,12 @@ export class PipesTokens {
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
+  /** The cached token when one is live: no wait (and no turn given up at the work gate) for the common case. */
+  cached(provider: string, userId: string, organizationId: string | null): string | undefined {
+    const hit = this.cache.get(cacheKey(provider, userId, organizationId));
+    return hit && this.now() < hit.refreshAt ? hit.token : undefined;
+  }
+
   /**
    * A live access token for the user's connection to `provider`.
    * @throws NotConnectedError when the user has not connected it or must reconnect.

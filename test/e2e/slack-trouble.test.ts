@@ -1,7 +1,7 @@
 // Slack in trouble: down when a request is made, then rate limiting. Requests answer at once, every message
 // ends up right, nothing is lost, and no worker calls Slack inside a Retry-After window.
 import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from '../support/mcp-client.js';
@@ -50,6 +50,38 @@ async function requestCall(n: number): Promise<Record<string, any>> {
 
 const check = async (requestId: string) =>
   (await callTool(assistant, 'check_access_request', { requestId })).structuredContent!;
+
+describe('Slack slow', () => {
+  it('reports the message posted while check_access_request waited, read with the decision', async () => {
+    // Slack answers 2.5 s late (our Slack client gives up at 5 s): the request's message is still being posted
+    // when the long poll starts.
+    slack().setLatency(2500);
+    onTestFinished(() => slack().setLatency(0));
+    const slow = await requestCall(100);
+    expect(slow.slack).toEqual({ delivered: false, channel: null });
+    const poll = callTool(assistant, 'check_access_request', { requestId: slow.requestId, waitSeconds: 25 });
+    expect((await check(slow.requestId)).slack.delivered).toBe(false);
+
+    const message = await slack().waitForMessage(requestMessage(slow.requestId), 60_000, {
+      includeExisting: true,
+    });
+    await expect
+      .poll(async () => (await check(slow.requestId)).slack.delivered, { timeout: 30_000 })
+      .toBe(true);
+    slack().setLatency(0);
+    const click = await slack().click({
+      as: 'U0BOB',
+      channel: message.channel,
+      ts: message.ts,
+      actionId: 'cs_approve',
+    });
+    expect(click.status).toBe(200);
+    const result = (await poll).structuredContent!;
+    expect(result.status).toBe('approved');
+    // The poll saw "not delivered" when it started; its answer says where the message is now.
+    expect(result.slack).toEqual({ delivered: true, channel: 'C0APPROVALS' });
+  }, 120_000);
+});
 
 describe('Slack down, then rate limiting', () => {
   it('answers at once, delivers when Slack is back, and keeps every message right within the limits', async () => {

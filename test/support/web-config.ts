@@ -60,7 +60,7 @@ export function webTestConfig(options: WebConfigOptions): Config {
     limits: {
       redisCommandTimeoutMs: 2000,
       maxInflightRequests: 256,
-      maxActiveRequests: 8,
+      maxActiveRequests: 4,
       maxQueueWaitMs: 5000,
       maxLongPollsPerUser: 4,
       shutdownGraceMs: 10_000,

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     expect(loadConfig(production).limits).toEqual({
       redisCommandTimeoutMs: 2000,
       maxInflightRequests: 256,
-      maxActiveRequests: 8,
+      maxActiveRequests: 4,
       maxQueueWaitMs: 5000,
       maxLongPollsPerUser: 4,
       shutdownGraceMs: 10_000,

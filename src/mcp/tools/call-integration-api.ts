@@ -18,7 +18,8 @@ import type { Provider } from '../../providers/types.js';
 import { checkBodyBounds } from '../body-bounds.js';
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import {
-  awayFromGate,
+  type Away,
+  awayOf,
   errorResult,
   guarded,
   type RegisterTool,
@@ -96,10 +97,9 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
       }
       // A broad grant's use was counted when it was authorized; a per-call approval's is counted after the call.
       const counted = !args.requestId;
-      const away: Away = (waiting) => awayFromGate(deps, ctx, waiting);
       return forward(
         deps,
-        away,
+        awayOf(deps, ctx),
         caller,
         audit,
         { grant, counted },
@@ -227,9 +227,7 @@ async function usePerCallApproval(
   return { grant: consumed.grant, method, body };
 }
 
-/** Runs a wait on WorkOS or the provider without holding a turn at the work gate. */
-type Away = <T>(waiting: () => Promise<T>) => Promise<T>;
-
+/** `away` runs the waits on WorkOS and the provider without holding a turn at the work gate. */
 async function forward(
   deps: ToolDeps,
   away: Away,
@@ -244,7 +242,9 @@ async function forward(
 ) {
   let token: string;
   try {
-    token = await away(() => deps.tokens.get(provider.id, caller.userId, caller.organizationId));
+    token =
+      deps.tokens.cached(provider.id, caller.userId, caller.organizationId) ??
+      (await away(() => deps.tokens.get(provider.id, caller.userId, caller.organizationId)));
   } catch (error) {
     deps.audit.record(
       apiEvent('api.refused', audit, grant, provider.id, upstreamTarget(method, target), errorCode(error)),

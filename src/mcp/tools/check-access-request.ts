@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import type { Grant, SessionIdentity } from '../../grants/types.js';
 import { notifyConsentComplete } from '../consent-elicitation.js';
-import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
+import {
+  accessOutputShape,
+  accessView,
+  describeAccess,
+  notFoundView,
+  type SlackDelivery,
+} from '../grant-view.js';
 import { callerFrom } from '../identity.js';
 import { longPollCapNote } from '../long-poll-cap.js';
 import { awayFromGate, guarded, type RegisterTool, textResult } from '../tool-kit.js';
@@ -62,10 +68,26 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       const progressToken = ctx.mcpReq._meta?.progressToken;
       const started = deps.now();
       const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
+      const delivered = seenDelivery?.delivered === true;
+      let wokenDelivery: Promise<SlackDelivery> | undefined;
       try {
         while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
           const waitMs = Math.min(PROGRESS_EVERY_MS, deadline - deps.now());
-          grant = await awayFromGate(deps, ctx, () => deps.store.waitForDecision(requestId, waitMs, stop));
+          wokenDelivery = undefined;
+          // A message posted during the wait is read along with the decision, in the same round trip.
+          const onWake = delivered
+            ? undefined
+            : () => {
+                wokenDelivery = deps.slackDelivery?.(requestId);
+                // Read only after the wait ends; a failure meanwhile is not left unhandled.
+                wokenDelivery?.catch(() => undefined);
+              };
+          grant = await awayFromGate(
+            deps,
+            ctx,
+            () => deps.store.waitForDecision(requestId, waitMs, stop, onWake),
+            { urgent: true },
+          );
           if (grant?.status === 'pending' && progressToken !== undefined) {
             await ctx.mcpReq
               .notify({
@@ -89,8 +111,10 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       }
       if (waitSeconds > 0) await notifyConsentComplete(deps, ctx, caller, grant);
       const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
-      const stillTrue = waitSeconds === 0 || seenDelivery?.delivered === true;
-      const slack = (stillTrue ? seenDelivery : await deps.slackDelivery?.(grant.id)) ?? null;
+      const slack =
+        (waitSeconds === 0 || delivered
+          ? seenDelivery
+          : await (wokenDelivery ?? deps.slackDelivery?.(grant.id))) ?? null;
       const view = accessView(grant, deps.now(), approvalUrl, slack);
       const text = describeAccess(view, grant, deps.registry);
       return textResult(capped ? `${longPollCapNote(deps.longPolls!.max)}\n\n${text}` : text, view);

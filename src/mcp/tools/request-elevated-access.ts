@@ -10,7 +10,15 @@ import { accessOutputShape, accessView, describeAccess } from '../grant-view.js'
 import { type CallerIdentity, callerFrom } from '../identity.js';
 import { judgeRequest, policyLine, settleReservation } from '../request-policy.js';
 import { decideByRule, outsideHoursOf, policyAuditFields } from '../rule-decision.js';
-import { guarded, type RegisterTool, type ToolDeps, ToolError, textResult } from '../tool-kit.js';
+import {
+  type Away,
+  awayOf,
+  guarded,
+  type RegisterTool,
+  type ToolDeps,
+  ToolError,
+  textResult,
+} from '../tool-kit.js';
 import { FLOW } from './flow.js';
 import { resolveProviderUrl } from './provider-url.js';
 
@@ -64,8 +72,11 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
       const reason = args.reason?.trim() || null;
       const created =
         args.kind === 'session'
-          ? await requestBroad(deps, caller, session.clientName, reason, args)
-          : { grant: await requestCall(deps, caller, session.clientName, reason, args), superseded: null };
+          ? await requestBroad(deps, caller, session.clientName, reason, args, awayOf(deps, ctx))
+          : {
+              grant: await requestCall(deps, caller, session.clientName, reason, args, awayOf(deps, ctx)),
+              superseded: null,
+            };
       const { superseded } = created;
       let grant = created.grant;
 
@@ -146,12 +157,13 @@ async function requestBroad(
   clientName: string | null,
   reason: string | null,
   args: BroadArgs,
+  away: Away,
 ): Promise<{ grant: Grant; superseded: Grant | null }> {
   if (!args.level)
     throw new ToolError('invalid_arguments', 'level ("read" or "write") is required for kind "session".');
   const providers = args.providers?.length
     ? checkProviders(deps, args.providers)
-    : await connectedProviders(deps, caller);
+    : await connectedProviders(deps, caller, away);
   const judged = await judgeRequest(
     deps,
     caller,
@@ -164,6 +176,7 @@ async function requestBroad(
       request: null,
     },
     reason,
+    away,
   );
   const durationMs = args.durationMinutes
     ? args.durationMinutes * 60_000
@@ -193,8 +206,8 @@ function checkProviders(deps: ToolDeps, requested: string[]): string[] {
   return unique;
 }
 
-async function connectedProviders(deps: ToolDeps, caller: CallerIdentity): Promise<string[]> {
-  const integrations = await listIntegrations(deps.workos, caller.userId, caller.organizationId);
+async function connectedProviders(deps: ToolDeps, caller: CallerIdentity, away: Away): Promise<string[]> {
+  const integrations = await away(() => listIntegrations(deps.workos, caller.userId, caller.organizationId));
   const connected = integrations.filter((i) => i.connected && deps.registry.get(i.slug)).map((i) => i.slug);
   if (connected.length === 0) {
     throw new ToolError(
@@ -217,6 +230,7 @@ async function requestCall(
   clientName: string | null,
   reason: string | null,
   args: CallArgs,
+  away: Away,
 ): Promise<Grant> {
   if (!args.url || !args.method) {
     throw new ToolError('invalid_arguments', 'url and method are required for kind "call".');
@@ -243,6 +257,7 @@ async function requestCall(
       request,
     },
     reason,
+    away,
   );
   const grant = await deps.store.createRequest({
     owner: caller,

@@ -64,13 +64,15 @@ describe('WorkGate', () => {
     expect(gate.active).toBe(1);
   });
 
-  it('gives a parked request’s place to the next in line, and takes it back ahead of the line on wake-up', async () => {
+  it('gives a parked request’s turn to the next in line, and takes one back at once when a person decided (urgent)', async () => {
     const { gate, log, enter } = gateOf(1);
     const poll = enter('poll');
     const request = {};
     gate.bind(request, poll);
     let wake: (value: string) => void = () => undefined;
-    const parked = gate.parked(request, () => new Promise<string>((resolve) => (wake = resolve)));
+    const parked = gate.parked(request, () => new Promise<string>((resolve) => (wake = resolve)), {
+      urgent: true,
+    });
     expect(poll.state).toBe('parked');
     expect(gate.active).toBe(0);
 
@@ -89,6 +91,48 @@ describe('WorkGate', () => {
     expect(log).not.toContain('later admitted'); // still 1 active (the poll): at the limit
     gate.release(poll);
     expect(log.at(-1)).toBe('later admitted');
+  });
+
+  it('brings a request back from a provider in the next free turn, ahead of every new request', async () => {
+    const { gate, log, enter } = gateOf(1);
+    const call = enter('call');
+    const request = {};
+    gate.bind(request, call);
+    let answer: (value: string) => void = () => undefined;
+    const upstream = gate.parked(request, () => new Promise<string>((resolve) => (answer = resolve)));
+    const other = enter('other'); // takes the free turn while the provider works
+    enter('newcomer'); // waits
+    let back = false;
+    void upstream.then(() => {
+      back = true;
+    });
+    answer('200 OK');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(back).toBe(false); // 'other' holds the only turn
+    expect(call.state).toBe('returning');
+
+    gate.release(other);
+    await expect(upstream).resolves.toBe('200 OK');
+    expect(call.state).toBe('active');
+    expect(log).toEqual(['call admitted', 'other admitted']); // the newcomer still waits
+    gate.release(call);
+    expect(log.at(-1)).toBe('newcomer admitted');
+  });
+
+  it('lets a request whose client left finish without a turn, when it was waiting to come back', async () => {
+    const { gate, enter } = gateOf(1);
+    const call = enter('call');
+    const request = {};
+    gate.bind(request, call);
+    const upstream = gate.parked(request, async () => 'late answer');
+    const other = enter('other');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(call.state).toBe('returning');
+    gate.release(call); // the client went away
+    await expect(upstream).resolves.toBe('late answer');
+    expect(gate.active).toBe(1); // only 'other'
+    gate.release(other);
+    expect(gate.active).toBe(0);
   });
 
   it('takes the place back when the wait fails, and a parked request released meanwhile stays released', async () => {
