@@ -34,29 +34,24 @@ export function createApp(parts: AppParts): express.Express {
   const { config, logger, redis } = parts;
   const app = express();
   app.disable('x-powered-by');
-  // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
-  app.use(
-    createOpsRouter({
-      allowedHosts: config.allowedHosts,
-      publicUrl: config.publicUrl,
-      checks: parts.readiness,
-    }),
-  );
-  app.use(hostGuard(config.allowedHosts, config.publicUrl));
-  app.use((_req, res, next) => {
+  const guardHosts = hostGuard(config.allowedHosts, config.publicUrl);
+  const noSniff: express.RequestHandler = (_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
-  });
-
+  };
   const redisReady: express.RequestHandler = (_req, res, next) => {
     if (redis.status === 'ready') return next();
     mcpRejected.inc({ reason: 'unavailable' });
     unavailable(res);
   };
   const bearer = requireBearer(parts.authenticator, resourceMetadataUrl(config.publicUrl), logger);
+  // The hot route first, with the same host guard and headers as every other: the router matches it before
+  // walking the ops routes (which keep their own host rules, ahead of the guard).
   app.post(
     '/mcp',
-    // First, so an overloaded instance sheds a request before spending anything on it.
+    guardHosts,
+    noSniff,
+    // Before any work, so an overloaded instance sheds a request before spending anything on it.
     inflightLimit(config.limits.maxInflightRequests),
     redisReady,
     bearer,
@@ -66,6 +61,17 @@ export function createApp(parts: AppParts): express.Express {
     jsonBody({ limit: MCP_BODY_LIMIT_BYTES }),
     createMcpHandler(parts.tools),
   );
+  // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
+  app.use(
+    createOpsRouter({
+      allowedHosts: config.allowedHosts,
+      publicUrl: config.publicUrl,
+      checks: parts.readiness,
+    }),
+  );
+  app.use(guardHosts);
+  app.use(noSniff);
+
   // Authentication before the 405: a client probing with GET (as spec-following clients do) must meet the
   // 401 challenge that starts OAuth discovery, not a 405 it may take as "no server here".
   app.get('/mcp', bearer, methodNotAllowed);

@@ -31,7 +31,9 @@ export function workGate(gate: WorkGate): RequestHandler {
   return (_req, res, next) => {
     let queued = false;
     const admission = gate.enter(
-      () => {
+      (admitted) => {
+        // Set before the handlers run: a request admitted at once runs them before `enter` returns.
+        res.locals.admission = admitted;
         if (queued) mcpQueued.dec();
         next();
       },
@@ -45,7 +47,6 @@ export function workGate(gate: WorkGate): RequestHandler {
       queued = true;
       mcpQueued.inc();
     }
-    res.locals.admission = admission;
     res.once('close', () => {
       if (admission.state === 'queued') mcpQueued.dec();
       gate.release(admission);

@@ -13,7 +13,8 @@ export interface Admission {
   state: State;
   /** When it arrived at the gate (ms, monotonic). */
   queuedAt: number;
-  admitted: () => void;
+  /** Given the admission itself: it may run before `enter` returns. */
+  admitted: (admission: Admission) => void;
   refused: () => void;
   /** Set while it waits, back from outside, for a turn. */
   resume?: () => void;
@@ -52,13 +53,16 @@ export class WorkGate {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Requests being worked on now (parked long polls excluded). */
+  /** Requests being worked on now (those waiting on something outside excluded). */
   get active(): number {
     return this.#active;
   }
 
-  /** Calls `admitted` now or in its turn, or `refused` once it has waited `maxWaitMs`. Exactly one of them runs, unless the admission is released first. */
-  enter(admitted: () => void, refused: () => void): Admission {
+  /**
+   * Calls `admitted` now (before returning) or in its turn, or `refused` once it has waited `maxWaitMs`. Exactly
+   * one of them runs, unless the admission is released first.
+   */
+  enter(admitted: (admission: Admission) => void, refused: () => void): Admission {
     const admission: Admission = { state: 'queued', queuedAt: this.#now(), admitted, refused };
     this.#queue.push(admission);
     // With room, whatever is still in line was released while waiting: this one goes now, in order.
@@ -151,7 +155,7 @@ export class WorkGate {
       }
       this.#active++;
       next.state = 'active';
-      next.admitted();
+      next.admitted(next);
     }
     this.#compact();
   }

@@ -41,6 +41,23 @@ describe('WorkGate', () => {
     expect(gate.active).toBe(0);
   });
 
+  it('hands the admission to `admitted`, which may run before `enter` returns', () => {
+    const gate = new WorkGate({ limit: 1, maxWaitMs: 1000 });
+    const seen: unknown[] = [];
+    const first = gate.enter(
+      (admission) => seen.push(admission),
+      () => undefined,
+    );
+    expect(seen).toEqual([first]);
+    const second = gate.enter(
+      (admission) => seen.push(admission),
+      () => undefined,
+    );
+    gate.release(first);
+    expect(seen).toEqual([first, second]);
+    gate.close();
+  });
+
   it('skips a request whose client left while it waited, and releasing twice frees one place', () => {
     const { gate, log, enter } = gateOf(1);
     const a = enter('a');
