@@ -554,6 +554,7 @@ function underLoadTable(u: Awaited<ReturnType<typeof runSlackUnderLoad>>): strin
     ['', 'answer p99', ms(u.click.clickAnswer.p99), '≤ 50 ms', mark(u.click.clickAnswer.p99 <= 50)],
     ['', 'click → assistant p50', ms(u.click.fromClick.p50), '', ''],
     ['background calls', 'calls/s', rate, '', ''],
+    ['cores', u.layout ?? 'all shared (no taskset, or BENCH_PIN=0)', '', '', ''],
   ];
 }
 

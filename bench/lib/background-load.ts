@@ -27,6 +27,8 @@ export interface BackgroundLoadResult {
 type FromChild = { ready: true } | { result: BackgroundLoadResult } | { failed: string };
 
 export interface BackgroundLoad {
+  /** The load process. */
+  pid: number;
   /** Stops the loop and resolves with what the clients did meanwhile. */
   stop(): Promise<BackgroundLoadResult>;
 }
@@ -40,6 +42,7 @@ export async function startBackgroundLoad(plan: BackgroundLoadPlan): Promise<Bac
   });
   await nextMessage(child, (m) => 'ready' in m);
   return {
+    pid: child.pid!,
     async stop() {
       const done = nextMessage(child, (m) => 'result' in m);
       child.send('stop');

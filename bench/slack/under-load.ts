@@ -6,6 +6,7 @@ import { type DecisionResult, runDecisionLatency } from '../gateway/decision-lat
 import { type BackgroundLoadResult, startBackgroundLoad } from '../lib/background-load.js';
 import { grantLinearRead, LINEAR_QUERY } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
+import { pinServerApart } from '../lib/pin.js';
 import type { SlackBenchEnvironment } from '../lib/slack-env.js';
 import { type ClickToAssistantResult, runClickToAssistant } from './click-to-assistant.js';
 
@@ -20,6 +21,8 @@ export interface UnderLoadResult {
   click: ClickToAssistantResult;
   /** The background calls meanwhile. */
   load: BackgroundLoadResult;
+  /** Which cores ran what (lib/pin.ts), or null when everything shared every core. */
+  layout: string | null;
 }
 
 export async function runSlackUnderLoad(
@@ -46,14 +49,16 @@ export async function runSlackUnderLoad(
     url,
     body: LINEAR_QUERY,
   });
+  const pinning = bench.serverPid === undefined ? null : pinServerApart(bench.serverPid, [load.pid]);
   let stopped: Promise<UnderLoadResult['load']> | null = null;
   try {
     const settings = { iterations: options.iterations, maxMs: options.maxMs };
     const decision = await runDecisionLatency(bench, { ...settings, settleMs: 120 });
     const click = await runClickToAssistant(bench, { ...settings, settleMs: 80, messageTimeoutMs: 60_000 });
     stopped = load.stop();
-    return { decision, click, load: await stopped };
+    return { decision, click, load: await stopped, layout: pinning?.layout ?? null };
   } finally {
+    pinning?.release();
     if (!stopped) await load.stop().catch(() => undefined);
   }
 }

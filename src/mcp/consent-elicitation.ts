@@ -13,7 +13,7 @@ import { seal, unseal } from '../web/sealed.js';
 import { type ConsentPlace, consentWording } from './consent-wording.js';
 import { accessView, describeAccess } from './grant-view.js';
 import { type CallerIdentity, callerFrom } from './identity.js';
-import { awayFromGate, errorResult, type ToolDeps, textResult } from './tool-kit.js';
+import { type Away, awayFromGate, awayOf, errorResult, type ToolDeps, textResult } from './tool-kit.js';
 import { ownedBy } from './tools/check-access-request.js';
 
 /** The sealed request state's purpose: a value sealed for the consent page or a cookie is refused here. */
@@ -78,13 +78,14 @@ export async function elicitedGrantId(deps: ToolDeps, caller: CallerIdentity): P
 /** Hands the consent page to the client: input_required with sealed state, or the -32042 error. */
 export async function askConsent(
   deps: ToolDeps,
+  ctx: ServerContext,
   caller: CallerIdentity,
   grant: Grant,
   channel: Exclude<ConsentChannel, 'none'>,
 ): Promise<InputRequiredResult> {
   // Only ever our consent page on PUBLIC_URL: nothing from the request goes into the URL.
   const url = await deps.approvalUrl(grant);
-  const message = await consentMessage(deps, grant);
+  const message = await consentMessage(deps, grant, awayOf(deps, ctx));
   if (channel === 'url_error') {
     await deps.store.setSessionClientField(caller, 'elicitedGrantId', grant.id);
     throw new UrlElicitationRequiredError([{ mode: 'url', message, url, elicitationId: grant.id }], message);
@@ -109,14 +110,16 @@ export async function askConsent(
 }
 
 /** Who will approve and where, then the link: what the client shows the person. */
-async function consentMessage(deps: ToolDeps, grant: Grant): Promise<string> {
+async function consentMessage(deps: ToolDeps, grant: Grant, away: Away): Promise<string> {
   const slack = (await deps.slackDelivery?.(grant.id)) ?? null;
   const what =
     grant.kind === 'request' && grant.request
       ? `${grant.request.method} ${grant.request.url}`
       : `${grant.level} access to ${grant.providers.join(', ')}`;
   const posted = slack?.channel ?? null;
-  const named = deps.consentAudience ? await deps.consentAudience(grant, posted) : null;
+  // Slack lookups (bounded in time): no turn at the work gate is held while they wait.
+  const audience = deps.consentAudience;
+  const named = audience ? await away(() => audience(grant, posted)) : null;
   const channel = posted ?? deps.config.slack?.approvalsChannel ?? null;
   const place: ConsentPlace | null =
     named?.place ??

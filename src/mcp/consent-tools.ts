@@ -32,7 +32,7 @@ export function consentOnRequest<A extends { kind?: string; level?: string }>(
     const resumed = await resumable(deps, ctx, caller, channel, (g) => sameRequest(g, args));
     if (resumed) {
       const outcome = await resumeGrant(deps, ctx, caller, resumed);
-      if (outcome.state === 'pending') return askConsent(deps, caller, outcome.grant, channel);
+      if (outcome.state === 'pending') return askConsent(deps, ctx, caller, outcome.grant, channel);
       await forget(deps, caller, channel);
       if (outcome.state === 'decided') return outcome.result;
       const view = accessView(outcome.grant, deps.now(), null, null);
@@ -47,7 +47,7 @@ export function consentOnRequest<A extends { kind?: string; level?: string }>(
       caller,
       result.isError ? null : (result.structuredContent as { requestId?: unknown } | undefined)?.requestId,
     );
-    return grant ? askConsent(deps, caller, grant, channel) : result;
+    return grant ? askConsent(deps, ctx, caller, grant, channel) : result;
   };
 }
 
@@ -64,7 +64,7 @@ export function consentOnCall<A extends { requestId?: string }>(
     const sealed = resumedGrantId(ctx);
     if (sealed) {
       const outcome = await resumeGrant(deps, ctx, caller, sealed);
-      if (outcome.state === 'pending') return askConsent(deps, caller, outcome.grant, 'input_required');
+      if (outcome.state === 'pending') return askConsent(deps, ctx, caller, outcome.grant, 'input_required');
       if (outcome.state === 'decided') return outcome.result;
     }
     const result = await handler(args, ctx);
@@ -74,14 +74,14 @@ export function consentOnCall<A extends { requestId?: string }>(
     const resumed = channel === 'url_error' ? await resumable(deps, ctx, caller, channel, () => true) : null;
     if (resumed) {
       const outcome = await resumeGrant(deps, ctx, caller, resumed);
-      if (outcome.state === 'pending') return askConsent(deps, caller, outcome.grant, channel);
+      if (outcome.state === 'pending') return askConsent(deps, ctx, caller, outcome.grant, channel);
       await forget(deps, caller, channel);
       if (outcome.state === 'decided') return outcome.result;
       return handler(args, ctx);
     }
     const waitingId = args.requestId ?? (await deps.store.getSession(caller))?.pendingBroadId;
     const grant = await pendingGrant(deps, caller, waitingId);
-    return grant ? askConsent(deps, caller, grant, channel) : result;
+    return grant ? askConsent(deps, ctx, caller, grant, channel) : result;
   };
 }
 
