@@ -35,6 +35,18 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A bare tools/list POST: what a request looks like to the in-flight cap and the work gate. */
+const postToolsList = (url: string, token: string) =>
+  fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
+
 async function assistant(sid: string, url = env.server.url): Promise<Client> {
   return connectClient(url, await env.workos.mintAccessToken(ALICE.id, { sid }));
 }
@@ -142,16 +154,7 @@ describe('in-flight cap (MAX_INFLIGHT_REQUESTS)', () => {
       { signal: stop.signal },
     );
     poll.catch(() => undefined);
-    const post = () =>
-      fetch(`${capped.url}/mcp`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-      });
+    const post = () => postToolsList(capped.url, token);
 
     let refused: Response | undefined;
     await expect
@@ -174,17 +177,6 @@ describe('in-flight cap (MAX_INFLIGHT_REQUESTS)', () => {
 });
 
 describe('work gate (MAX_ACTIVE_REQUESTS, MAX_QUEUE_WAIT)', () => {
-  const postToolsList = (url: string, token: string) =>
-    fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-    });
-
   it('lets other calls through while a long poll waits for a person, and the decision still reaches it', async () => {
     // One turn at a time, and a short wait in line: were the long poll holding its turn, the calls below would
     // be refused after 1 s.
