@@ -70,11 +70,12 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
       const caller = callerFrom(ctx.http?.authInfo);
       const session = await deps.store.touchSession(caller);
       const reason = args.reason?.trim() || null;
+      const away = awayOf(deps, ctx);
       const created =
         args.kind === 'session'
-          ? await requestBroad(deps, caller, session.clientName, reason, args, awayOf(deps, ctx))
+          ? await requestBroad(deps, caller, session.clientName, reason, args, away)
           : {
-              grant: await requestCall(deps, caller, session.clientName, reason, args, awayOf(deps, ctx)),
+              grant: await requestCall(deps, caller, session.clientName, reason, args, away),
               superseded: null,
             };
       const { superseded } = created;
