@@ -4,7 +4,8 @@ import type { RedisOptions } from 'ioredis';
 import { redisConfig } from '../../src/config.js';
 import { isCluster, masters, type RedisClient, redisFactory } from '../../src/redis/connections.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The fallback is the product's own default (REDIS_URL unset), read from the config rather than written again.
+export const REDIS_URL = process.env.REDIS_URL || redisConfig({}).url;
 
 /** Comma-separated seeds of a Redis Cluster; empty = the single Redis at REDIS_URL. */
 export const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES ?? '';
