@@ -211,14 +211,34 @@ async function startSlackFor(mode: 'http' | 'socket', port: number, botIn?: stri
   return { standIn, env };
 }
 
-/** A port nobody listens on right now, so the server's public URL is known before it starts. */
-export function freePort(): Promise<number> {
+/**
+ * A port nobody listens on right now, so the server's public URL is known before it starts. Taken below Linux's
+ * ephemeral range (32768-60999): a port the kernel handed out (listen(0)) and released can be handed out again, to
+ * any outgoing connection of the suite, before the server binds it ("port … is in use" at start). Random, so
+ * parallel test files seldom meet; probed, so one in use is skipped.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  return listenAndRelease(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenAndRelease(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenAndRelease(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
+    probe.listen(port, '127.0.0.1', () => {
+      const bound = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(bound));
     });
   });
 }
