@@ -5,7 +5,7 @@ import {
   createMcpHandler as createSdkHandler,
   isInitializeRequest,
   isLegacyRequest,
-  McpServer,
+  type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
@@ -13,7 +13,9 @@ import { rememberClient } from './client-memory.js';
 import { requestStateVerifier } from './consent-elicitation.js';
 import { callerFrom } from './identity.js';
 import { admissionOf } from './inflight-limit.js';
+import { LeanMcpServer } from './lean-server.js';
 import { routesModern } from './modern-route.js';
+import { PlainJsonAnswer } from './plain-json-answer.js';
 import type { ToolDeps } from './tool-kit.js';
 import { FLOW } from './tools/flow.js';
 import { registerTools } from './tools/index.js';
@@ -34,7 +36,7 @@ const MAX_IDLE_SERVERS = 64;
 export function createMcpHandler(deps: ToolDeps) {
   const verify = requestStateVerifier(deps);
   const create = () => {
-    const server = new McpServer(
+    const server = new LeanMcpServer(
       { name: 'countersign', title: 'Countersign', version: SERVER_VERSION },
       {
         instructions: INSTRUCTIONS,
@@ -75,7 +77,10 @@ export function createMcpHandler(deps: ToolDeps) {
         return;
       }
       await rememberModernClient(deps, req);
-      await sendWebResponse(await modern.fetch(request, options), res);
+      // A plain JSON result comes as the message itself (lean-server.ts); anything else as the SDK's Response.
+      const answer: globalThis.Response | PlainJsonAnswer = await modern.fetch(request, options);
+      if (answer instanceof PlainJsonAnswer) answer.writeTo(res);
+      else await sendWebResponse(answer, res);
     } finally {
       // Answered (or failed): the turn goes to the next request now, not when the socket reports the write done.
       if (admission) deps.gate?.release(admission);
