@@ -1,5 +1,5 @@
 // Builds every part from a validated config and starts the HTTP server; returns a handle to stop it cleanly.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Router } from 'express';
 import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
@@ -284,10 +284,10 @@ const AUDIT_FEED_EVERY_MS = 2000;
 
 async function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   const server: Server = await new Promise((resolve, reject) => {
-    // Express 5 hands a failed listen to this callback (and the server never listens): say why in words.
-    const s = app.listen(config.port, config.host, (error?: Error) =>
-      error ? reject(listenError(error, config)) : resolve(s),
-    );
+    const s = createServer(app);
+    // A failed listen emits 'error' (and the server never listens): say why in words.
+    s.once('error', (error: Error) => reject(listenError(error, config)));
+    s.listen(config.port, config.host, () => resolve(s));
   });
   // Long polls hold requests up to 25 s; keep-alive must outlast a client's idle gap.
   server.keepAliveTimeout = 65_000;

@@ -1,9 +1,11 @@
-// The express app: MCP, OAuth metadata, the consent pages, health/metrics, and (in sandbox mode) the stand-ins' helpers.
+// The HTTP front: MCP, OAuth metadata, the consent pages, health/metrics, and (in sandbox mode) the stand-ins' helpers.
+// POST /mcp runs on Node's own request and response; everything else is an express app.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../lib/unavailable.js';
-import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
+import { type AuthedRequest, type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
 import { inflightLimit, workGate } from '../mcp/inflight-limit.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
 import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
@@ -14,6 +16,8 @@ import { createOpsRouter } from '../ops/router.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { hostGuard } from './host-guard.js';
 import { jsonBody } from './json-body.js';
+import { type NodeStep, runSteps } from './node-steps.js';
+import { sendJson } from './send-json.js';
 
 /** The largest /mcp body we parse (1 MiB); beyond it the answer is 413. */
 const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -30,25 +34,24 @@ export interface AppParts {
   routers: Router[];
 }
 
-export function createApp(parts: AppParts): express.Express {
+/** The server's request listener: `POST /mcp` (exactly) straight to its steps, anything else to express. */
+export function createApp(parts: AppParts): RequestListener {
   const { config, logger, redis } = parts;
   const app = express();
   app.disable('x-powered-by');
   const guardHosts = hostGuard(config.allowedHosts, config.publicUrl);
-  const noSniff: express.RequestHandler = (_req, res, next) => {
+  const noSniff: NodeStep = (_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   };
-  const redisReady: express.RequestHandler = (_req, res, next) => {
+  const redisReady: NodeStep = (_req, res, next) => {
     if (redis.status === 'ready') return next();
     mcpRejected.inc({ reason: 'unavailable' });
     unavailable(res);
   };
   const bearer = requireBearer(parts.authenticator, resourceMetadataUrl(config.publicUrl), logger);
-  // The hot route first, with the same host guard and headers as every other: the router matches it before
-  // walking the ops routes (which keep their own host rules, ahead of the guard).
-  app.post(
-    '/mcp',
+  const mcpSteps: NodeStep<McpRequest>[] = [
+    // The same host guard and headers as every other route.
     guardHosts,
     noSniff,
     // Before any work, so an overloaded instance sheds a request before spending anything on it.
@@ -60,7 +63,12 @@ export function createApp(parts: AppParts): express.Express {
     ...(parts.tools.gate ? [workGate(parts.tools.gate)] : []),
     jsonBody({ limit: MCP_BODY_LIMIT_BYTES }),
     createMcpHandler(parts.tools),
-  );
+  ];
+  const answerError = errorAnswerer(logger);
+  const serveMcp = runSteps(mcpSteps, answerError);
+  // The other spellings express matches ('/mcp/', '/MCP', a query string) take the same steps through it; first,
+  // so the router matches them before walking the ops routes (which keep their own host rules, ahead of the guard).
+  app.post('/mcp', ...(mcpSteps as express.RequestHandler[]));
   // Health, readiness and metrics: ahead of the host guard, with their own (see src/ops/router.ts).
   app.use(
     createOpsRouter({
@@ -84,32 +92,51 @@ export function createApp(parts: AppParts): express.Express {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
-  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+  const onError: ErrorRequestHandler = (error, req, res, _next) => answerError(error, req, res);
+  app.use(onError);
+  return (req, res) => {
+    if (req.method === 'POST' && req.url === '/mcp') serveMcp(req, res);
+    else app(req, res);
+  };
+}
+
+/** What the steps of /mcp put on Node's request: the bearer token's AuthInfo and the parsed body. */
+type McpRequest = AuthedRequest & { body?: unknown };
+
+/** The answer to an error a step passed on, for /mcp's steps and express's routes alike. */
+function errorAnswerer(logger: Logger) {
+  return (error: unknown, req: IncomingMessage, res: ServerResponse): void => {
     const status = (error as { status?: number; type?: string }).status;
     if (status === 400 || status === 413) {
       // Body parser errors: say what was wrong with the input, nothing more.
       const message = status === 413 ? 'Request body too large' : 'Request body is not valid JSON';
-      res.status(status).json({ jsonrpc: '2.0', error: { code: -32700, message }, id: null });
+      sendJson(res, status, { jsonrpc: '2.0', error: { code: -32700, message }, id: null });
       return;
     }
+    const path = pathOf(req);
     if (isUnavailable(error)) {
       // Outside a tool call (e.g. initialize recording the session) there is no tool result to carry it.
-      logger.warn({ err: error, path: req.path }, 'request answered 503: Redis did not answer');
-      if (req.path === '/mcp') mcpRejected.inc({ reason: 'unavailable' });
+      logger.warn({ err: error, path }, 'request answered 503: Redis did not answer');
+      if (path === '/mcp') mcpRejected.inc({ reason: 'unavailable' });
       if (!res.headersSent) unavailable(res);
       return;
     }
-    logger.error({ err: error, path: req.path }, 'request failed');
-    if (!res.headersSent) res.status(500).json({ error: 'internal_error' });
+    logger.error({ err: error, path }, 'request failed');
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
   };
-  app.use(onError);
-  return app;
+}
+
+/** The request's path without its query, as express's req.path gives it. */
+function pathOf(req: IncomingMessage): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 /** 503 with Retry-After, as a JSON-RPC error (an MCP client reads it) that also names the OAuth-style code. */
-function unavailable(res: express.Response): void {
+function unavailable(res: ServerResponse): void {
   res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-  res.status(503).json({
+  sendJson(res, 503, {
     jsonrpc: '2.0',
     error: { code: -32000, message: UNAVAILABLE_MESSAGE, data: { error: 'unavailable' } },
     id: null,

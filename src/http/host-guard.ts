@@ -1,6 +1,8 @@
 // DNS-rebinding protection: only configured Host names are served, and browser Origins must be ours too.
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BoundedMemo } from '../lib/bounded-memo.js';
+import type { NodeStep } from './node-steps.js';
+import { sendJson } from './send-json.js';
 
 /**
  * A browser Origin is ours when it is exactly PUBLIC_URL's origin, or the very origin the request was sent to
@@ -39,7 +41,7 @@ function parseHostname(hostHeader: string): string | null {
   }
 }
 
-export function hostGuard(allowedHosts: string[], publicUrl: string | null = null) {
+export function hostGuard(allowedHosts: string[], publicUrl: string | null = null): NodeStep {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
   // Parsing a Host header takes a URL; a server sees a handful of distinct ones, so each is parsed once (64 kept:
@@ -47,10 +49,10 @@ export function hostGuard(allowedHosts: string[], publicUrl: string | null = nul
   const hostnames = new BoundedMemo(64, parseHostname);
   const hostnameOf = (hostHeader: string) => hostnames.get(hostHeader);
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const host = req.headers.host ? hostnameOf(req.headers.host) : null;
     if (!host || !allowed.has(host)) {
-      res.status(403).json({ error: 'forbidden_host', error_description: 'Host header not allowed' });
+      sendJson(res, 403, { error: 'forbidden_host', error_description: 'Host header not allowed' });
       return;
     }
     const origin = req.headers.origin;
@@ -61,7 +63,7 @@ export function hostGuard(allowedHosts: string[], publicUrl: string | null = nul
       origin !== 'null' &&
       !originAllowed(origin, req.headers.host, allowed, publicOrigin)
     ) {
-      res.status(403).json({ error: 'forbidden_origin', error_description: 'Origin not allowed' });
+      sendJson(res, 403, { error: 'forbidden_origin', error_description: 'Origin not allowed' });
       return;
     }
     next();

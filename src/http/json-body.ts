@@ -1,6 +1,8 @@
 // express.json for /mcp with a short road for what MCP clients send (a plain `application/json` body with its
 // length declared), and express.json itself for everything else: same limit, same 400/413 answers.
-import express, { type RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import express from 'express';
+import type { NodeStep } from './node-steps.js';
 
 export interface JsonBodyOptions {
   /** Largest body accepted, in bytes; larger ones are answered 413 (by express.json, as before). */
@@ -17,8 +19,9 @@ const DIGITS = /^\d+$/;
  * bookkeeping); any request it is not sure about (another media type or a charset, a content-encoding, chunked
  * transfer, a declared length over the limit, a stream already read) goes to express.json unchanged.
  */
-export function jsonBody(options: JsonBodyOptions): RequestHandler {
-  const fallback = express.json({ limit: options.limit });
+export function jsonBody(options: JsonBodyOptions): NodeStep<IncomingMessage & { body?: unknown }> {
+  // body-parser reads only Node's request (headers and stream): it runs on a request express never saw.
+  const fallback = express.json({ limit: options.limit }) as unknown as NodeStep;
   return (req, res, next) => {
     const declared = req.headers['content-length'];
     const plain =

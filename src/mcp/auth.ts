@@ -1,9 +1,11 @@
 // Bearer authentication for /mcp: AuthKit JWTs verified against the JWKS, with verified tokens and users cached.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { WorkOS } from '@workos-inc/node';
-import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
+import type { NodeStep } from '../http/node-steps.js';
+import { sendJson } from '../http/send-json.js';
 import type { Logger } from '../lib/logger.js';
 import type { CallerIdentity } from './identity.js';
 
@@ -159,47 +161,45 @@ function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError || (error as { code?: string })?.code === 'ERR_JOSE_GENERIC';
 }
 
-/** Express middleware: 401 with a WWW-Authenticate pointing at our resource metadata, 503 on outages. */
+/** A request on /mcp once the bearer check has passed: the token's AuthInfo rides on it. */
+export type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
+
+/** Middleware: 401 with a WWW-Authenticate pointing at our resource metadata, 503 on outages. */
 export function requireBearer(
   authenticator: Pick<BearerAuthenticator, 'known' | 'verify'>,
   resourceMetadataUrl: string,
   logger: Logger,
-) {
+): NodeStep<AuthedRequest> {
   const challenge = (description?: string) =>
     description
       ? `Bearer error="invalid_token", error_description="${headerSafe(description)}", resource_metadata="${resourceMetadataUrl}"`
       : `Bearer resource_metadata="${resourceMetadataUrl}"`;
 
-  const verifyThenNext = async (
-    token: string,
-    req: Request & { auth?: AuthInfo },
-    res: Response,
-    next: NextFunction,
-  ) => {
+  const verifyThenNext = async (token: string, req: AuthedRequest, res: ServerResponse, next: () => void) => {
     try {
       req.auth = await authenticator.verify(token);
       next();
     } catch (error) {
       if (error instanceof InvalidTokenError) {
         res.setHeader('WWW-Authenticate', challenge(error.message));
-        res.status(401).json({ error: 'invalid_token', error_description: error.message });
+        sendJson(res, 401, { error: 'invalid_token', error_description: error.message });
         return;
       }
       logger.warn({ err: error }, 'authentication unavailable');
       res.setHeader('Retry-After', '5');
-      res.status(503).json({
+      sendJson(res, 503, {
         error: 'temporarily_unavailable',
         error_description: 'Authentication is temporarily unavailable; retry shortly',
       });
     }
   };
 
-  return (req: Request & { auth?: AuthInfo }, res: Response, next: NextFunction) => {
+  return (req: AuthedRequest, res: ServerResponse, next: () => void) => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       res.setHeader('WWW-Authenticate', challenge(header ? 'Malformed Authorization header' : undefined));
-      res.status(401).json({ error: 'invalid_token', error_description: 'Missing bearer token' });
+      sendJson(res, 401, { error: 'invalid_token', error_description: 'Missing bearer token' });
       return;
     }
     // A token seen before goes straight on: no promise and no await on the path of every request.

@@ -1,13 +1,14 @@
 // A per-request exchange's JSON answer handed to Node as the message itself, not as a web Response to read back.
+
+import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
-import type { Response as ExpressResponse } from 'express';
 
 /** A result the SDK's per-request transport would have answered as `Response.json(message)` with status 200. */
 export class PlainJsonAnswer {
   constructor(readonly message: JSONRPCMessage) {}
 
   /** The same bytes, status and Content-Type as that Response, written with one `end` (Node adds Content-Length). */
-  writeTo(res: ExpressResponse): void {
+  writeTo(res: ServerResponse): void {
     res.statusCode = 200;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(this.message));

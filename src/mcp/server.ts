@@ -1,4 +1,6 @@
 // The /mcp endpoint on MCP SDK v2: 2026-07-28 requests through the SDK's per-request handler, 2025-era ones stateless.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthInfo,
   CLIENT_INFO_META_KEY,
@@ -8,7 +10,7 @@ import {
   type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import type { Request, Response } from 'express';
+import { sendJson } from '../http/send-json.js';
 import { rememberClient } from './client-memory.js';
 import { requestStateVerifier } from './consent-elicitation.js';
 import { callerFrom } from './identity.js';
@@ -19,7 +21,7 @@ import { PlainJsonAnswer } from './plain-json-answer.js';
 import type { ToolDeps } from './tool-kit.js';
 import { FLOW } from './tools/flow.js';
 import { registerTools } from './tools/index.js';
-import { sendWebResponse, toWebRequest } from './web-bridge.js';
+import { type BridgedRequest, sendWebResponse, toWebRequest } from './web-bridge.js';
 
 export const SERVER_VERSION = '0.1.0';
 /** The revisions we serve: the current one over the per-request envelope, the two before it over `initialize`. */
@@ -28,7 +30,8 @@ export const PROTOCOL_VERSIONS = ['2026-07-28', '2025-11-25', '2025-06-18'];
 /** The flow in three sentences; clients show it to the model before any tool description. */
 const INSTRUCTIONS = FLOW;
 
-type AuthedRequest = Request & { auth?: AuthInfo };
+/** Node's request after the steps before the handler: parsed body, and the bearer token's AuthInfo. */
+type AuthedRequest = BridgedRequest & { auth?: AuthInfo };
 
 /** Idle servers kept for reuse, per era: building one and registering the tools is the costliest part of a request. */
 const MAX_IDLE_SERVERS = 64;
@@ -57,7 +60,7 @@ export function createMcpHandler(deps: ToolDeps) {
     onerror: (error) => deps.logger.debug({ err: error }, 'MCP request rejected'),
   });
 
-  return async (req: AuthedRequest, res: Response) => {
+  return async (req: AuthedRequest, res: ServerResponse) => {
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
@@ -78,7 +81,7 @@ export function createMcpHandler(deps: ToolDeps) {
       }
       await rememberModernClient(deps, req);
       // A plain JSON result comes as the message itself (lean-server.ts); anything else as the SDK's Response.
-      const answer: globalThis.Response | PlainJsonAnswer = await modern.fetch(request, options);
+      const answer: Response | PlainJsonAnswer = await modern.fetch(request, options);
       if (answer instanceof PlainJsonAnswer) answer.writeTo(res);
       else await sendWebResponse(answer, res);
     } finally {
@@ -93,7 +96,7 @@ async function serveLegacy(
   deps: ToolDeps,
   build: () => McpServer,
   req: AuthedRequest,
-  res: Response,
+  res: ServerResponse,
   request: globalThis.Request,
   options: { authInfo?: AuthInfo; parsedBody: unknown },
 ): Promise<void> {
@@ -155,9 +158,9 @@ function isLongPoll(message: unknown): boolean {
 }
 
 /** GET (server-initiated stream) and DELETE (session end) have no meaning without server-side sessions. */
-export function methodNotAllowed(_req: Request, res: Response): void {
+export function methodNotAllowed(_req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Allow', 'POST');
-  res.status(405).json({
+  sendJson(res, 405, {
     jsonrpc: '2.0',
     error: { code: -32000, message: 'Method not allowed: this server is stateless, use POST' },
     id: null,

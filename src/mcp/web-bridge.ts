@@ -1,16 +1,22 @@
 // Serves a web-standard fetch handler (the MCP SDK's) from express: request in as a Request, Response piped back out.
-import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { RequestView } from './request-view.js';
+
+/** Node's request with what the steps before the handler put on it; `originalUrl` when express routed it. */
+export type BridgedRequest = IncomingMessage & { body?: unknown; originalUrl?: string };
 
 /**
  * The parts of an express request the fetch handler needs. A body express.json parsed travels as `parsedBody`,
  * so the SDK gets a light bodyless view; without one (not JSON) it gets a real bodyless Request, which it reads
  * (empty) and answers as a real one deserves.
  */
-export function toWebRequest(req: ExpressRequest, signal: AbortSignal): Request {
-  const url = () => `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+export function toWebRequest(req: BridgedRequest, signal: AbortSignal): Request {
+  // As express's req.protocol with 'trust proxy' off (ours): the socket's own scheme, X-Forwarded-Proto ignored.
+  const url = () =>
+    `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.originalUrl ?? req.url}`;
   if (req.body !== undefined) {
-    return new RequestView({ method: req.method, headers: req.headers, url }, signal).asRequest();
+    return new RequestView({ method: req.method ?? 'POST', headers: req.headers, url }, signal).asRequest();
   }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -20,14 +26,14 @@ export function toWebRequest(req: ExpressRequest, signal: AbortSignal): Request 
   }
   // A bodyless Request keeps the SDK from reading the (already drained) stream.
   headers.delete('content-length');
-  return new Request(url(), { method: req.method, headers, signal });
+  return new Request(url(), { method: req.method ?? 'POST', headers, signal });
 }
 
 /**
  * Copies status and headers, then the body: an SSE answer is streamed frame by frame; any other answer is read
  * whole and sent with one `end` (one write, a Content-Length instead of chunked framing).
  */
-export async function sendWebResponse(web: Response, res: ExpressResponse): Promise<void> {
+export async function sendWebResponse(web: Response, res: ServerResponse): Promise<void> {
   res.statusCode = web.status;
   web.headers.forEach((value, name) => {
     res.setHeader(name, value);

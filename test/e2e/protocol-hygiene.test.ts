@@ -1,4 +1,5 @@
 // End to end: what the server promises at initialize, how /mcp answers other methods, and how it explains the flow.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE } from '../../src/sandbox/people.js';
 import { connectClient } from '../support/mcp-client.js';
@@ -123,6 +124,67 @@ describe('GET and DELETE /mcp', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('POST');
   });
+});
+
+/** A raw POST (fetch cannot set Host): status, the headers that matter, and the body. */
+function rawPost(path: string, headers: Record<string, string>, body: string) {
+  const url = new URL(env.server.url);
+  return new Promise<{ status: number; type?: string; nosniff?: string; challenge?: string; body: string }>(
+    (resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path, method: 'POST', headers }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'],
+            nosniff: res.headers['x-content-type-options'] as string | undefined,
+            challenge: res.headers['www-authenticate'],
+            body: text,
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
+}
+
+describe('POST /mcp, however it is spelled', () => {
+  // Exactly "/mcp" is served on Node's own request and response; the other spellings go through express: the
+  // same steps must answer them alike.
+  const INITIALIZE = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+  it.each(['/mcp', '/mcp/', '/mcp?probe=1', '/MCP'])(
+    '%s: the same refusals and the same answer',
+    async (path) => {
+      const host = new URL(env.server.url).host;
+      const forgedHost = await rawPost(path, { ...json, host: 'evil.example' }, INITIALIZE);
+      expect(forgedHost).toMatchObject({ status: 403, type: 'application/json; charset=utf-8' });
+      expect(JSON.parse(forgedHost.body)).toMatchObject({ error: 'forbidden_host' });
+
+      const noToken = await rawPost(path, { ...json, host }, INITIALIZE);
+      expect(noToken).toMatchObject({ status: 401, nosniff: 'nosniff' });
+      expect(noToken.challenge).toContain('resource_metadata=');
+
+      const authorization = `Bearer ${await token()}`;
+      const badJson = await rawPost(path, { ...json, host, authorization }, '{"jsonrpc":');
+      expect(badJson.status).toBe(400);
+      expect(JSON.parse(badJson.body)).toMatchObject({ error: { code: -32700 }, id: null });
+
+      const served = await rawPost(path, { ...json, host, authorization }, INITIALIZE);
+      expect(served).toMatchObject({ status: 200, nosniff: 'nosniff' });
+      expect(served.body).toContain('"serverInfo"');
+    },
+  );
 });
 
 describe('the flow, explained', () => {

@@ -1,16 +1,19 @@
 // jsonBody answers every request exactly as express.json did: the same body parsed, the same 400/413/415 status.
 import { once } from 'node:events';
-import { request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUtf8, jsonBody, parseStrict } from '../../../src/http/json-body.js';
+import { runSteps } from '../../../src/http/node-steps.js';
+import { sendJson } from '../../../src/http/send-json.js';
 
 const LIMIT = 200;
 const servers: Server[] = [];
 let withExpressJson: string;
 let withJsonBody: string;
+let withJsonBodyOnNode: string;
 
 async function serve(parser: RequestHandler): Promise<string> {
   const app = express();
@@ -27,9 +30,25 @@ async function serve(parser: RequestHandler): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
 }
 
+/** The same answers as `serve`, with jsonBody run on Node's own request and response (as POST /mcp runs). */
+async function serveOnNode(): Promise<string> {
+  const steps = runSteps<IncomingMessage & { body?: unknown }>(
+    [
+      jsonBody({ limit: LIMIT }),
+      (req, res) => sendJson(res, 200, { body: req.body === undefined ? '(undefined)' : req.body }),
+    ],
+    (error, _req, res) => sendJson(res, 500, { status: (error as { status?: number }).status ?? null }),
+  );
+  const server = createServer(steps).listen(0, '127.0.0.1');
+  servers.push(server);
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
 beforeAll(async () => {
   withExpressJson = await serve(express.json({ limit: LIMIT }));
-  withJsonBody = await serve(jsonBody({ limit: LIMIT }));
+  withJsonBody = await serve(jsonBody({ limit: LIMIT }) as RequestHandler);
+  withJsonBodyOnNode = await serveOnNode();
 });
 afterAll(() => {
   for (const server of servers) server.close();
@@ -101,6 +120,7 @@ describe('jsonBody against express.json', () => {
       const expected = await send(withExpressJson, sent);
       const actual = await send(withJsonBody, sent);
       expect(actual).toEqual(expected);
+      expect(await send(withJsonBodyOnNode, sent)).toEqual(expected);
     });
   }
 

@@ -1,26 +1,16 @@
 // The DNS-rebinding guard: allowed Host names pass, others are refused, the same way however often a Host repeats.
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { hostGuard } from '../../../src/http/host-guard.js';
+import { recordedResponse } from '../../support/recorded-response.js';
 
 function run(guard: ReturnType<typeof hostGuard>, headers: Record<string, string>) {
-  let status = 200;
-  let body: unknown;
   let passed = false;
-  const res = {
-    status(code: number) {
-      status = code;
-      return this;
-    },
-    json(value: unknown) {
-      body = value;
-      return this;
-    },
-  } as unknown as Response;
-  guard({ headers } as Request, res, (() => {
+  const { res, sent } = recordedResponse();
+  guard({ headers } as IncomingMessage, res, () => {
     passed = true;
-  }) as NextFunction);
-  return { passed, status, error: (body as { error?: string } | undefined)?.error };
+  });
+  return { passed, status: sent.status ?? 200, error: (sent.body as { error?: string } | undefined)?.error };
 }
 
 describe('hostGuard', () => {

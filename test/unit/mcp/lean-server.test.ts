@@ -23,7 +23,7 @@ function build(Kind: typeof McpServer): McpServer {
   }));
   mcp.registerTool('refuse', { inputSchema: {} }, async () => ({
     isError: true,
-    content: [{ type: 'text', text: 'no' }],
+    content: [{ type: 'text' as const, text: 'no' }],
   }));
   mcp.registerTool('throws', { inputSchema: {} }, async () => {
     throw new Error('broken tool');

@@ -1,29 +1,17 @@
 // Specification of the bearer middleware: a known token passes at once, a new one is verified, a bad one refused.
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../../src/lib/logger.js';
-import { InvalidTokenError, requireBearer } from '../../../src/mcp/auth.js';
+import { type AuthedRequest, InvalidTokenError, requireBearer } from '../../../src/mcp/auth.js';
+import { recordedResponse } from '../../support/recorded-response.js';
 
 const info = (token: string): AuthInfo => ({ token, clientId: 'c', scopes: [], expiresAt: 2e9 });
 const logger = { warn: vi.fn() } as unknown as Logger;
 
 function exchange(authorization?: string) {
-  const req = { headers: authorization ? { authorization } : {} } as Request & { auth?: AuthInfo };
-  const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
-  const res = {
-    setHeader: (name: string, value: string) => {
-      sent.headers[name] = value;
-    },
-    status(code: number) {
-      sent.status = code;
-      return this;
-    },
-    json: (body: unknown) => {
-      sent.body = body;
-    },
-  } as unknown as Response;
-  const next = vi.fn() as unknown as NextFunction & ReturnType<typeof vi.fn>;
+  const req = { headers: authorization ? { authorization } : {} } as AuthedRequest;
+  const { res, sent } = recordedResponse();
+  const next = vi.fn();
   return { req, res, next, sent };
 }
 
