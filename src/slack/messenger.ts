@@ -210,8 +210,10 @@ export class SlackMessenger {
           metadata: requestMetadata(grant.id),
         })
         .catch(async (error: unknown) => {
-          // Slack answered and refused: nothing was posted there, so there is nothing to look for.
-          if (platformError(error)) await refs.clearPosting(grant.id, to);
+          // Nothing was posted there, so there is nothing to look for: the retry posts at once instead of first
+          // reading the channel's history (Tier 3, about 50 a minute), which a burst of rate-limited posts would
+          // exhaust and so hold new requests' messages back well past Slack's own pacing.
+          if (notPosted(error)) await refs.clearPosting(grant.id, to);
           throw error;
         });
     };
@@ -311,4 +313,16 @@ export function destination(
     : mayDecide(grant, { userId: grant.owner.userId }, { selfApprove, approverEmails: [] }, grant.level).ok;
   const channel = policy?.gates.flatMap((gate) => gate.channels)[0] ?? approvalsChannel;
   return requester && (toRequester || !channel) ? requester : channel;
+}
+
+/**
+ * A post that certainly did not reach the channel: Slack answered and refused it, answered 429, or our retry gate
+ * held it back before sending (Slack's window was open, or another worker's call was on the wire).
+ */
+function notPosted(error: unknown): boolean {
+  return (
+    Boolean(platformError(error)) ||
+    error instanceof RetryLater ||
+    (error as { code?: string } | null)?.code === 'slack_webapi_rate_limited_error'
+  );
 }

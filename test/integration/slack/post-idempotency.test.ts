@@ -108,6 +108,18 @@ describe('a crash between post and record', () => {
     expect(w.standIn.calls('conversations.history').length).toBeGreaterThan(0);
   });
 
+  it('a post Slack answered 429 was not made: no mark is left, and the retry posts without reading the history', async () => {
+    const w = await start('none');
+    const grant = grantFor();
+    w.standIn.rateLimit('chat.postMessage', { retryAfterSeconds: 1, times: 1 });
+    await expect(w.messenger.sync(grant, 'pending')).rejects.toBeTruthy();
+    expect(ofGrant(w, APPROVALS, grant.id)).toHaveLength(0);
+    expect(await refs.postings(grant.id)).toEqual([]);
+    await w.messenger.sync(grant, 'pending');
+    expect(ofGrant(w, APPROVALS, grant.id)).toHaveLength(1);
+    expect(w.standIn.calls('conversations.history')).toHaveLength(0);
+  });
+
   it('copies left by an older race are deleted when the first one is adopted', async () => {
     const w = await start('none');
     const grant = grantFor();
