@@ -6,7 +6,7 @@ import { ALICE } from '../../src/sandbox/people.js';
 import type { DeliveryResult, SlackMessage, SlackStandIn } from '../../src/sandbox/slack/index.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { type Environment, startEnvironment } from '../../test/support/server-process.js';
-import { REDIS_URL } from './gateway-env.js';
+import { REDIS_URL, sleep } from './gateway-env.js';
 import { connectBenchClient } from './mcp-client.js';
 import { DURATIONS, PRODUCTION_SHAPE, serverSettings, serverSpawn } from './server-settings.js';
 
@@ -38,6 +38,12 @@ export interface SlackBenchEnvironment {
   requestCallView(client: Client, note: string): Promise<RequestView>;
   /** The request message for a grant once the sync job has posted it (a wait on the stand-in, no polling). */
   messageOf(grantId: string, timeoutMs?: number): Promise<SlackMessage>;
+  /**
+   * Resolves once no new message has reached the approvals channel for `quietMs` (default 3 s). Slack posts about
+   * one message a second per channel: a burst of requests leaves a backlog the server works off at that pace, in
+   * no set order, and a measurement that needs a new request's message should not start behind it.
+   */
+  approvalsSettled(timeoutMs: number, quietMs?: number): Promise<void>;
   /** Request messages in the approvals channel that still have an Approve button, by grant id (one copy). */
   approvable(): Map<string, SlackMessage>;
   /** Bob's signed Approve click on a request message, as Slack delivers it. */
@@ -111,6 +117,21 @@ export async function startSlackBenchEnvironment(
     requestCallView,
     messageOf(grantId, timeoutMs = 10_000) {
       return slack.waitForMessage((m) => approveValue(m) === grantId, timeoutMs, { includeExisting: true });
+    },
+    async approvalsSettled(timeoutMs, quietMs = 3_000) {
+      const deadline = Date.now() + timeoutMs;
+      let count = slack.messages(APPROVALS_CHANNEL).length;
+      let since = Date.now();
+      while (Date.now() - since < quietMs) {
+        if (Date.now() > deadline)
+          throw new Error(`the approvals channel was still busy after ${timeoutMs} ms`);
+        await sleep(250);
+        const now = slack.messages(APPROVALS_CHANNEL).length;
+        if (now !== count) {
+          count = now;
+          since = Date.now();
+        }
+      }
     },
     approvable() {
       const byGrant = new Map<string, SlackMessage>();

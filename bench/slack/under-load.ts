@@ -43,6 +43,9 @@ export async function runSlackUnderLoad(
     }
     tokens.push(token);
   }
+  // The 32 requests above are posted about one a second (Slack's pace per channel): let that backlog go out
+  // before measuring, so the click part's new requests are not posted behind it.
+  await bench.approvalsSettled(180_000);
   const load = await startBackgroundLoad({
     serverUrl: bench.env.server.url,
     tokens,
@@ -54,6 +57,8 @@ export async function runSlackUnderLoad(
   try {
     const settings = { iterations: options.iterations, maxMs: options.maxMs };
     const decision = await runDecisionLatency(bench, { ...settings, settleMs: 120 });
+    // The decision part's requests were posted too; the click part waits for each new request's message.
+    await bench.approvalsSettled(180_000);
     const click = await runClickToAssistant(bench, { ...settings, settleMs: 80, messageTimeoutMs: 60_000 });
     stopped = load.stop();
     return { decision, click, load: await stopped, layout: pinning?.layout ?? null };
