@@ -21,14 +21,26 @@ export const scopedSignalFetch: FetchLike = async (url, init) => {
   }
 };
 
-/** Negotiates like a current client (server/discover first), so the bench measures the 2026-07-28 path. */
+/**
+ * Negotiates like a current client (server/discover first), so the bench measures the 2026-07-28 path; with
+ * BENCH_REVISION=2025-11-25 (or 2025-06-18) every bench client speaks that revision instead (initialize, no
+ * per-request envelope), to measure what older clients cost.
+ */
 export async function connectBenchClient(
   baseUrl: string,
   token: string,
   name: string,
   fetch: FetchLike = scopedSignalFetch,
 ): Promise<Client> {
-  const client = new Client({ name, version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  const revision = process.env.BENCH_REVISION;
+  const legacy = revision !== undefined && revision !== '2026-07-28';
+  const client = new Client(
+    { name, version: '1.0.0' },
+    {
+      versionNegotiation: { mode: legacy ? 'legacy' : 'auto' },
+      ...(legacy ? { supportedProtocolVersions: [revision] } : {}),
+    },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
     fetch,

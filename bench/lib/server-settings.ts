@@ -23,7 +23,7 @@ export function serverSettings(profileDir?: string): Record<string, string> {
     MAX_ACCESS_DURATION: `${DURATIONS.maxAccessMs}ms`,
     GRANT_RETENTION: `${DURATIONS.retentionMs}ms`,
     SESSION_TTL: `${DURATIONS.sessionTtlMs}ms`,
-    // To compare turn bounds (MAX_ACTIVE_REQUESTS, default 8) without editing the bench: BENCH_MAX_ACTIVE_REQUESTS=256.
+    // To compare turn bounds (MAX_ACTIVE_REQUESTS, default 4) without editing the bench: BENCH_MAX_ACTIVE_REQUESTS=256.
     ...(process.env.BENCH_MAX_ACTIVE_REQUESTS
       ? { MAX_ACTIVE_REQUESTS: process.env.BENCH_MAX_ACTIVE_REQUESTS }
       : {}),
