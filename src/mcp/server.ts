@@ -1,5 +1,4 @@
 // The /mcp endpoint on MCP SDK v2: 2026-07-28 requests through the SDK's per-request handler, 2025-era ones stateless.
-
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthInfo,

@@ -1,4 +1,4 @@
-// Serves a web-standard fetch handler (the MCP SDK's) from express: request in as a Request, Response piped back out.
+// Serves a web-standard fetch handler (the MCP SDK's) on Node's request and response: a Request in, a Response out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { RequestView } from './request-view.js';
@@ -7,7 +7,7 @@ import { RequestView } from './request-view.js';
 export type BridgedRequest = IncomingMessage & { body?: unknown; originalUrl?: string };
 
 /**
- * The parts of an express request the fetch handler needs. A body express.json parsed travels as `parsedBody`,
+ * The parts of Node's request the fetch handler needs. A body the JSON step parsed travels as `parsedBody`,
  * so the SDK gets a light bodyless view; without one (not JSON) it gets a real bodyless Request, which it reads
  * (empty) and answers as a real one deserves.
  */
