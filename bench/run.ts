@@ -42,7 +42,7 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster', 'policy', 'gateway', 'slack-load', 'cpu', 'click'];
+const KNOWN_SECTIONS = ['faults', 'cluster', 'policy', 'gateway', 'slack-load', 'cpu', 'click', 'lifecycle'];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -434,6 +434,16 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
     } finally {
       await slackBench.stop();
     }
+  }
+  if (sections.includes('lifecycle')) {
+    buildServer();
+    const { lag, burst, memory } = await runLifecycle(undefined);
+    const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
+    const rows = lifecycleRows(lag, burst, memory, {}, mark);
+    console.log(
+      `\n${table([['benchmark', 'metric', 'countersign', 'direct', 'target', 'met', 'reference'], ...rows])}\n`,
+    );
+    Object.assign(document, { lifecycle: { lag, burst, memory } });
   }
   if (sections.includes('faults')) {
     const faults = await runFaults(step);
