@@ -30,14 +30,25 @@ export interface WorkGateOptions {
   limit: number;
   /** Longest a request waits for its turn before it is refused (503), so a stalled instance sheds load. */
   maxWaitMs: number;
+  /**
+   * A request that has waited this long while no turn was freed is refused at once (503): the requests holding
+   * the turns are stuck (Redis paused: each waits out its command timeout), and waiting behind them in rounds
+   * would only answer later with the same error. Default 1 s (never beyond `maxWaitMs`).
+   */
+  stallMs?: number;
   now?: () => number;
 }
+
+const DEFAULT_STALL_MS = 1000;
 
 export class WorkGate {
   readonly limit: number;
   readonly #maxWaitMs: number;
+  readonly #stallMs: number;
   readonly #now: () => number;
   #active = 0;
+  /** When a turn was last freed (or the gate started): what a stall is measured from. */
+  #lastFreed: number;
   /** FIFO: `#head` is the next to admit; released entries stay until reached (state `done`). */
   #queue: Admission[] = [];
   #head = 0;
@@ -50,7 +61,9 @@ export class WorkGate {
   constructor(options: WorkGateOptions) {
     this.limit = options.limit;
     this.#maxWaitMs = options.maxWaitMs;
+    this.#stallMs = Math.min(options.stallMs ?? DEFAULT_STALL_MS, options.maxWaitMs);
     this.#now = options.now ?? (() => performance.now());
+    this.#lastFreed = this.#now();
   }
 
   /** Requests being worked on now (those waiting on something outside excluded). */
@@ -59,8 +72,9 @@ export class WorkGate {
   }
 
   /**
-   * Calls `admitted` now (before returning) or in its turn, or `refused` once it has waited `maxWaitMs`. Exactly
-   * one of them runs, unless the admission is released first.
+   * Calls `admitted` now (before returning) or in its turn, or `refused` once it has waited `maxWaitMs`, or
+   * `stallMs` without a turn being freed meanwhile. Exactly one of them runs, unless the admission is released
+   * first.
    */
   enter(admitted: (admission: Admission) => void, refused: () => void): Admission {
     const admission: Admission = { state: 'queued', queuedAt: this.#now(), admitted, refused };
@@ -77,6 +91,7 @@ export class WorkGate {
     admission.state = 'done';
     if (was === 'active') {
       this.#active--;
+      this.#lastFreed = this.#now();
       this.#admitNext();
     } else if (was === 'returning') {
       // Its client left while it waited to come back: let it finish (its answer goes nowhere) without a turn.
@@ -103,6 +118,7 @@ export class WorkGate {
     if (admission?.state !== 'active') return waiting();
     admission.state = 'parked';
     this.#active--;
+    this.#lastFreed = this.#now();
     this.#admitNext();
     let value: T;
     try {
@@ -148,7 +164,7 @@ export class WorkGate {
     while (this.#active < this.limit && this.#head < this.#queue.length) {
       const next = this.#queue[this.#head++] as Admission;
       if (next.state !== 'queued') continue;
-      if (this.#now() - next.queuedAt > this.#maxWaitMs) {
+      if (this.#overdue(next, this.#now())) {
         next.state = 'done';
         next.refused();
         continue;
@@ -160,13 +176,24 @@ export class WorkGate {
     this.#compact();
   }
 
-  /** Refuses, from the front, every request that has waited too long: FIFO, so the front is the oldest. */
+  /** Waited `maxWaitMs`, or `stallMs` with no turn freed since it came. */
+  #overdue(admission: Admission, now: number): boolean {
+    return (
+      now - admission.queuedAt >= this.#maxWaitMs ||
+      now - Math.max(admission.queuedAt, this.#lastFreed) >= this.#stallMs
+    );
+  }
+
+  /**
+   * Refuses, from the front, every request that has waited too long: FIFO, so the front is the oldest, and the
+   * first that may still wait has every later one behind it (they came later, after the same last freed turn).
+   */
   #expire = (): void => {
     this.#timer = undefined;
     const now = this.#now();
     while (this.#head < this.#queue.length) {
       const first = this.#queue[this.#head] as Admission;
-      if (first.state === 'queued' && now - first.queuedAt < this.#maxWaitMs) break;
+      if (first.state === 'queued' && !this.#overdue(first, now)) break;
       this.#head++;
       if (first.state === 'queued') {
         first.state = 'done';
@@ -180,7 +207,11 @@ export class WorkGate {
   #armExpiry(): void {
     if (this.#timer !== undefined || this.#head === this.#queue.length) return;
     const first = this.#queue[this.#head] as Admission;
-    const due = Math.max(0, first.queuedAt + this.#maxWaitMs - this.#now());
+    const due = Math.max(
+      0,
+      Math.min(first.queuedAt + this.#maxWaitMs, Math.max(first.queuedAt, this.#lastFreed) + this.#stallMs) -
+        this.#now(),
+    );
     this.#timer = setTimeout(this.#expire, due + 1);
     this.#timer.unref();
   }

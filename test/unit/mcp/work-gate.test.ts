@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { type Admission, WorkGate } from '../../../src/mcp/work-gate.js';
 
 /** A gate on a hand-moved clock, and a log of who was admitted or refused, in order. */
-function gateOf(limit: number, maxWaitMs = 1000) {
+function gateOf(limit: number, maxWaitMs = 1000, stallMs?: number) {
   let now = 0;
   const log: string[] = [];
-  const gate = new WorkGate({ limit, maxWaitMs, now: () => now });
+  const gate = new WorkGate({ limit, maxWaitMs, stallMs, now: () => now });
   const enter = (name: string): Admission =>
     gate.enter(
       () => log.push(`${name} admitted`),
@@ -210,6 +210,39 @@ describe('WorkGate', () => {
     const deadline = Date.now() + 10_000;
     while (!log.includes('b refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(log).toEqual(['a admitted', 'b refused']);
+    gate.close();
+  });
+
+  it('refuses, without waiting out maxWait, whoever waited stallMs while no turn was freed (Redis paused)', async () => {
+    const log: string[] = [];
+    const gate = new WorkGate({ limit: 1, maxWaitMs: 60_000, stallMs: 50 });
+    const started = Date.now();
+    gate.enter(
+      () => log.push('a admitted'),
+      () => log.push('a refused'),
+    );
+    gate.enter(
+      () => log.push('b admitted'),
+      () => log.push('b refused'),
+    );
+    const deadline = Date.now() + 10_000;
+    while (!log.includes('b refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual(['a admitted', 'b refused']);
+    // Far sooner than maxWait (60 s): a generous bound, only to tell the two rules apart.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    gate.close();
+  });
+
+  it('keeps a line waiting beyond stallMs while turns are being freed', () => {
+    const { gate, log, enter, advance } = gateOf(1, 5000, 1000);
+    const a = enter('a');
+    const b = enter('b');
+    enter('c');
+    advance(900);
+    gate.release(a);
+    advance(900); // c has waited 1,800 ms, but a turn was freed 900 ms ago
+    gate.release(b);
+    expect(log).toEqual(['a admitted', 'b admitted', 'c admitted']);
     gate.close();
   });
 });
