@@ -33,13 +33,13 @@ export interface WorkGateOptions {
   /**
    * A request that has waited this long while no turn was freed is refused at once (503): the requests holding
    * the turns are stuck (Redis paused: each waits out its command timeout), and waiting behind them in rounds
-   * would only answer later with the same error. Default 1 s (never beyond `maxWaitMs`).
+   * would only answer later with the same error. Default 500 ms (never beyond `maxWaitMs`).
    */
   stallMs?: number;
   now?: () => number;
 }
 
-const DEFAULT_STALL_MS = 1000;
+const DEFAULT_STALL_MS = 500;
 
 export class WorkGate {
   readonly limit: number;
