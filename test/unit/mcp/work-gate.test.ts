@@ -21,6 +21,20 @@ function gateOf(limit: number, maxWaitMs = 1000, stallMs?: number) {
   };
 }
 
+/** On the real clock: `a` takes the only turn and keeps it; the log once `b` was refused (or after 10 s). */
+async function secondOfTwo(gate: WorkGate): Promise<string[]> {
+  const log: string[] = [];
+  for (const name of ['a', 'b'])
+    gate.enter(
+      () => log.push(`${name} admitted`),
+      () => log.push(`${name} refused`),
+    );
+  const deadline = Date.now() + 10_000;
+  while (!log.includes('b refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  gate.close();
+  return log;
+}
+
 describe('WorkGate', () => {
   it('admits up to its limit at once and the rest in arrival order as places free', () => {
     const { gate, log, enter } = gateOf(2);
@@ -197,40 +211,15 @@ describe('WorkGate', () => {
   });
 
   it('refuses, on its timer, whoever waited too long while nothing moved (a stalled instance sheds load)', async () => {
-    const log: string[] = [];
-    const gate = new WorkGate({ limit: 1, maxWaitMs: 50 });
-    gate.enter(
-      () => log.push('a admitted'),
-      () => log.push('a refused'),
-    );
-    gate.enter(
-      () => log.push('b admitted'),
-      () => log.push('b refused'),
-    );
-    const deadline = Date.now() + 10_000;
-    while (!log.includes('b refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(log).toEqual(['a admitted', 'b refused']);
-    gate.close();
+    expect(await secondOfTwo(new WorkGate({ limit: 1, maxWaitMs: 50 }))).toEqual(['a admitted', 'b refused']);
   });
 
   it('refuses, without waiting out maxWait, whoever waited stallMs while no turn was freed (Redis paused)', async () => {
-    const log: string[] = [];
-    const gate = new WorkGate({ limit: 1, maxWaitMs: 60_000, stallMs: 50 });
     const started = Date.now();
-    gate.enter(
-      () => log.push('a admitted'),
-      () => log.push('a refused'),
-    );
-    gate.enter(
-      () => log.push('b admitted'),
-      () => log.push('b refused'),
-    );
-    const deadline = Date.now() + 10_000;
-    while (!log.includes('b refused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(log).toEqual(['a admitted', 'b refused']);
+    const gate = new WorkGate({ limit: 1, maxWaitMs: 60_000, stallMs: 50 });
+    expect(await secondOfTwo(gate)).toEqual(['a admitted', 'b refused']);
     // Far sooner than maxWait (60 s): a generous bound, only to tell the two rules apart.
     expect(Date.now() - started).toBeLessThan(30_000);
-    gate.close();
   });
 
   it('keeps a line waiting beyond stallMs while turns are being freed', () => {
