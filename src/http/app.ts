@@ -5,10 +5,10 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../lib/unavailable.js';
-import { type AuthedRequest, type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
+import { type BearerAuthenticator, requireBearer } from '../mcp/auth.js';
 import { inflightLimit, workGate } from '../mcp/inflight-limit.js';
 import { createMetadataRouter, resourceMetadataUrl } from '../mcp/metadata.js';
-import { createMcpHandler, methodNotAllowed } from '../mcp/server.js';
+import { createMcpHandler, type McpHttpRequest, methodNotAllowed } from '../mcp/server.js';
 import type { ToolDeps } from '../mcp/tool-kit.js';
 import { mcpRejected } from '../ops/metrics.js';
 import type { ReadinessCheck } from '../ops/readiness.js';
@@ -50,7 +50,7 @@ export function createApp(parts: AppParts): RequestListener {
     unavailable(res);
   };
   const bearer = requireBearer(parts.authenticator, resourceMetadataUrl(config.publicUrl), logger);
-  const mcpSteps: NodeStep<McpRequest>[] = [
+  const mcpSteps: NodeStep<McpHttpRequest>[] = [
     // The same host guard and headers as every other route.
     guardHosts,
     noSniff,
@@ -99,9 +99,6 @@ export function createApp(parts: AppParts): RequestListener {
     else app(req, res);
   };
 }
-
-/** What the steps of /mcp put on Node's request: the bearer token's AuthInfo and the parsed body. */
-type McpRequest = AuthedRequest & { body?: unknown };
 
 /** The answer to an error a step passed on, for /mcp's steps and express's routes alike. */
 function errorAnswerer(logger: Logger) {

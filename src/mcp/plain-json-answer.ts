@@ -1,5 +1,4 @@
 // A per-request exchange's JSON answer handed to Node as the message itself, not as a web Response to read back.
-
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
 

@@ -10,6 +10,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { sendJson } from '../http/send-json.js';
+import type { AuthedRequest } from './auth.js';
 import { rememberClient } from './client-memory.js';
 import { requestStateVerifier } from './consent-elicitation.js';
 import { callerFrom } from './identity.js';
@@ -29,8 +30,8 @@ export const PROTOCOL_VERSIONS = ['2026-07-28', '2025-11-25', '2025-06-18'];
 /** The flow in three sentences; clients show it to the model before any tool description. */
 const INSTRUCTIONS = FLOW;
 
-/** Node's request after the steps before the handler: parsed body, and the bearer token's AuthInfo. */
-type AuthedRequest = BridgedRequest & { auth?: AuthInfo };
+/** Node's request after the steps before the handler: the bearer token's AuthInfo and the parsed body. */
+export type McpHttpRequest = AuthedRequest & BridgedRequest;
 
 /** Idle servers kept for reuse, per era: building one and registering the tools is the costliest part of a request. */
 const MAX_IDLE_SERVERS = 64;
@@ -59,7 +60,7 @@ export function createMcpHandler(deps: ToolDeps) {
     onerror: (error) => deps.logger.debug({ err: error }, 'MCP request rejected'),
   });
 
-  return async (req: AuthedRequest, res: ServerResponse) => {
+  return async (req: McpHttpRequest, res: ServerResponse) => {
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
@@ -94,7 +95,7 @@ export function createMcpHandler(deps: ToolDeps) {
 async function serveLegacy(
   deps: ToolDeps,
   build: () => McpServer,
-  req: AuthedRequest,
+  req: McpHttpRequest,
   res: ServerResponse,
   request: globalThis.Request,
   options: { authInfo?: AuthInfo; parsedBody: unknown },
@@ -119,7 +120,7 @@ async function serveLegacy(
 }
 
 /** A 2026-07-28 client names itself in every request; the connect-time server/discover is where we record it. */
-async function rememberModernClient(deps: ToolDeps, req: AuthedRequest): Promise<void> {
+async function rememberModernClient(deps: ToolDeps, req: McpHttpRequest): Promise<void> {
   const body = req.body as { method?: unknown; params?: { _meta?: Record<string, unknown> } } | undefined;
   if (body?.method !== 'server/discover') return;
   const info = body.params?._meta?.[CLIENT_INFO_META_KEY] as { name?: unknown } | undefined;

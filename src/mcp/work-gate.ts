@@ -176,12 +176,16 @@ export class WorkGate {
     this.#compact();
   }
 
-  /** Waited `maxWaitMs`, or `stallMs` with no turn freed since it came. */
-  #overdue(admission: Admission, now: number): boolean {
-    return (
-      now - admission.queuedAt >= this.#maxWaitMs ||
-      now - Math.max(admission.queuedAt, this.#lastFreed) >= this.#stallMs
+  /** When a waiting request is refused: after `maxWaitMs`, or `stallMs` with no turn freed since it came. */
+  #refuseAt(admission: Admission): number {
+    return Math.min(
+      admission.queuedAt + this.#maxWaitMs,
+      Math.max(admission.queuedAt, this.#lastFreed) + this.#stallMs,
     );
+  }
+
+  #overdue(admission: Admission, now: number): boolean {
+    return now >= this.#refuseAt(admission);
   }
 
   /**
@@ -207,11 +211,7 @@ export class WorkGate {
   #armExpiry(): void {
     if (this.#timer !== undefined || this.#head === this.#queue.length) return;
     const first = this.#queue[this.#head] as Admission;
-    const due = Math.max(
-      0,
-      Math.min(first.queuedAt + this.#maxWaitMs, Math.max(first.queuedAt, this.#lastFreed) + this.#stallMs) -
-        this.#now(),
-    );
+    const due = Math.max(0, this.#refuseAt(first) - this.#now());
     this.#timer = setTimeout(this.#expire, due + 1);
     this.#timer.unref();
   }
