@@ -23,14 +23,24 @@ export const SCHEDULER = { auditFeed: 'audit-feed' } as const;
 const RETIRED_SCHEDULERS = ['deadlines'];
 
 /** What BullMQ tells a handler about this run of its job (the worker passes the Job itself). */
-export type JobRun = Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>;
+export type JobRun = Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'> & { data?: unknown };
+
+/** Where the worker counts a job's runs that Slack deferred before they sent anything (see RetryLater). */
+const UNSENT_DEFERRALS = 'unsentDeferrals';
+
+const unsentDeferrals = (data: unknown): number => {
+  const count = (data as Record<string, unknown> | null)?.[UNSENT_DEFERRALS];
+  return typeof count === 'number' ? count : 0;
+};
 
 /**
- * True when the job ran before: it failed, or its worker died and BullMQ took it back after a stall. Its
- * effects may then have reached Slack already (the crash came before the job was recorded done).
+ * True when an earlier run of the job may have reached Slack: it failed, its worker died and BullMQ took it back
+ * after a stall, or Slack deferred it after it had sent something (the crash or deferral came before the job was
+ * recorded done). A run deferred before it sent anything does not count: its repeat needs no read-back.
  */
 export const isRerun = (run?: JobRun): boolean =>
-  !!run && (run.attemptsMade > 0 || run.stalledCounter > 0 || run.attemptsStarted > 1);
+  !!run &&
+  (run.attemptsMade > 0 || run.stalledCounter > 0 || run.attemptsStarted > 1 + unsentDeferrals(run.data));
 
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob) => Promise<void>;
@@ -43,9 +53,31 @@ export type JobHandlers = {
 
 /** Thrown by a handler when Slack asked us to slow down: the job waits without using up an attempt. */
 export class RetryLater extends Error {
-  constructor(readonly delayMs: number) {
+  constructor(
+    readonly delayMs: number,
+    /**
+     * The run sent Slack nothing before it was deferred (only the run's own code knows): its repeat is not a
+     * re-run (isRerun). False unless said, so an unknown deferral is read back like a crash.
+     */
+    readonly sentNothing = false,
+  ) {
     super(`retry after ${delayMs} ms`);
   }
+
+  /** The same deferral, said to have come before the run sent Slack anything. */
+  beforeSending(): RetryLater {
+    return this.sentNothing ? this : new RetryLater(this.delayMs, true);
+  }
+}
+
+/** Slack's Web API client's code for a 429 that its own retries did not absorb. */
+const SLACK_RATE_LIMITED = 'slack_webapi_rate_limited_error';
+
+/** A Slack 429, or our retry gate holding a call back, as the job's deferral; null for any other error. */
+export function asDeferral(error: unknown): RetryLater | null {
+  if (error instanceof RetryLater) return error;
+  const e = error as { code?: string; retryAfter?: number } | null;
+  return e?.code === SLACK_RATE_LIMITED ? new RetryLater(Math.max(1, e.retryAfter ?? 1) * 1000) : null;
 }
 
 export interface GrantJobsOptions {
@@ -264,6 +296,8 @@ export class GrantJobs {
           // Only this job waits out Slack's window, without spending an attempt: the gate is per method (per
           // channel for posts and updates), so a 429 for one says nothing about the other jobs' calls.
           if (error instanceof RetryLater) {
+            if (error.sentNothing)
+              await job.updateData({ ...job.data, [UNSENT_DEFERRALS]: unsentDeferrals(job.data) + 1 });
             await job.moveToDelayed(Date.now() + error.delayMs, token);
             throw new DelayedError();
           }

@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config, SlackConfig } from '../config.js';
 import { mayDecide } from '../grants/policy.js';
 import type { Grant, GrantUsage, Level } from '../grants/types.js';
-import { RetryLater } from '../jobs/grant-jobs.js';
+import { asDeferral } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
 import { postApproval } from './approval-fallback.js';
 import { platformError, type SlackDirectory } from './directory.js';
@@ -74,7 +74,8 @@ export class SlackMessenger {
    * re-renders, nothing more). Audit-channel lines come from the audit stream (SlackAuditFeed).
    */
   async sync(grant: Grant, status: string, options: SyncOptions = {}): Promise<void> {
-    const ctx = await this.guard(() => this.viewContext(grant));
+    // Only reads so far: a deferral here leaves nothing for the job's repeat to check.
+    const ctx = await this.guard(() => this.viewContext(grant)).catch(beforeSending);
     if (!ctx) return;
     const rendered = await this.guard(() => this.render(grant, ctx, options.rerun === true));
     // Another worker posted the message first: it also sends what follows.
@@ -95,13 +96,19 @@ export class SlackMessenger {
     // Whatever the status: a message posted before a crash must not keep live buttons on a decided request.
     const ref = (await this.deps.refs.get(grant.id)) ?? (await this.adopt(grant));
     if (ref) {
-      if (rerun && (await this.showsAlready(grant, ref, message))) return 'updated';
-      await this.deps.client.chat.update({
-        channel: ref.channel,
-        ts: ref.ts,
-        text: message.text,
-        blocks: message.blocks,
-      });
+      try {
+        if (rerun && (await this.showsAlready(grant, ref, message))) return 'updated';
+        await this.deps.client.chat.update({
+          channel: ref.channel,
+          ts: ref.ts,
+          text: message.text,
+          blocks: message.blocks,
+        });
+      } catch (error) {
+        // A 429 is Slack refusing the update, and our gate defers before sending: the message is as it was, so
+        // the repeat updates it without first reading it back (Tier 3, ~50 a minute, which a burst would exhaust).
+        beforeSending(error);
+      }
       return 'updated';
     }
     // A rule's own decision is posted too (to the requester's DM): they see it and can revoke from it.
@@ -284,8 +291,8 @@ export class SlackMessenger {
     try {
       return await work();
     } catch (error) {
-      const e = error as { code?: string; retryAfter?: number };
-      if (e.code === 'slack_webapi_rate_limited_error') throw new RetryLater((e.retryAfter ?? 1) * 1000);
+      const deferral = asDeferral(error);
+      if (deferral) throw deferral;
       const code = platformError(error);
       if (code && PERMANENT_SLACK_ERRORS.has(code)) {
         this.deps.logger.warn({ code }, 'Slack refused an update; giving up on it');
@@ -320,9 +327,10 @@ export function destination(
  * held it back before sending (Slack's window was open, or another worker's call was on the wire).
  */
 function notPosted(error: unknown): boolean {
-  return (
-    Boolean(platformError(error)) ||
-    error instanceof RetryLater ||
-    (error as { code?: string } | null)?.code === 'slack_webapi_rate_limited_error'
-  );
+  return Boolean(platformError(error)) || asDeferral(error) !== null;
+}
+
+/** Rethrows `error`; a deferral (a 429, our gate's hold) as one that came before the run sent Slack anything. */
+function beforeSending(error: unknown): never {
+  throw asDeferral(error)?.beforeSending() ?? error;
 }

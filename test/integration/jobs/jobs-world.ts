@@ -11,7 +11,7 @@ import { jobId } from '../../../src/jobs/names.js';
 import { sweepDeadlines } from '../../../src/jobs/sweep.js';
 import { type SweepTimer, startSweepTimer } from '../../../src/jobs/sweep-timer.js';
 import { createLogger } from '../../../src/lib/logger.js';
-import type { SlackMessenger } from '../../../src/slack/messenger.js';
+import type { SlackMessenger, SyncOptions } from '../../../src/slack/messenger.js';
 import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 
@@ -48,7 +48,7 @@ export function openWorld(options: {
   reminderAt: number | null;
   messenger: boolean;
   /** Runs before the recording messenger's sync: a test throws from it as Slack's client would. */
-  beforeSync?: (grant: Grant, status: string) => void;
+  beforeSync?: (grant: Grant, status: string, options: SyncOptions) => void;
 }) {
   const n = worlds.length + 1;
   const store = new RedisGrantStore(redis, {
@@ -62,8 +62,8 @@ export function openWorld(options: {
   const jobs = new GrantJobs({ connection: jobConnection, prefix: `{${RUN}-${n}-jobs}`, logger });
   const world: World = { store, jobs, audit: [], slack: [], messenger: options.messenger };
   const messenger = {
-    sync: async (grant: Grant, status: string) => {
-      options.beforeSync?.(grant, status);
+    sync: async (grant: Grant, status: string, syncOptions: SyncOptions = {}) => {
+      options.beforeSync?.(grant, status, syncOptions);
       world.slack.push(`${grant.id} ${status}`);
     },
     remind: async (grant: Grant) => void world.slack.push(`${grant.id} remind`),

@@ -1,6 +1,7 @@
 // A refresh job run again after a crash (its chat.update may have reached Slack before the worker died) reads
 // the message back and sends the update only when Slack does not show it yet; a first run never reads.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RetryLater } from '../../../src/jobs/grant-jobs.js';
 import {
   approvedBy,
   BOB_IN_SLACK,
@@ -62,5 +63,34 @@ describe('a refresh run again after a crash', () => {
     await w.messenger.sync(approved, 'approved', { rerun: true });
     expect(w.standIn.calls('conversations.history').map((c) => c.error)).toEqual(['missing_scope']);
     expect(updates(w)).toBe(2);
+  });
+});
+
+describe('a run Slack defers', () => {
+  const deferral = async (work: Promise<void>) => {
+    const error = await work.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RetryLater);
+    return (error as RetryLater).sentNothing;
+  };
+
+  it('says it sent nothing when the update itself was refused (429): its repeat needs no read-back', async () => {
+    const w = await start();
+    const grant = grantFor();
+    await w.messenger.sync(grant, 'pending');
+    w.standIn.rateLimit('chat.update', { retryAfterSeconds: 1, times: 1 });
+    expect(await deferral(w.messenger.sync(approvedBy(grant, BOB_IN_SLACK), 'approved'))).toBe(true);
+    expect(w.standIn.messages(APPROVALS)[0]!.edits).toBe(0);
+  });
+
+  it('does not say so when the update went out and the DM after it was refused', async () => {
+    const w = await start();
+    const grant = grantFor();
+    await w.messenger.sync(grant, 'pending');
+    w.standIn.rateLimit('chat.postMessage', { retryAfterSeconds: 1, times: 1 });
+    expect(await deferral(w.messenger.sync(approvedBy(grant, BOB_IN_SLACK), 'approved'))).toBe(false);
+    expect(w.standIn.messages(APPROVALS)[0]!.edits).toBe(1);
   });
 });

@@ -40,4 +40,10 @@ describe('isRerun', () => {
     expect(isRerun({ ...first, stalledCounter: 1 })).toBe(true);
     expect(isRerun({ ...first, attemptsStarted: 2 })).toBe(true);
   });
+  it('does not count starts that Slack deferred before they sent anything', () => {
+    expect(isRerun({ ...first, attemptsStarted: 3, data: { grantId: 'g', unsentDeferrals: 2 } })).toBe(false);
+    expect(isRerun({ ...first, attemptsStarted: 3, data: { grantId: 'g', unsentDeferrals: 1 } })).toBe(true);
+    expect(isRerun({ ...first, stalledCounter: 1, data: { unsentDeferrals: 5 } })).toBe(true);
+    expect(isRerun({ ...first, attemptsStarted: 2, data: { unsentDeferrals: 'x' } })).toBe(true);
+  });
 });
