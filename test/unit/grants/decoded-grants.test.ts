@@ -10,7 +10,7 @@ const record = (status: string) =>
     status,
     providers: ['linear'],
     history: [{ at: 1, status }],
-    policy: { rules: ['r1'], version: 'v1' },
+    policy: { rules: ['r1'], version: 'v1', decidedByRule: null, maxDurationMs: null, gates: [] },
   });
 
 describe('decoded grants', () => {
