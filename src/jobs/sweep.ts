@@ -16,10 +16,11 @@ const SWEEP_BATCH = 100;
 /** Deadlines of a round handled at once (each is a few Redis round trips). */
 const SWEEP_CONCURRENCY = 8;
 /**
- * How long a lease holds without renewal: after a crash, the longest a taken deadline waits for another worker.
- * Short, since renewing is cheap and a stalled holder only costs a harmless repeat.
+ * How long a lease holds without renewal: after a crash, the longest a taken deadline waits for another worker
+ * (a restarted worker's catch-up sweep waits out what is left of it). Short, since renewing (three times a
+ * lease) is cheap and a holder stalled past it only costs a harmless repeat.
  */
-export const LEASE_MS = 3000;
+export const LEASE_MS = 2000;
 const RENEW_EVERY_MS = LEASE_MS / 3;
 /** A deadline whose handling failed (or could not start) is retried this much later. */
 export const SWEEP_RETRY_MS = 1000;
