@@ -3,7 +3,7 @@
 // reserves the call, so no call starts once a 429's window is recorded anywhere, and at most one call per gate is
 // on the wire across the fleet.
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
-import { RetryLater } from '../jobs/grant-jobs.js';
+import { RetryLater, SLACK_RATE_LIMITED } from '../jobs/grant-jobs.js';
 import { RedisScript } from '../lib/redis-script.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
@@ -174,7 +174,7 @@ export class GatedWebClient extends webapi.WebClient {
     } catch (error) {
       observeSlackCall(method, slackOutcome(error));
       const e = error as { code?: string; retryAfter?: number };
-      if (e.code !== 'slack_webapi_rate_limited_error') {
+      if (e.code !== SLACK_RATE_LIMITED) {
         this.gate.release(gate, token).catch(() => undefined);
         throw error;
       }
