@@ -5,15 +5,23 @@ import type { Grant } from './types.js';
 export interface DecisionWaiterOptions {
   /** Channel carrying `<grantId> <status>` after every write. */
   channel: string;
+  /** Channel carrying `<grantId> <grant as stored>` when a pending grant is decided (before its `channel` line). */
+  decisions?: string;
   /** Reads the current record with the clock applied (and persisted). */
   read: (id: string) => Promise<Grant | null>;
+  /**
+   * The decided grant from a `decisions` line, as `read` would answer it just after the decision; null when it
+   * cannot say (the record is not one it can read, or the clock already moved it on), and the waiter reads.
+   */
+  decided?: (stored: string) => Grant | null;
   now: () => number;
   /** Connection for pub/sub; default a lazy `redis.duplicate()`, quit by close(). A given one is only unsubscribed. */
   subscriber?: Redis;
 }
 
 export class DecisionWaiter {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Per grant id, its waiters' wake-ups: with the decided grant when an event carried it, else they read it. */
+  private readonly waiters = new Map<string, Set<(decided?: Grant) => void>>();
   private subscriber: Redis | null = null;
   private listening: Promise<void> | null = null;
 
@@ -30,7 +38,7 @@ export class DecisionWaiter {
     const { read } = this.options;
     if (signal?.aborted) return read(id);
     return new Promise<Grant | null>((resolve, reject) => {
-      const wakers = this.waiters.get(id) ?? new Set<() => void>();
+      const wakers = this.waiters.get(id) ?? new Set<(decided?: Grant) => void>();
       this.waiters.set(id, wakers);
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -39,20 +47,22 @@ export class DecisionWaiter {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', wake);
+        signal?.removeEventListener('abort', wakeToRead);
         wakers.delete(wake);
         if (wakers.size === 0 && this.waiters.get(id) === wakers) this.waiters.delete(id);
         result().then(resolve, reject);
       };
-      const wake = () =>
+      const wake = (decided?: Grant) =>
         settle(() => {
           onWake?.();
-          return read(id);
+          // The decision itself, as the event carried it: no round trip to Redis before answering.
+          return decided ? Promise.resolve(decided) : read(id);
         });
+      const wakeToRead = () => wake();
       const deadline = Date.now() + Math.max(0, timeoutMs);
-      timer = setTimeout(wake, Math.max(0, timeoutMs));
+      timer = setTimeout(wakeToRead, Math.max(0, timeoutMs));
       wakers.add(wake);
-      signal?.addEventListener('abort', wake, { once: true });
+      signal?.addEventListener('abort', wakeToRead, { once: true });
       // Subscribe first, then read: a decision made in between is then either in the read or in an event.
       this.listen()
         .then(() => (settled ? null : read(id)))
@@ -62,7 +72,7 @@ export class DecisionWaiter {
           // Nobody publishes a decision window closing, so wake at decideBy and let the clock expire it.
           const untilExpiry = grant.decideBy - this.options.now() + 1;
           clearTimeout(timer);
-          timer = setTimeout(wake, Math.max(0, Math.min(deadline - Date.now(), untilExpiry)));
+          timer = setTimeout(wakeToRead, Math.max(0, Math.min(deadline - Date.now(), untilExpiry)));
         })
         .catch((error: unknown) => settle(() => Promise.reject(error)));
     });
@@ -76,7 +86,11 @@ export class DecisionWaiter {
     this.listening = null;
     if (!subscriber) return;
     subscriber.off('message', this.onMessage);
-    if (this.options.subscriber) await subscriber.unsubscribe(this.options.channel);
+    if (this.options.subscriber)
+      await subscriber.unsubscribe(
+        this.options.channel,
+        ...(this.options.decisions ? [this.options.decisions] : []),
+      );
     else await subscriber.quit();
   }
 
@@ -86,7 +100,8 @@ export class DecisionWaiter {
       const subscriber = this.options.subscriber ?? (this.redis as { duplicate(): Redis }).duplicate();
       this.subscriber = subscriber;
       subscriber.on('message', this.onMessage);
-      this.listening = subscriber.subscribe(this.options.channel).then(
+      const channels = [this.options.channel, ...(this.options.decisions ? [this.options.decisions] : [])];
+      this.listening = subscriber.subscribe(...channels).then(
         () => undefined,
         (error: unknown) => {
           // Let the next waiter try again on a fresh subscription.
@@ -102,9 +117,26 @@ export class DecisionWaiter {
   }
 
   private readonly onMessage = (channel: string, message: string) => {
-    if (channel !== this.options.channel) return;
-    const [id, status] = message.split(' ');
-    if (!id || status === 'pending') return;
-    for (const wake of [...(this.waiters.get(id) ?? [])]) wake();
+    const space = message.indexOf(' ');
+    if (space <= 0) return;
+    const id = message.slice(0, space);
+    const wakers = this.waiters.get(id);
+    if (!wakers) return;
+    if (channel === this.options.decisions) {
+      const decided = this.decided(message.slice(space + 1));
+      // Unreadable: the `<id> <status>` line that follows wakes them to read instead.
+      if (decided?.id === id) for (const wake of [...wakers]) wake(decided);
+      return;
+    }
+    if (channel !== this.options.channel || message.slice(space + 1).startsWith('pending')) return;
+    for (const wake of [...wakers]) wake();
   };
+
+  private decided(stored: string): Grant | null {
+    try {
+      return this.options.decided?.(stored) ?? null;
+    } catch {
+      return null;
+    }
+  }
 }

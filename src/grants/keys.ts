@@ -53,6 +53,11 @@ export interface GrantKeys {
   readonly prefix: string;
   /** Pub/sub channel carrying `<grantId> <status>` after every write. */
   readonly events: string;
+  /**
+   * Pub/sub channel carrying `<grantId> <stored grant JSON>` when a pending grant is decided, published just before
+   * its `events` line: a waiter answers from it without reading the grant back.
+   */
+  readonly decisions: string;
   sessionHash(ref: SessionRef): string;
   /** A new grant id for this session; `random` must hold at least MIN_RANDOM_BYTES bytes. */
   newGrantId(ref: SessionRef, random: Uint8Array): string;
@@ -76,6 +81,7 @@ export function grantKeys(prefix = 'cs:'): GrantKeys {
   return {
     prefix,
     events: `${prefix}grant-events`,
+    decisions: `${prefix}grant-decisions`,
     sessionHash,
     newGrantId(ref, random) {
       if (random.length < MIN_RANDOM_BYTES)

@@ -99,7 +99,13 @@ export class RedisGrantStore implements GrantStore {
     this.now = options.now ?? Date.now;
     this.waiter = new DecisionWaiter(redis, {
       channel: this.keys.events,
+      decisions: this.keys.decisions,
       read: (id) => this.load(id),
+      // Just decided, so never used (no use count to read); were it already due for the clock, read it instead.
+      decided: (stored) => {
+        const grant = decodeGrant(stored, null);
+        return withClock(grant, this.now()).transition ? null : grant;
+      },
       now: this.now,
       subscriber: options.subscriber,
     });
@@ -414,6 +420,7 @@ export class RedisGrantStore implements GrantStore {
         current.id,
         event,
         pointer,
+        this.keys.decisions,
       ],
     );
   }
@@ -446,6 +453,7 @@ export class RedisGrantStore implements GrantStore {
         this.options.retentionMs,
         this.options.sessionTtlMs,
         this.keys.events,
+        this.keys.decisions,
         ...sessionDefaults(current, now),
       ],
     );

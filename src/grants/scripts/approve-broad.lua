@@ -11,7 +11,8 @@
 -- ARGV[7]  retention in ms
 -- ARGV[8]  session TTL in ms
 -- ARGV[9]  events channel
--- ARGV[10..] session field/value pairs, set only where missing (recreates an evicted session whole)
+-- ARGV[10] decisions channel (the approval is published there as "<id> <approved grant JSON>")
+-- ARGV[11..] session field/value pairs, set only where missing (recreates an evicted session whole)
 -- Returns {'ok'} | {'conflict', currentJson} | {'missing'} | {'retry'} (session or previous grant moved on)
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'missing'} end
@@ -29,7 +30,7 @@ if ARGV[5] ~= '' then
   end
 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[7])
-for i = 10, #ARGV, 2 do
+for i = 11, #ARGV, 2 do
   redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 redis.call('HSET', KEYS[2], 'activeBroadId', ARGV[2])
@@ -37,5 +38,6 @@ if redis.call('HGET', KEYS[2], 'pendingBroadId') == ARGV[2] then
   redis.call('HSET', KEYS[2], 'pendingBroadId', '')
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[8])
+redis.call('PUBLISH', ARGV[10], ARGV[2] .. ' ' .. ARGV[3])
 redis.call('PUBLISH', ARGV[9], ARGV[2] .. ' approved')
 return {'ok'}

@@ -9,6 +9,7 @@
 -- ARGV[6]  grant id
 -- ARGV[7]  new status (published as "<id> <status>")
 -- ARGV[8]  session field to clear if it still names this grant ('' = none)
+-- ARGV[9]  decisions channel: a pending grant leaving pending is published there as "<id> <new grant JSON>"
 -- Returns {'ok'} | {'conflict', currentJson} | {'missing'}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'missing'} end
@@ -19,6 +20,9 @@ end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 if ARGV[8] ~= '' and redis.call('HGET', KEYS[2], ARGV[8]) == ARGV[6] then
   redis.call('HSET', KEYS[2], ARGV[8], '')
+end
+if ARGV[1] == 'pending' and ARGV[7] ~= 'pending' then
+  redis.call('PUBLISH', ARGV[9], ARGV[6] .. ' ' .. ARGV[3])
 end
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. ' ' .. ARGV[7])
 return {'ok'}

@@ -1,6 +1,6 @@
 // Specification of the Redis grant store on real Redis: atomic transitions under races, the clock, and waiting.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { grantKeys } from '../../../src/grants/keys.js';
 import { RedisGrantStore, type RedisGrantStoreOptions } from '../../../src/grants/redis-store.js';
 import type { NewBroadGrant, TransitionResult } from '../../../src/grants/store-api.js';
@@ -489,6 +489,57 @@ describe('waitForDecision', () => {
       const started = performance.now();
       expect((await quick.waitForDecision(grant.id, LONG_WAIT))?.status).toBe('expired');
       expect(performance.now() - started).toBeLessThan(WOKEN_WITHIN);
+    },
+    2 * LONG_WAIT,
+  );
+
+  it(
+    'answers from the decision the event carried, without reading the grant again',
+    async () => {
+      const own = connect();
+      const waiter = openStore({}, own);
+      for (const approve of [
+        async (id: string) => okGrant(await openStore().approve(id, alice, {})),
+        async (id: string) => okGrant(await openStore().deny(id, alice, 'not now')),
+      ]) {
+        const { grant } = await store.createBroad(broadFor(identity()));
+        const waiting = waiter.waitForDecision(grant.id, LONG_WAIT);
+        // Its first read (after subscribing) is done once the wait is set up.
+        await new Promise((r) => setTimeout(r, 100));
+        const reads = vi.spyOn(own, 'mget');
+        const decided = await approve(grant.id);
+        expect(await waiting).toEqual(decided);
+        expect(reads).not.toHaveBeenCalled();
+        reads.mockRestore();
+      }
+    },
+    2 * LONG_WAIT,
+  );
+
+  it(
+    'reads the grant when the decision line cannot be read, or the clock already moved it on',
+    async () => {
+      const own = connect();
+      const waiter = openStore({}, own);
+      const { grant } = await store.createBroad(broadFor(identity()));
+      const waiting = waiter.waitForDecision(grant.id, LONG_WAIT);
+      await new Promise((r) => setTimeout(r, 100));
+      const reads = vi.spyOn(own, 'mget');
+      // A line no instance could have written, then the decision itself (whose own line is read as usual).
+      await redis.publish(keys.decisions, `${grant.id} {not json`);
+      const decided = okGrant(await openStore().approve(grant.id, alice, { durationMs: MINUTE }));
+      expect(await waiting).toEqual(decided);
+
+      // A decision whose access already ran out when it arrives: the waiter reads (and so applies the clock).
+      const late = openStore({ now: () => clock + 2 * MINUTE }, own);
+      const { grant: other } = await store.createBroad(broadFor(identity()));
+      const lateWait = late.waitForDecision(other.id, LONG_WAIT);
+      await new Promise((r) => setTimeout(r, 100));
+      reads.mockClear();
+      okGrant(await openStore().approve(other.id, alice, { durationMs: MINUTE }));
+      expect((await lateWait)?.status).toBe('ended');
+      expect(reads).toHaveBeenCalled();
+      reads.mockRestore();
     },
     2 * LONG_WAIT,
   );
