@@ -55,6 +55,10 @@ export class WorkGate {
   /** Requests back from outside, waiting for a turn: served before `#queue`, never refused (work is under way). */
   #returning: Admission[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer was meant to fire: how late it fired tells whether the event loop was blocked. */
+  #timerDue = 0;
+  /** A late timer's second look, after the I/O that arrived meanwhile was read (see #expire). */
+  #secondLook: NodeJS.Immediate | undefined;
   /** Which admission a request's web view belongs to: tools see the view, not the express response. */
   readonly #byRequest = new WeakMap<object, Admission>();
 
@@ -150,7 +154,9 @@ export class WorkGate {
   /** Stops the expiry timer (shutdown); queued requests are left to the server's own close. */
   close(): void {
     clearTimeout(this.#timer);
+    clearImmediate(this.#secondLook);
     this.#timer = undefined;
+    this.#secondLook = undefined;
   }
 
   #admitNext(): void {
@@ -191,9 +197,18 @@ export class WorkGate {
   /**
    * Refuses, from the front, every request that has waited too long: FIFO, so the front is the oldest, and the
    * first that may still wait has every later one behind it (they came later, after the same last freed turn).
+   * A timer that fires well past its time says the event loop itself was blocked (a long GC pause, a starved
+   * machine): no turn could be freed meanwhile, however healthy Redis is, and the replies that would free them
+   * are waiting to be read. So the stall is judged once more after that I/O (setImmediate runs right after it).
    */
   #expire = (): void => {
     this.#timer = undefined;
+    const late = this.#now() - this.#timerDue > this.#stallMs / 5;
+    if (late && this.#secondLook === undefined) {
+      this.#secondLook = setImmediate(this.#lookAgain);
+      this.#secondLook.unref();
+      return;
+    }
     const now = this.#now();
     while (this.#head < this.#queue.length) {
       const first = this.#queue[this.#head] as Admission;
@@ -208,10 +223,18 @@ export class WorkGate {
     this.#armExpiry();
   };
 
+  #lookAgain = (): void => {
+    this.#secondLook = undefined;
+    this.#timerDue = this.#now();
+    if (this.#timer === undefined) this.#expire();
+  };
+
   #armExpiry(): void {
-    if (this.#timer !== undefined || this.#head === this.#queue.length) return;
+    if (this.#timer !== undefined || this.#secondLook !== undefined || this.#head === this.#queue.length)
+      return;
     const first = this.#queue[this.#head] as Admission;
     const due = Math.max(0, this.#refuseAt(first) - this.#now());
+    this.#timerDue = this.#now() + due + 1;
     this.#timer = setTimeout(this.#expire, due + 1);
     this.#timer.unref();
   }

@@ -222,6 +222,35 @@ describe('WorkGate', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('does not take a blocked event loop for a stall: the turns freed by what arrived meanwhile count first', async () => {
+    const gate = new WorkGate({ limit: 1, maxWaitMs: 60_000, stallMs: 50 });
+    const log: string[] = [];
+    const a = gate.enter(
+      () => log.push('a admitted'),
+      () => log.push('a refused'),
+    );
+    gate.enter(
+      () => log.push('b admitted'),
+      () => log.push('b refused'),
+    );
+    // The loop is blocked past b's stall limit; a's work was done meanwhile, its end waiting to be read (an
+    // immediate stands for the I/O callback: both run after the timers that came due during the block).
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        const until = performance.now() + 300;
+        while (performance.now() < until) {
+          // blocked
+        }
+        setImmediate(() => gate.release(a));
+        resolve();
+      }, 5),
+    );
+    const deadline = Date.now() + 10_000;
+    while (log.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    gate.close();
+    expect(log).toEqual(['a admitted', 'b admitted']);
+  });
+
   it('keeps a line waiting beyond stallMs while turns are being freed', () => {
     const { gate, log, enter, advance } = gateOf(1, 5000, 1000);
     const a = enter('a');
