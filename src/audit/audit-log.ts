@@ -2,6 +2,7 @@
 // The schema is in ./schema.ts and docs/audit-events.md; `npm run audit` exports the stream.
 
 import type { Logger } from '../lib/logger.js';
+import { RedisScript } from '../lib/redis-script.js';
 import { auditTrimmedBySize } from '../ops/metrics.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent } from './schema.js';
@@ -21,10 +22,10 @@ export interface AuditSink {
 // KEYS[1] the audit stream, KEYS[2] the once-mark (hash-tagged to the stream's slot)
 // ARGV[1] oldest id kept (MINID), ARGV[2] mark lifetime ms, ARGV[3] time (ms), ARGV[4] event JSON
 // Returns 1 when the event was added, 0 when the mark was already there.
-const RECORD_ONCE = `
+const RECORD_ONCE = new RedisScript(`
 if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 0 end
 redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'at', ARGV[3], 'event', ARGV[4])
-return 1`;
+return 1`);
 
 /** The stream every process writes to and the export reads: `<REDIS_PREFIX>audit`. */
 export function auditStreamKey(prefix: string): string {
@@ -103,15 +104,10 @@ export class AuditLog implements AuditSink {
     const stored = { v: AUDIT_SCHEMA_VERSION, ...event };
     // `{<stream key>}…` hashes to the stream key's own slot (a key without braces hashes whole): one slot.
     const mark = `{${this.streamKey}}:once:${once.key}`;
-    const added = await this.redis.eval(
-      RECORD_ONCE,
-      2,
-      this.streamKey,
-      mark,
-      this.oldestKept(at),
-      String(once.keepMs),
-      String(at),
-      JSON.stringify(stored),
+    const added = await RECORD_ONCE.run<number>(
+      this.redis,
+      [this.streamKey, mark],
+      [this.oldestKept(at), once.keepMs, at, JSON.stringify(stored)],
     );
     if (added === 1) this.logger.info({ audit: stored }, event.type);
     return added === 1;

@@ -3,6 +3,7 @@
 // A sweep takes due deadlines with a lease (into a second sorted set, scored by the lease's end) and removes
 // them only once handled, so a worker that dies mid-sweep loses nothing: its leases run out and any sweep
 // takes them again.
+import { RedisScript } from '../lib/redis-script.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 
 export type DeadlineKind = 'expire' | 'remind';
@@ -17,7 +18,7 @@ export interface DueDeadline {
 // Returns the members now leased to this caller: first those whose lease ran out (their holder died or
 // stalled), then due deadlines. A due deadline whose member is still leased to someone else (it was moved
 // while in flight) stays where it is until that lease is finished or runs out: a live claim is never shared.
-const CLAIM = `
+const CLAIM = new RedisScript(`
 local now, limit, leaseEnd = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local taken, seen = {}, {}
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do
@@ -41,12 +42,12 @@ if #taken < limit then
     end
   end
 end
-return taken`;
+return taken`);
 
 // KEYS[1] deadlines, KEYS[2] in flight; ARGV[1] when to retry (epoch ms), ARGV[2..] members
 // Returns how many were given back. Only members still leased go back (a cancel while in flight already
 // removed the lease: nothing to retry); a deadline moved while in flight keeps its new time (NX).
-const GIVE_BACK = `
+const GIVE_BACK = new RedisScript(`
 local back = 0
 for i = 2, #ARGV do
   if redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
@@ -54,7 +55,7 @@ for i = 2, #ARGV do
     back = back + 1
   end
 end
-return back`;
+return back`);
 
 const memberOf = (d: DueDeadline) => `${d.kind}:${d.grantId}`;
 
@@ -102,15 +103,11 @@ export class Deadlines {
    * lease belongs to one caller only. Each must be completed, given back or renewed before the lease ends.
    */
   async claimDue(now: number, limit: number, leaseMs: number): Promise<DueDeadline[]> {
-    const members = (await this.redis.eval(
-      CLAIM,
-      2,
-      this.key,
-      this.inFlightKey,
-      String(now),
-      String(limit),
-      String(now + leaseMs),
-    )) as string[];
+    const members = await CLAIM.run<string[]>(
+      this.redis,
+      [this.key, this.inFlightKey],
+      [now, limit, now + leaseMs],
+    );
     return members.flatMap((member) => {
       const at = member.indexOf(':');
       const kind = member.slice(0, at);
@@ -136,13 +133,6 @@ export class Deadlines {
   /** Handling failed (or was not attempted): the deadlines fall due again at `at`, unless cancelled meanwhile. */
   async giveBack(deadlines: readonly DueDeadline[], at: number): Promise<number> {
     if (deadlines.length === 0) return 0;
-    return (await this.redis.eval(
-      GIVE_BACK,
-      2,
-      this.key,
-      this.inFlightKey,
-      String(at),
-      ...deadlines.map(memberOf),
-    )) as number;
+    return GIVE_BACK.run<number>(this.redis, [this.key, this.inFlightKey], [at, ...deadlines.map(memberOf)]);
   }
 }

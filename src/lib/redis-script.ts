@@ -11,7 +11,11 @@ export class RedisScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  async run<T>(redis: Redis, keys: string[], args: Array<string | number>): Promise<T> {
+  async run<T>(
+    redis: Pick<Redis, 'eval' | 'evalsha'>,
+    keys: string[],
+    args: Array<string | number>,
+  ): Promise<T> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as T;
     } catch (error) {

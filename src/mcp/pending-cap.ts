@@ -1,9 +1,10 @@
 // The policy's maxPending: at most K pending requests per requester, counted atomically in Redis (one key).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { RedisScript } from '../lib/redis-script.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 
-const LUA = readFileSync(new URL('./scripts/pending-cap.lua', import.meta.url), 'utf8');
+const LUA = new RedisScript(readFileSync(new URL('./scripts/pending-cap.lua', import.meta.url), 'utf8'));
 /** A reservation not turned into a grant (the create failed) stops counting after this. */
 const RESERVATION_MS = 30_000;
 
@@ -30,16 +31,11 @@ export function createPendingCap(
       const gone = settled.filter((id): id is string => id !== null);
       const token = `r:${randomBytes(9).toString('base64url')}`;
       const at = now();
-      const reply = (await redis.eval(
-        LUA,
-        1,
-        key,
-        String(at),
-        String(max),
-        token,
-        String(at + RESERVATION_MS),
-        ...gone,
-      )) as [string, string?];
+      const reply = await LUA.run<[string, string?]>(
+        redis,
+        [key],
+        [at, max, token, at + RESERVATION_MS, ...gone],
+      );
       return reply[0] === 'ok' ? { ok: true, token } : { ok: false, pending: Number(reply[1]) };
     },
     async settle(userId, token, grantId, decideBy) {

@@ -1,6 +1,7 @@
 // Worker heartbeats: each worker-role process stamps its member in one sorted set with Redis's own clock, so
 // any instance (a web-only one too) can tell whether some worker is alive in the fleet, whatever the hosts' clocks.
 import { hostname } from 'node:os';
+import { RedisScript } from '../lib/redis-script.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 
 /** Heartbeats older than this do not count: a worker beats every few seconds, so this is several missed beats. */
@@ -10,18 +11,18 @@ export const HEARTBEAT_FRESH_MS = 15_000;
 const FORGET_AFTER_MS = 3_600_000;
 
 /** KEYS[1] the set; ARGV[1] this instance, ARGV[2] forget-after ms. Stamps with Redis TIME; returns it. */
-const BEAT = `local t = redis.call('TIME')
+const BEAT = new RedisScript(`local t = redis.call('TIME')
 local ms = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZADD', KEYS[1], ms, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - tonumber(ARGV[2]))
-return ms`;
+return ms`);
 
 /** KEYS[1] the set; ARGV[1] fresh ms. Returns how many members beat within the window (Redis TIME). */
-const ALIVE = `local t = redis.call('TIME')
+const ALIVE = new RedisScript(`local t = redis.call('TIME')
 local ms = t[1] * 1000 + math.floor(t[2] / 1000)
-return redis.call('ZCOUNT', KEYS[1], ms - tonumber(ARGV[1]), '+inf')`;
+return redis.call('ZCOUNT', KEYS[1], ms - tonumber(ARGV[1]), '+inf')`);
 
-export type HeartbeatRedis = Pick<Redis, 'eval' | 'zrem'>;
+export type HeartbeatRedis = Pick<Redis, 'eval' | 'evalsha' | 'zrem'>;
 
 export const heartbeatKey = (prefix: string) => `${prefix}workers`;
 
@@ -36,7 +37,7 @@ export class WorkerHeartbeat {
   ) {}
 
   async beat(): Promise<void> {
-    await this.redis.eval(BEAT, 1, this.key, this.instance, FORGET_AFTER_MS);
+    await BEAT.run(this.redis, [this.key], [this.instance, FORGET_AFTER_MS]);
   }
 
   /** On a clean shutdown: readiness elsewhere stops counting this worker at once. */
@@ -47,9 +48,9 @@ export class WorkerHeartbeat {
 
 /** How many workers beat within `freshMs`, by Redis's clock. */
 export async function liveWorkers(
-  redis: Pick<Redis, 'eval'>,
+  redis: Pick<Redis, 'eval' | 'evalsha'>,
   key: string,
   freshMs = HEARTBEAT_FRESH_MS,
 ): Promise<number> {
-  return Number(await redis.eval(ALIVE, 1, key, freshMs));
+  return Number(await ALIVE.run(redis, [key], [freshMs]));
 }

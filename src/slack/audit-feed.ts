@@ -5,6 +5,7 @@ import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import { RetryLater } from '../jobs/grant-jobs.js';
 import type { Logger } from '../lib/logger.js';
+import { RedisScript } from '../lib/redis-script.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
 import { platformError } from './directory.js';
 import type { ViewContext } from './ids.js';
@@ -28,8 +29,12 @@ const LINES: Record<string, string> = {
 };
 
 const BATCH = 50;
-const EXTEND_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
-const DELETE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const EXTEND_IF_OWNER = new RedisScript(
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`,
+);
+const DELETE_IF_OWNER = new RedisScript(
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+);
 /** One drain at a time across instances; the lock outlives a slow batch but not a crashed process. */
 const LOCK_MS = 60_000;
 
@@ -100,10 +105,10 @@ export class SlackAuditFeed {
         if (unsaved) await redis.set(this.cursorKey, cursor);
         if (rows.length < BATCH) return posted;
         // A long backlog: keep the lock for the next batch rather than let another instance start over.
-        await redis.eval(EXTEND_IF_OWNER, 1, this.lockKey, token, String(LOCK_MS));
+        await EXTEND_IF_OWNER.run(redis, [this.lockKey], [token, LOCK_MS]);
       }
     } finally {
-      await redis.eval(DELETE_IF_OWNER, 1, this.lockKey, token);
+      await DELETE_IF_OWNER.run(redis, [this.lockKey], [token]);
     }
   }
 
