@@ -53,7 +53,11 @@ export function schedulersCheck(
  * Some worker-role process beat lately. A web-only instance takes requests but relies on a worker elsewhere
  * for deliveries, deadlines and message updates, so without one it is not ready either.
  */
-export function workersCheck(redis: Pick<Redis, 'eval' | 'evalsha'>, key: string, role: string): ReadinessCheck {
+export function workersCheck(
+  redis: Pick<Redis, 'eval' | 'evalsha'>,
+  key: string,
+  role: string,
+): ReadinessCheck {
   return {
     name: 'workers',
     async run() {
