@@ -71,7 +71,7 @@ export class RetryLater extends Error {
 }
 
 /** Slack's Web API client's code for a 429 that its own retries did not absorb. */
-export const SLACK_RATE_LIMITED = 'slack_webapi_rate_limited_error';
+const SLACK_RATE_LIMITED = 'slack_webapi_rate_limited_error';
 
 /** A Slack 429, or our retry gate holding a call back, as the job's deferral; null for any other error. */
 export function asDeferral(error: unknown): RetryLater | null {

@@ -3,7 +3,7 @@
 // reserves the call, so no call starts once a 429's window is recorded anywhere, and at most one call per gate is
 // on the wire across the fleet.
 import webapi, { type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
-import { RetryLater, SLACK_RATE_LIMITED } from '../jobs/grant-jobs.js';
+import { asDeferral, RetryLater } from '../jobs/grant-jobs.js';
 import { RedisScript } from '../lib/redis-script.js';
 import { observeSlackCall, slackOutcome } from '../ops/slack-health.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
@@ -173,14 +173,13 @@ export class GatedWebClient extends webapi.WebClient {
       return result;
     } catch (error) {
       observeSlackCall(method, slackOutcome(error));
-      const e = error as { code?: string; retryAfter?: number };
-      if (e.code !== SLACK_RATE_LIMITED) {
+      const deferral = asDeferral(error);
+      if (!deferral) {
         this.gate.release(gate, token).catch(() => undefined);
         throw error;
       }
-      const ms = Math.max(1, e.retryAfter ?? 1) * 1000;
-      await this.gate.release(gate, token, ms);
-      throw new RetryLater(ms);
+      await this.gate.release(gate, token, deferral.delayMs);
+      throw deferral;
     }
   }
 }
