@@ -24,11 +24,15 @@ export class DecisionWaiter {
   private readonly waiters = new Map<string, Set<(decided?: Grant) => void>>();
   private subscriber: Redis | null = null;
   private listening: Promise<void> | null = null;
+  /** What the waiter subscribes to: the events channel, and the decisions channel when there is one. */
+  private readonly channels: string[];
 
   constructor(
     private readonly redis: Redis,
     private readonly options: DecisionWaiterOptions,
-  ) {}
+  ) {
+    this.channels = [options.channel, ...(options.decisions ? [options.decisions] : [])];
+  }
 
   /**
    * Resolves with the current record once the grant leaves pending, after `timeoutMs`, or on abort. `onWake` runs
@@ -86,11 +90,7 @@ export class DecisionWaiter {
     this.listening = null;
     if (!subscriber) return;
     subscriber.off('message', this.onMessage);
-    if (this.options.subscriber)
-      await subscriber.unsubscribe(
-        this.options.channel,
-        ...(this.options.decisions ? [this.options.decisions] : []),
-      );
+    if (this.options.subscriber) await subscriber.unsubscribe(...this.channels);
     else await subscriber.quit();
   }
 
@@ -100,8 +100,7 @@ export class DecisionWaiter {
       const subscriber = this.options.subscriber ?? (this.redis as { duplicate(): Redis }).duplicate();
       this.subscriber = subscriber;
       subscriber.on('message', this.onMessage);
-      const channels = [this.options.channel, ...(this.options.decisions ? [this.options.decisions] : [])];
-      this.listening = subscriber.subscribe(...channels).then(
+      this.listening = subscriber.subscribe(...this.channels).then(
         () => undefined,
         (error: unknown) => {
           // Let the next waiter try again on a fresh subscription.

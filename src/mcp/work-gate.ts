@@ -195,20 +195,30 @@ export class WorkGate {
   }
 
   /**
-   * Refuses, from the front, every request that has waited too long: FIFO, so the front is the oldest, and the
-   * first that may still wait has every later one behind it (they came later, after the same last freed turn).
-   * A timer that fires well past its time says the event loop itself was blocked (a long GC pause, a starved
-   * machine): no turn could be freed meanwhile, however healthy Redis is, and the replies that would free them
-   * are waiting to be read. So the stall is judged once more after that I/O (setImmediate runs right after it).
+   * The refusal timer. One that fires well past its time says the event loop itself was blocked (a long GC pause,
+   * a starved machine): no turn could be freed meanwhile, however healthy Redis is, and the replies that would
+   * free them are waiting to be read. So the stall is judged after that I/O (setImmediate runs right after it).
    */
   #expire = (): void => {
     this.#timer = undefined;
-    const late = this.#now() - this.#timerDue > this.#stallMs / 5;
-    if (late && this.#secondLook === undefined) {
+    if (this.#now() - this.#timerDue > this.#stallMs / 5) {
       this.#secondLook = setImmediate(this.#lookAgain);
       this.#secondLook.unref();
       return;
     }
+    this.#refuseOverdue();
+  };
+
+  #lookAgain = (): void => {
+    this.#secondLook = undefined;
+    this.#refuseOverdue();
+  };
+
+  /**
+   * Refuses, from the front, every request that has waited too long: FIFO, so the front is the oldest, and the
+   * first that may still wait has every later one behind it (they came later, after the same last freed turn).
+   */
+  #refuseOverdue(): void {
     const now = this.#now();
     while (this.#head < this.#queue.length) {
       const first = this.#queue[this.#head] as Admission;
@@ -221,13 +231,7 @@ export class WorkGate {
     }
     this.#compact();
     this.#armExpiry();
-  };
-
-  #lookAgain = (): void => {
-    this.#secondLook = undefined;
-    this.#timerDue = this.#now();
-    if (this.#timer === undefined) this.#expire();
-  };
+  }
 
   #armExpiry(): void {
     if (this.#timer !== undefined || this.#secondLook !== undefined || this.#head === this.#queue.length)
