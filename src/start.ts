@@ -32,6 +32,8 @@ import { createProviderRegistry } from './providers/registry.js';
 import { isCluster, redisFactory } from './redis/connections.js';
 import { slotTag } from './redis/key-slot.js';
 import { describeRedis } from './redis/settings.js';
+import { postedChannel } from './slack/message-refs.js';
+import { PostedNotices } from './slack/posted-notices.js';
 import { createSlackRuntime, type SlackRuntime } from './slack/runtime.js';
 import { approvalUrl, issueApprovalToken } from './web/approval-token.js';
 import { createConsentRouter } from './web/consent-router.js';
@@ -176,6 +178,9 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
   await relayGrantEvents(relaySubscriber, grantKeys(config.redis.prefix).events, jobs, logger);
 
   const shutdown = new AbortController();
+  // On the connection the decision events come on (see PostedNotices): a long poll learns where its request was
+  // posted as it happens, in order with its decision.
+  const postedNotices = new PostedNotices(subscriber, postedChannel(config.redis.prefix));
   const tools: ToolDeps = {
     config,
     shutdown: shutdown.signal,
@@ -202,6 +207,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
             const ref = await slack.refs.get(grantId);
             return { delivered: ref !== null, channel: ref?.channel ?? null };
           },
+          watchDelivery: (grantId: string) => postedNotices.watch(grantId),
           consentAudience: (grant: Grant, channelId: string | null) =>
             slack.consentAudience(grant, channelId),
         }
@@ -256,6 +262,7 @@ export async function startServer(config: Config, extraRouters: Router[] = []): 
       shutdown.abort();
       // Wakes every long poll with the grant's current state, so those requests end now.
       await until(store.close(), deadline);
+      await until(postedNotices.close(), deadline);
       await drained;
       tools.gate?.close();
       await slack?.stop();

@@ -13,6 +13,7 @@ import { countToolCall, type ToolOutcome } from '../ops/metrics.js';
 import type { UpstreamProxy } from '../pipes/proxy.js';
 import type { PipesTokens } from '../pipes/tokens.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { PostedWatch } from '../slack/posted-notices.js';
 import type { ConsentAudience } from './consent-wording.js';
 import type { SlackDelivery } from './grant-view.js';
 import type { LongPollCap } from './long-poll-cap.js';
@@ -38,6 +39,8 @@ export interface ToolDeps {
   people?: PeopleLookup;
   /** Where the grant's Slack message stands; absent when Slack is not set up. */
   slackDelivery?(grantId: string): Promise<SlackDelivery>;
+  /** Learns where the grant's Slack message goes once it is posted, until stopped. Absent without Slack. */
+  watchDelivery?(grantId: string): PostedWatch;
   /**
    * Names who will approve a grant and where (`posted`: its Slack message's channel, null before it is posted),
    * for the consent message; bounded in time, it answers with what it knows. Absent without Slack.

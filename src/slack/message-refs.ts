@@ -20,16 +20,24 @@ export interface PostingMark {
 }
 
 /**
- * KEYS[1] the grant's message ref; ARGV[1] channel, ARGV[2] ts, ARGV[3] retention in ms.
- * Records the ref unless one is there, in one step (a crash leaves either none or a whole one).
- * Returns {1, channel, ts} when recorded, {0, channel, ts} of the ref already there otherwise.
+ * KEYS[1] the grant's message ref; ARGV[1] channel, ARGV[2] ts, ARGV[3] retention in ms, ARGV[4] the posted
+ * notices' pub/sub channel, ARGV[5] the grant id.
+ * Records the ref unless one is there, in one step (a crash leaves either none or a whole one), and says so on
+ * ARGV[4] as `<grantId> <channel>` (posted-notices.ts). Returns {1, channel, ts} when recorded, {0, channel, ts}
+ * of the ref already there otherwise.
  */
 const CLAIM = new RedisScript(`
 local ref = redis.call('HMGET', KEYS[1], 'channel', 'ts')
 if ref[1] and ref[2] then return {0, ref[1], ref[2]} end
 redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. ARGV[1])
 return {1, ARGV[1], ARGV[2]}`);
+
+/** The pub/sub channel where every recorded message says where it was posted: `<grantId> <channel>`. */
+export function postedChannel(prefix: string): string {
+  return `${prefix}slack-posted`;
+}
 
 /** Field prefixes in a grant's Slack hash besides the ref's `channel` and `ts`. */
 const POSTING = 'posting:';
@@ -71,7 +79,7 @@ export class MessageRefs {
     const [code, channel, ts] = await CLAIM.run<[number, string, string]>(
       this.redis,
       [this.key(grantId)],
-      [ref.channel, ref.ts, this.retentionMs],
+      [ref.channel, ref.ts, this.retentionMs, postedChannel(this.prefix), grantId],
     );
     return { claimed: code === 1, ref: { channel, ts } };
   }

@@ -52,7 +52,7 @@ const check = async (requestId: string) =>
   (await callTool(assistant, 'check_access_request', { requestId })).structuredContent!;
 
 describe('Slack slow', () => {
-  it('reports the message posted while check_access_request waited, read with the decision', async () => {
+  it('reports the message posted while check_access_request waited, as told when the post was recorded', async () => {
     // Slack answers 2.5 s late (our Slack client gives up at 5 s): the request's message is still being posted
     // when the long poll starts.
     slack().setLatency(2500);
@@ -78,7 +78,8 @@ describe('Slack slow', () => {
     expect(click.status).toBe(200);
     const result = (await poll).structuredContent!;
     expect(result.status).toBe('approved');
-    // The poll saw "not delivered" when it started; its answer says where the message is now.
+    // The poll saw "not delivered" when it started; its answer says where the message is now (the posted notice
+    // told it, so the answer after the click reads nothing back).
     expect(result.slack).toEqual({ delivered: true, channel: 'C0APPROVALS' });
   }, 120_000);
 });

@@ -1,17 +1,13 @@
 // check_access_request: where a request stands; with waitSeconds it returns the moment a person decides.
+import type { ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Grant, SessionIdentity } from '../../grants/types.js';
 import { notifyConsentComplete } from '../consent-elicitation.js';
-import {
-  accessOutputShape,
-  accessView,
-  describeAccess,
-  notFoundView,
-  type SlackDelivery,
-} from '../grant-view.js';
+import { DeliveryTracker } from '../delivery-tracker.js';
+import { accessOutputShape, accessView, describeAccess, notFoundView } from '../grant-view.js';
 import { callerFrom } from '../identity.js';
 import { longPollCapNote } from '../long-poll-cap.js';
-import { awayFromGate, guarded, type RegisterTool, textResult } from '../tool-kit.js';
+import { awayFromGate, guarded, type RegisterTool, type ToolDeps, textResult } from '../tool-kit.js';
 import { FLOW } from './flow.js';
 
 /** Progress is reported at least this often while waiting, so clients that reset timeouts on progress hold on. */
@@ -47,77 +43,75 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
     guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, ctx) => {
-      const caller = callerFrom(ctx.http?.authInfo);
-      // Read together (one pipelined round trip). A grant's Slack message, once posted, stays where it was
-      // posted: a delivery seen now still holds after the wait, and the decision needs no second read.
-      const [found, seenDelivery] = await Promise.all([
-        deps.store.get(requestId),
-        deps.slackDelivery?.(requestId),
-      ]);
-      let grant = found;
-      if (!ownedBy(grant, caller)) {
-        const view = notFoundView(requestId);
-        return textResult(describeAccess(view, null, deps.registry), view);
-      }
-
-      // Beyond the person's cap of calls held open the call does not wait: it answers now and says why.
-      const release =
-        waitSeconds > 0 && grant.status === 'pending' ? deps.longPolls?.acquire(caller.userId) : undefined;
-      const capped = release === null;
-      const deadline = Math.min(deps.now() + (capped ? 0 : waitSeconds) * 1000, grant.decideBy);
-      const progressToken = ctx.mcpReq._meta?.progressToken;
-      const started = deps.now();
-      const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
-      const delivered = seenDelivery?.delivered === true;
-      let wokenDelivery: Promise<SlackDelivery> | undefined;
+      const delivery = new DeliveryTracker(deps, requestId, waitSeconds > 0);
       try {
-        while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
-          const waitMs = Math.min(PROGRESS_EVERY_MS, deadline - deps.now());
-          wokenDelivery = undefined;
-          // A message posted during the wait is read along with the decision, in the same round trip.
-          const onWake = delivered
-            ? undefined
-            : () => {
-                wokenDelivery = deps.slackDelivery?.(requestId);
-                // Read only after the wait ends; a failure meanwhile is not left unhandled.
-                wokenDelivery?.catch(() => undefined);
-              };
-          grant = await awayFromGate(
-            deps,
-            ctx,
-            () => deps.store.waitForDecision(requestId, waitMs, stop, onWake),
-            { urgent: true },
-          );
-          if (grant?.status === 'pending' && progressToken !== undefined) {
-            await ctx.mcpReq
-              .notify({
-                method: 'notifications/progress',
-                params: {
-                  progressToken,
-                  progress: Math.round((deps.now() - started) / 1000),
-                  total: waitSeconds,
-                  message: 'Waiting for a person to decide',
-                },
-              })
-              .catch(() => undefined);
-          }
-        }
+        return await check(deps, ctx, requestId, waitSeconds, delivery);
       } finally {
-        release?.();
+        delivery.stop();
       }
-      if (!grant) {
-        const view = notFoundView(requestId);
-        return textResult(describeAccess(view, null, deps.registry), view);
-      }
-      if (waitSeconds > 0) await notifyConsentComplete(deps, ctx, caller, grant);
-      const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
-      const slack =
-        (waitSeconds === 0 || delivered
-          ? seenDelivery
-          : await (wokenDelivery ?? deps.slackDelivery?.(grant.id))) ?? null;
-      const view = accessView(grant, deps.now(), approvalUrl, slack);
-      const text = describeAccess(view, grant, deps.registry);
-      return textResult(capped ? `${longPollCapNote(deps.longPolls!.max)}\n\n${text}` : text, view);
     }),
   );
 };
+
+/** Where the request stands; while it is pending, after waiting up to `waitSeconds` for a decision. */
+async function check(
+  deps: ToolDeps,
+  ctx: ServerContext,
+  requestId: string,
+  waitSeconds: number,
+  delivery: DeliveryTracker,
+) {
+  const caller = callerFrom(ctx.http?.authInfo);
+  // Read together (one pipelined round trip).
+  const [found] = await Promise.all([deps.store.get(requestId), delivery.seen()]);
+  let grant = found;
+  if (!ownedBy(grant, caller)) {
+    const view = notFoundView(requestId);
+    return textResult(describeAccess(view, null, deps.registry), view);
+  }
+
+  // Beyond the person's cap of calls held open the call does not wait: it answers now and says why.
+  const release =
+    waitSeconds > 0 && grant.status === 'pending' ? deps.longPolls?.acquire(caller.userId) : undefined;
+  const capped = release === null;
+  const deadline = Math.min(deps.now() + (capped ? 0 : waitSeconds) * 1000, grant.decideBy);
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  const started = deps.now();
+  const stop = deps.shutdown ? AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]) : ctx.mcpReq.signal;
+  try {
+    while (grant?.status === 'pending' && deps.now() < deadline && !stop.aborted) {
+      const waitMs = Math.min(PROGRESS_EVERY_MS, deadline - deps.now());
+      // Where the message went, unless known: read along with the decision, in the same round trip.
+      grant = await awayFromGate(
+        deps,
+        ctx,
+        () => deps.store.waitForDecision(requestId, waitMs, stop, delivery.onWake),
+        { urgent: true },
+      );
+      if (grant?.status === 'pending' && progressToken !== undefined) {
+        await ctx.mcpReq
+          .notify({
+            method: 'notifications/progress',
+            params: {
+              progressToken,
+              progress: Math.round((deps.now() - started) / 1000),
+              total: waitSeconds,
+              message: 'Waiting for a person to decide',
+            },
+          })
+          .catch(() => undefined);
+      }
+    }
+  } finally {
+    release?.();
+  }
+  if (!grant) {
+    const view = notFoundView(requestId);
+    return textResult(describeAccess(view, null, deps.registry), view);
+  }
+  if (waitSeconds > 0) await notifyConsentComplete(deps, ctx, caller, grant);
+  const approvalUrl = grant.status === 'pending' ? await deps.approvalUrl(grant) : null;
+  const view = accessView(grant, deps.now(), approvalUrl, await delivery.now());
+  const text = describeAccess(view, grant, deps.registry);
+  return textResult(capped ? `${longPollCapNote(deps.longPolls!.max)}\n\n${text}` : text, view);
+}

@@ -176,6 +176,7 @@ const KEY_FAMILIES: Record<string, string> = {
   '`${prefix}{s:${hash}}`': 'the session hash tag of grants, sessions and usage (test above)',
   '`${prefix}grant-events`': 'a pub/sub channel, not a key (PUBLISH reaches every node)',
   '`${prefix}grant-decisions`': 'a pub/sub channel, not a key (PUBLISH reaches every node)',
+  '`${prefix}slack-posted`': 'a pub/sub channel, not a key (PUBLISH reaches every node)',
   '`${prefix}audit`': 'one stream: single-key commands only',
   '`${config.redis.prefix}audit`': 'the same stream',
   '`${this.prefix}slack:msg:${grantId}`':
