@@ -1,10 +1,13 @@
 // Benchmark: decision → assistant and the Slack click's answer while 32 clients call through the same server (the
 // Slack bench's, production-shaped): what a busy gateway does to the people-facing latencies. The 32 clients run
-// in a process of their own (lib/background-load.ts), so the latencies measured here never wait behind them.
+// in a process of their own (lib/background-load.ts), so the latencies measured here never wait behind them; the
+// waiting assistant and its approval in another (lib/decider-process.ts), so neither waits behind the stand-ins
+// serving the load's provider calls in this one.
 import { ALICE } from '../../src/sandbox/people.js';
-import { type DecisionResult, runDecisionLatency } from '../gateway/decision-latency.js';
+import type { DecisionResult } from '../gateway/decision-latency.js';
 import { type BackgroundLoadResult, startBackgroundLoad } from '../lib/background-load.js';
-import { grantLinearRead, LINEAR_QUERY } from '../lib/gateway-env.js';
+import { decideInChild } from '../lib/decider-process.js';
+import { grantLinearRead, LINEAR_QUERY, REDIS_URL } from '../lib/gateway-env.js';
 import { connectBenchClient } from '../lib/mcp-client.js';
 import { pinServerApart } from '../lib/pin.js';
 import type { SlackBenchEnvironment } from '../lib/slack-env.js';
@@ -56,7 +59,13 @@ export async function runSlackUnderLoad(
   let stopped: Promise<UnderLoadResult['load']> | null = null;
   try {
     const settings = { iterations: options.iterations, maxMs: options.maxMs };
-    const decision = await runDecisionLatency(bench, { ...settings, settleMs: 120 });
+    const decision = await decideInChild({
+      serverUrl: bench.env.server.url,
+      token: await bench.env.workos.mintAccessToken(ALICE.id, { sid: 'bench_under_load_decider' }),
+      redisUrl: REDIS_URL,
+      prefix: bench.env.prefix,
+      options: { ...settings, settleMs: 120 },
+    });
     // The decision part's requests were posted too; the click part waits for each new request's message.
     await bench.approvalsSettled(180_000);
     const click = await runClickToAssistant(bench, { ...settings, settleMs: 80, messageTimeoutMs: 60_000 });
