@@ -12,9 +12,22 @@ export type Opened<T> =
   | { ok: false; error: 'invalid' }
   | { ok: false; error: 'expired'; claims: T & JWTPayload };
 
-/** The 32-byte content key: SHA-256 of the secret, so any secret of at least 32 characters works. */
-function keyFor(secret: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(secret, 'utf8').digest());
+/** Content keys by secret (a process has a handful of secrets, all from its configuration). */
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The 32-byte content key: SHA-256 of the secret, so any secret of at least 32 characters works. Imported once
+ * per secret: handing jose the raw bytes made it import them again for every seal and unseal (a check of a
+ * pending request seals its consent link each time), which cost more than the encryption itself.
+ */
+function keyFor(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    const raw = createHash('sha256').update(secret, 'utf8').digest();
+    key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 /**
@@ -34,7 +47,7 @@ export async function seal(
     .setAudience(audience)
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor(expiresAt / 1000))
-    .encrypt(keyFor(secret));
+    .encrypt(await keyFor(secret));
 }
 
 /** Opens a sealed value; `expired` only when it decrypted and authenticated but its time is up. */
@@ -46,7 +59,7 @@ export async function unseal<T>(
 ): Promise<Opened<T>> {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { ok: false, error: 'invalid' };
   try {
-    const { payload } = await jwtDecrypt(token, keyFor(secret), {
+    const { payload } = await jwtDecrypt(token, await keyFor(secret), {
       issuer: ISSUER,
       audience,
       keyManagementAlgorithms: ['dir'],
