@@ -19,9 +19,12 @@ export interface DecisionWaiterOptions {
   subscriber?: Redis;
 }
 
+/** Ends one wait: with the decided grant when an event carried it; `byEvent` when a subscription message woke it. */
+type Waker = (decided?: Grant, byEvent?: boolean) => void;
+
 export class DecisionWaiter {
   /** Per grant id, its waiters' wake-ups: with the decided grant when an event carried it, else they read it. */
-  private readonly waiters = new Map<string, Set<(decided?: Grant) => void>>();
+  private readonly waiters = new Map<string, Set<Waker>>();
   private subscriber: Redis | null = null;
   private listening: Promise<void> | null = null;
   /** What the waiter subscribes to: the events channel, and the decisions channel when there is one. */
@@ -36,13 +39,20 @@ export class DecisionWaiter {
 
   /**
    * Resolves with the current record once the grant leaves pending, after `timeoutMs`, or on abort. `onWake` runs
-   * right before that record is read again, in the same tick: what it sends to Redis shares the round trip.
+   * right before that record is read again, in the same tick: what it sends to Redis shares the round trip. It is
+   * told whether a message on the subscription woke the wait (a decision or a status line), rather than the timer,
+   * the abort or close: what arrived on that connection before it has then been seen.
    */
-  wait(id: string, timeoutMs: number, signal?: AbortSignal, onWake?: () => void): Promise<Grant | null> {
+  wait(
+    id: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    onWake?: (byEvent: boolean) => void,
+  ): Promise<Grant | null> {
     const { read } = this.options;
     if (signal?.aborted) return read(id);
     return new Promise<Grant | null>((resolve, reject) => {
-      const wakers = this.waiters.get(id) ?? new Set<(decided?: Grant) => void>();
+      const wakers = this.waiters.get(id) ?? new Set<Waker>();
       this.waiters.set(id, wakers);
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -56,9 +66,9 @@ export class DecisionWaiter {
         if (wakers.size === 0 && this.waiters.get(id) === wakers) this.waiters.delete(id);
         result().then(resolve, reject);
       };
-      const wake = (decided?: Grant) =>
+      const wake: Waker = (decided, byEvent = false) =>
         settle(() => {
-          onWake?.();
+          onWake?.(byEvent);
           // The decision itself, as the event carried it: no round trip to Redis before answering.
           return decided ? Promise.resolve(decided) : read(id);
         });
@@ -124,11 +134,11 @@ export class DecisionWaiter {
     if (channel === this.options.decisions) {
       const decided = this.decided(message.slice(space + 1));
       // Unreadable: the `<id> <status>` line that follows wakes them to read instead.
-      if (decided?.id === id) for (const wake of [...wakers]) wake(decided);
+      if (decided?.id === id) for (const wake of [...wakers]) wake(decided, true);
       return;
     }
     if (channel !== this.options.channel || message.slice(space + 1).startsWith('pending')) return;
-    for (const wake of [...wakers]) wake();
+    for (const wake of [...wakers]) wake(undefined, true);
   };
 
   private decided(stored: string): Grant | null {

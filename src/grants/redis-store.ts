@@ -333,7 +333,7 @@ export class RedisGrantStore implements GrantStore {
     id: string,
     timeoutMs: number,
     signal?: AbortSignal,
-    onWake?: () => void,
+    onWake?: (byEvent: boolean) => void,
   ): Promise<Grant | null> {
     if (!this.keys.grant(id)) return Promise.resolve(null);
     return this.waiter.wait(id, timeoutMs, signal, onWake);

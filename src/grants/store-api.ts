@@ -130,12 +130,13 @@ export interface GrantStore {
   /**
    * Resolves as soon as the grant leaves `pending` (or `timeoutMs` passes), without polling:
    * every transition publishes on a Redis channel. Returns the current record. `onWake` runs just as the record
-   * is read again, so reads the caller starts there share its round trip.
+   * is read again, so reads the caller starts there share its round trip; `byEvent` says whether a message on the
+   * subscription woke it (rather than the timer, an abort or close).
    */
   waitForDecision(
     id: string,
     timeoutMs: number,
     signal?: AbortSignal,
-    onWake?: () => void,
+    onWake?: (byEvent: boolean) => void,
   ): Promise<Grant | null>;
 }

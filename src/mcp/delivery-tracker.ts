@@ -11,6 +11,11 @@ export class DeliveryTracker {
   /** The read a wake-up started, when nothing told where the message is. */
   #woken: Promise<SlackDelivery> | undefined;
   #seenNow: SlackDelivery | undefined;
+  /**
+   * Woken by a message on the subscription the notices share: every notice published before it has been heard,
+   * so silence means no post. Not after a timer, an abort, or a decision found by a read on another connection.
+   */
+  #wokenByEvent = false;
 
   /** Starts watching (when the call may wait), then reads: a post after the read is then heard of. */
   constructor(
@@ -31,7 +36,8 @@ export class DeliveryTracker {
   }
 
   /** Right before the wait's grant is read again: reads where the message is unless it is known. */
-  readonly onWake = (): void => {
+  readonly onWake = (byEvent: boolean): void => {
+    this.#wokenByEvent = byEvent;
     this.#woken = undefined;
     if (this.#known() !== undefined) return;
     this.#woken = this.deps.slackDelivery?.(this.grantId);
@@ -54,12 +60,15 @@ export class DeliveryTracker {
     this.#watch?.stop();
   }
 
-  /** Posted when first read, or told since; or not posted, when every notice since the first read was heard. */
+  /**
+   * Posted when first read, or told since; or not posted, when woken by an event on a watch that missed no notice
+   * since the first read (the notices and the events come in publication order on one connection).
+   */
   #known(): SlackDelivery | undefined {
     const seen = this.#seenNow;
     if (seen?.delivered) return seen;
     const channel = this.#watch?.channel ?? null;
     if (channel !== null) return { delivered: true, channel };
-    return seen !== undefined && this.#watch?.complete() ? seen : undefined;
+    return seen !== undefined && this.#wokenByEvent && this.#watch?.complete() ? seen : undefined;
   }
 }

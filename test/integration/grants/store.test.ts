@@ -461,6 +461,28 @@ describe('waitForDecision', () => {
     2 * LONG_WAIT,
   );
 
+  it(
+    'tells its wake-up whether an event woke it: a decision does, the timer and an abort do not',
+    async () => {
+      const { grant } = await store.createBroad(broadFor(identity()));
+      const woken: boolean[] = [];
+      const waiting = store.waitForDecision(grant.id, LONG_WAIT, undefined, (byEvent) => woken.push(byEvent));
+      await new Promise((r) => setTimeout(r, 50));
+      okGrant(await openStore().approve(grant.id, alice, {}));
+      expect((await waiting)?.status).toBe('approved');
+      const pending = await store.createBroad(broadFor(identity()));
+      await store.waitForDecision(pending.grant.id, 100, undefined, (byEvent) => woken.push(byEvent));
+      const controller = new AbortController();
+      const aborted = store.waitForDecision(pending.grant.id, LONG_WAIT, controller.signal, (byEvent) =>
+        woken.push(byEvent),
+      );
+      controller.abort();
+      await aborted;
+      expect(woken).toEqual([true, false, false]);
+    },
+    2 * LONG_WAIT,
+  );
+
   it('times out cleanly with the still-pending record', async () => {
     const { grant } = await store.createBroad(broadFor(identity()));
     const started = performance.now();

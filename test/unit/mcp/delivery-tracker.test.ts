@@ -41,25 +41,39 @@ describe('DeliveryTracker', () => {
     const tracker = new DeliveryTracker(deps, 'g_1', true);
     await tracker.seen();
     watch.channel = 'C0APPROVALS';
-    tracker.onWake();
+    tracker.onWake(true);
     expect(await tracker.now()).toEqual(POSTED);
     expect(deps.slackDelivery).toHaveBeenCalledTimes(1);
   });
 
-  it('no notice on a complete watch: not posted, without reading again', async () => {
+  it('woken by an event, no notice on a complete watch: not posted, without reading again', async () => {
     const { deps } = slack([NOT_POSTED, POSTED], true);
     const tracker = new DeliveryTracker(deps, 'g_1', true);
     await tracker.seen();
-    tracker.onWake();
+    tracker.onWake(true);
     expect(await tracker.now()).toEqual(NOT_POSTED);
     expect(deps.slackDelivery).toHaveBeenCalledTimes(1);
+  });
+
+  it('woken by its timer, or decided without a wake-up: silence says nothing, so it reads', async () => {
+    // A timer is not ordered with the notices, nor is a decision found by a read on another connection.
+    const timed = slack([NOT_POSTED, POSTED], true);
+    const byTimer = new DeliveryTracker(timed.deps, 'g_1', true);
+    await byTimer.seen();
+    byTimer.onWake(false);
+    expect(await byTimer.now()).toEqual(POSTED);
+    const read = slack([NOT_POSTED, POSTED], true);
+    const unwoken = new DeliveryTracker(read.deps, 'g_2', true);
+    await unwoken.seen();
+    expect(await unwoken.now()).toEqual(POSTED);
+    expect(read.deps.slackDelivery).toHaveBeenCalledTimes(2);
   });
 
   it('no notice on a watch that may have missed one: reads at the wake-up, once, and answers that', async () => {
     const { deps } = slack([NOT_POSTED, POSTED], false);
     const tracker = new DeliveryTracker(deps, 'g_1', true);
     await tracker.seen();
-    tracker.onWake();
+    tracker.onWake(true);
     expect(deps.slackDelivery).toHaveBeenCalledTimes(2);
     expect(await tracker.now()).toEqual(POSTED);
     expect(deps.slackDelivery).toHaveBeenCalledTimes(2);
@@ -69,7 +83,7 @@ describe('DeliveryTracker', () => {
     const { deps } = slack([POSTED], false);
     const tracker = new DeliveryTracker(deps, 'g_1', true);
     await tracker.seen();
-    tracker.onWake();
+    tracker.onWake(true);
     expect(await tracker.now()).toEqual(POSTED);
     expect(deps.slackDelivery).toHaveBeenCalledTimes(1);
   });
@@ -80,7 +94,7 @@ describe('DeliveryTracker', () => {
     tracker.stop();
     expect(watch.stop).toHaveBeenCalledOnce();
     const none = new DeliveryTracker({}, 'g_1', true);
-    none.onWake();
+    none.onWake(true);
     expect(await none.seen()).toBeUndefined();
     expect(await none.now()).toBeNull();
   });
