@@ -14,8 +14,9 @@ export class DeliveryTracker {
   /**
    * Woken by a message on the subscription the notices share: every notice published before it has been heard,
    * so silence means no post. Not after a timer, an abort, or a decision found by a read on another connection.
+   * Null until a wait has ended.
    */
-  #wokenByEvent = false;
+  #wokenByEvent: boolean | null = null;
 
   /** Starts watching (when the call may wait), then reads: a post after the read is then heard of. */
   constructor(
@@ -52,7 +53,8 @@ export class DeliveryTracker {
   async now(): Promise<SlackDelivery | null> {
     const seen = await this.#seen;
     if (seen === undefined) return null;
-    if (this.#watch === undefined) return seen;
+    // Nothing waited (and nothing watched): the first read is as new as the grant's.
+    if (this.#wokenByEvent === null && this.#watch === undefined) return seen;
     return this.#known() ?? (await (this.#woken ?? this.deps.slackDelivery?.(this.grantId))) ?? null;
   }
 
@@ -69,6 +71,6 @@ export class DeliveryTracker {
     if (seen?.delivered) return seen;
     const channel = this.#watch?.channel ?? null;
     if (channel !== null) return { delivered: true, channel };
-    return seen !== undefined && this.#wokenByEvent && this.#watch?.complete() ? seen : undefined;
+    return seen !== undefined && this.#wokenByEvent === true && this.#watch?.complete() ? seen : undefined;
   }
 }

@@ -88,6 +88,15 @@ describe('DeliveryTracker', () => {
     expect(deps.slackDelivery).toHaveBeenCalledTimes(1);
   });
 
+  it('after a wait without a watch (Slack deps without notices), reads again', async () => {
+    const reads = [NOT_POSTED, POSTED];
+    const slackDelivery = vi.fn(async () => reads.shift()!);
+    const tracker = new DeliveryTracker({ slackDelivery }, 'g_1', true);
+    await tracker.seen();
+    tracker.onWake(true);
+    expect(await tracker.now()).toEqual(POSTED);
+  });
+
   it('stops its watch; without Slack it answers null and watches nothing', async () => {
     const { deps, watch } = slack([NOT_POSTED], true);
     const tracker = new DeliveryTracker(deps, 'g_1', true);
