@@ -1,13 +1,14 @@
 // Where a long poll's request message is (its Slack delivery), known when the decision comes without a read if it
 // can be: a message, once posted, stays where it was posted, so what the first read saw still holds, and a post
 // after it is told by the posted notices (slack/posted-notices.ts), watched from before that read.
+import type { PostedWatch } from '../slack/posted-notices.js';
 import type { SlackDelivery } from './grant-view.js';
 import type { ToolDeps } from './tool-kit.js';
 
 export class DeliveryTracker {
   /** What the read at the start saw; undefined without Slack. */
   readonly #seen: Promise<SlackDelivery | undefined>;
-  readonly #watch: ReturnType<NonNullable<ToolDeps['watchDelivery']>> | undefined;
+  readonly #watch: PostedWatch | undefined;
   /** The read a wake-up started, when nothing told where the message is. */
   #woken: Promise<SlackDelivery> | undefined;
   #seenNow: SlackDelivery | undefined;
