@@ -43,7 +43,7 @@ export const isRerun = (run?: JobRun): boolean =>
   (run.attemptsMade > 0 || run.stalledCounter > 0 || run.attemptsStarted > 1 + unsentDeferrals(run.data));
 
 export type JobHandlers = {
-  [JOB.deliver]: (job: GrantJob) => Promise<void>;
+  [JOB.deliver]: (job: GrantJob, run?: JobRun) => Promise<void>;
   [JOB.refresh]: (job: RefreshJob, run?: JobRun) => Promise<void>;
   [JOB.usage]: (job: GrantJob) => Promise<void>;
   [JOB.auditFeed]: () => Promise<void>;
@@ -123,9 +123,6 @@ function windowOf(windowMs: number): { window: number; delay: number } {
 const STALLED_CHECK_MS = 5_000;
 const MAX_STALLS = 3;
 
-/** Deliveries keep trying until the grant's decision deadline (the handler stops them then). */
-const DELIVERY_ATTEMPTS = 10_000;
-
 export class GrantJobs {
   readonly queue: Queue;
   readonly deadlines: Deadlines;
@@ -167,15 +164,6 @@ export class GrantJobs {
     await this.add(JOB.refresh, { grantId, status }, jobId.refresh(grantId, status, version), {
       attempts: this.refreshAttempts,
     });
-  }
-
-  async deliver(grantId: string): Promise<void> {
-    // Only the (deduplicated) pending refresh enqueues it, so BullMQ's own id check is enough: no dedupe key.
-    await this.queue.add(
-      JOB.deliver,
-      { grantId },
-      { jobId: jobId.deliver(grantId), attempts: DELIVERY_ATTEMPTS },
-    );
   }
 
   /** Applies the clock for the grant at `at` (epoch ms); a later call moves it (an extension). */

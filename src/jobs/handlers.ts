@@ -44,28 +44,19 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const grant = await store.get(grantId);
       if (!grant) return;
       await scheduleDeadlines(deps, grant);
-      if (deps.refreshHomes) await jobs.homes(HOMES_EVERY_MS);
+      // A pending grant shows in App Homes once it has a message: postPending refreshes them then.
+      if (deps.refreshHomes && grant.status !== 'pending') await jobs.homes(HOMES_EVERY_MS);
       // A burst of changes renders once: only the job for the grant's current status does the work.
       if (status !== grant.status) return;
-      if (grant.status === 'pending') await jobs.deliver(grant.id);
+      if (grant.status === 'pending') await postPending(deps, grant, rerun);
       else if (isSystemStatus(grant.status)) {
         // Nobody's request caused it: the job is where it gets audited (once, also if the expire handler did).
         await auditSystemTransition(deps, grant);
         await renderSystemTransition(deps, { ...grant, status: grant.status }, { rerun });
       } else await messenger?.sync(grant, status, { rerun });
     },
-    [JOB.deliver]: async ({ grantId }) => {
-      const grant = await store.get(grantId);
-      // Decided (or expired) before Slack could be reached: its own refresh tells people; nothing to post.
-      if (grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
-      await messenger?.sync(grant, 'pending');
-      // App Home lists what has a message (the Slack index the post just wrote): a Home refresh that ran
-      // before the post landed missed it, so refresh once more now.
-      if (deps.refreshHomes) await jobs.homes(HOMES_EVERY_MS);
-      // Decided while the post was on its way: the refresh found no message to update, so render it now.
-      const latest = await store.get(grantId);
-      if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
-    },
+    // Enqueued only by versions before the pending refresh posted itself: their queued jobs still post.
+    [JOB.deliver]: async ({ grantId }, run) => postPending(deps, await store.get(grantId), isRerun(run)),
     [JOB.auditFeed]: async () => {
       await deps.auditFeed?.drain();
     },
@@ -79,6 +70,25 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       if (grant?.status === 'approved') await messenger?.sync(grant, 'usage');
     },
   };
+}
+
+/**
+ * Posts a pending grant's message, from its pending refresh: a failure (Slack down) makes the refresh retry, with
+ * capped backoff, until the decision deadline; its deadlines were scheduled before, so they do not wait on Slack.
+ * One job per request, not a refresh that enqueues a delivery: that second job was a third of creating a request's
+ * queue work (its add, move to active and finish).
+ */
+async function postPending(deps: JobDeps, grant: Grant | null, rerun: boolean) {
+  const { store, jobs, messenger } = deps;
+  // Decided (or expired) before Slack could be reached: its own refresh tells people; nothing to post.
+  if (grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
+  await messenger?.sync(grant, 'pending', { rerun });
+  // App Home lists what has a message (the Slack index the post just wrote): a Home refresh that ran
+  // before the post landed missed it, so refresh once more now.
+  if (deps.refreshHomes) await jobs.homes(HOMES_EVERY_MS);
+  // Decided while the post was on its way: the refresh found no message to update, so render it now.
+  const latest = await store.get(grant.id);
+  if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
 }
 
 async function scheduleDeadlines(deps: JobDeps, grant: Grant) {

@@ -3,9 +3,15 @@ import type { ClickOutcome } from '../slack/click-decide.js';
 import type { ClickRecord } from '../slack/click-record.js';
 
 export const JOB = {
-  /** Post a pending grant's Slack message; retried with capped backoff until the decision deadline. */
+  /**
+   * Post a pending grant's Slack message. Retired: the pending refresh posts it now; versions before that enqueued
+   * this job, and the handler stays so a rolling upgrade still posts what they queued.
+   */
   deliver: 'deliver',
-  /** After a change: schedule deadlines, re-render the message, send the once-per-status DM and audit line. */
+  /**
+   * After a change: schedule deadlines, post (pending) or re-render the message, send the once-per-status DM and
+   * audit line. Retried with capped backoff; a pending grant's post stops at its decision deadline.
+   */
   refresh: 'refresh',
   /** Re-render an approved grant's message with its usage, at most once per usage window. */
   usage: 'usage',
@@ -40,7 +46,6 @@ export interface ClickJob {
 
 // BullMQ job ids may not contain ':' and must not be integers; grant ids are `g_<hash>_<random>`.
 export const jobId = {
-  deliver: (grantId: string) => `deliver_${grantId}`,
   /** `version` marks a change that kept the status (an extension), so each gets its own refresh. */
   refresh: (grantId: string, status: string, version?: number) =>
     `refresh_${grantId}_${status}${version === undefined ? '' : `_v${version}`}`,

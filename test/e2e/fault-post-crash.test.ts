@@ -57,7 +57,7 @@ describe('a crash between chat.postMessage and recording the message', () => {
     await env.restart();
     assistant = await connect();
 
-    // The deliver job, given back by the dead worker, runs again: it finds the message instead of posting.
+    // The pending refresh, given back by the dead worker, runs again: it finds the message instead of posting.
     const check = async () =>
       (await callTool(assistant, 'check_access_request', { requestId: grantId })).structuredContent as {
         slack: { delivered: boolean };

@@ -39,7 +39,7 @@ describe('refresh of a pending grant', () => {
     const halfWay = grant.createdAt + (grant.decideBy - grant.createdAt) / 2;
     expect(await deadlineOf(withSlack, id, 'remind')).toBe(halfWay);
 
-    // The pending refresh hands the post to the deliver job, which renders it once.
+    // The pending refresh posts the message itself, once.
     expect(withSlack.slack.filter((s) => s.startsWith(id))).toEqual([`${id} pending`]);
   });
 
@@ -153,13 +153,12 @@ describe('duplicates', () => {
     await Promise.all(
       Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? withSlack.jobs : elsewhere).changed(id, 'pending')),
     );
+    // The refresh posts the message, then finishes: wait for it to be done, not just for the post.
     await settled(withSlack, jobId.refresh(id, 'pending'));
-    // The delivery renders the post, then finishes: wait for it to be done, not just for the post.
-    await settled(withSlack, jobId.deliver(id));
     expect(withSlack.slack).toContain(`${id} pending`);
 
-    // Nothing of it is left in the queue: the one refresh and the one delivery ran and were removed; what
-    // remains is its two deadlines.
+    // Nothing of it is left in the queue: the one refresh ran and was removed; what remains is its two
+    // deadlines.
     const all = await withSlack.jobs.queue.getJobs(['failed', 'active', 'waiting', 'delayed', 'prioritized']);
     expect(all.filter((job) => job.data?.grantId === id)).toEqual([]);
     expect(await deadlineOf(withSlack, id, 'expire')).not.toBeNull();

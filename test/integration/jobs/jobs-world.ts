@@ -157,12 +157,9 @@ export async function refreshed(world: World, id: string, status: string) {
 /** A pending grant whose `pending` refresh (the one the relay would have enqueued) and post have run. */
 export async function scheduledGrant(world: World): Promise<Grant> {
   const grant = await pendingGrant(world);
+  // The pending refresh posts the message before it finishes.
   await refreshed(world, grant.id, 'pending');
-  // The delivery (enqueued by the pending refresh only) has rendered the post and finished.
-  if (world.messenger) {
-    await settled(world, jobId.deliver(grant.id));
-    expect(world.slack).toContain(`${grant.id} pending`);
-  }
+  if (world.messenger) expect(world.slack).toContain(`${grant.id} pending`);
   return grant;
 }
 

@@ -4,15 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Grant } from '../../../src/grants/types.js';
 import { RetryLater } from '../../../src/jobs/grant-jobs.js';
 import { jobId } from '../../../src/jobs/names.js';
-import {
-  closeWorlds,
-  openWorld,
-  pendingGrant,
-  refreshed,
-  SECOND,
-  scheduledGrant,
-  settled,
-} from './jobs-world.js';
+import { closeWorlds, openWorld, pendingGrant, SECOND, scheduledGrant, settled } from './jobs-world.js';
 
 /** Grants whose post meets a long Retry-After (longer than the other grant's whole test may take). */
 const limited = new Set<string>();
@@ -31,14 +23,14 @@ describe('a job inside a Retry-After window', () => {
   it('is delayed on its own, without an attempt spent, while the other jobs run', async () => {
     const held = await pendingGrant(world);
     limited.add(held.id);
-    await refreshed(world, held.id, 'pending');
-    await settled(world, jobId.deliver(held.id), 'delayed');
+    await world.jobs.changed(held.id, 'pending');
+    await settled(world, jobId.refresh(held.id, 'pending'), 'delayed');
 
     // Another grant's post goes out at once (within settled's deadline, far inside the 120 s window).
     const other = await scheduledGrant(world);
     expect(world.slack).toContain(`${other.id} pending`);
 
-    const job = await world.jobs.queue.getJob(jobId.deliver(held.id));
+    const job = await world.jobs.queue.getJob(jobId.refresh(held.id, 'pending'));
     expect(job?.attemptsMade).toBe(0);
     expect(await job?.getState()).toBe('delayed');
     expect(job!.delay + job!.timestamp).toBeGreaterThan(Date.now() + 60 * SECOND);
