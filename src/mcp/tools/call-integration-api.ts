@@ -48,7 +48,7 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
     {
       title: 'Call Integration API',
       description: `Call a supported provider API (provider detected from the URL); the provider token is added for you. Needs approved access: read for GET, GraphQL queries, searches and read-only SQL; write for everything else. For a per-call approval pass its requestId and exactly the approved method, URL and body. ${FLOW}`,
-      inputSchema: {
+      inputSchema: z.object({
         url: z.string().min(1).max(4096).describe('Full provider API URL'),
         method: z
           .enum(HTTP_METHODS)
@@ -65,8 +65,8 @@ export const registerCallIntegrationApi: RegisterTool = (server, deps) => {
             'Extra headers; only accept, accept-language, if-match, if-none-match, if-modified-since, idempotency-key and x-request-id are passed on',
           ),
         requestId: z.string().min(1).max(200).optional().describe('Per-call approval to use (single use)'),
-      },
-      outputSchema: outputShape,
+      }),
+      outputSchema: z.object(outputShape),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     guarded(deps, 'call_integration_api', async (args, ctx) => {

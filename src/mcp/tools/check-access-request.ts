@@ -29,7 +29,7 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
     {
       title: 'Check Access Request',
       description: `Status of a request from request_elevated_access: pending, approved (with providers, expiry and the approver’s instructions), denied (with reason), expired, superseded, or not_found. ${FLOW}`,
-      inputSchema: {
+      inputSchema: z.object({
         requestId: z.string().min(1).max(200).describe('The requestId from request_elevated_access'),
         waitSeconds: z
           .number()
@@ -38,8 +38,8 @@ export const registerCheckAccessRequest: RegisterTool = (server, deps) => {
           .max(MAX_WAIT_SECONDS)
           .default(0)
           .describe('Hold the call open up to this long while the request is pending'),
-      },
-      outputSchema: accessOutputShape,
+      }),
+      outputSchema: z.object(accessOutputShape),
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
     guarded(deps, 'check_access_request', async ({ requestId, waitSeconds }, ctx) => {

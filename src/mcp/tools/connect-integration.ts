@@ -12,8 +12,8 @@ export const registerConnectIntegration: RegisterTool = (server, deps) => {
     {
       title: 'Connect Integration',
       description: `A link the user opens to connect one of the supported integrations (${slugs.join(', ')}) to their account.`,
-      inputSchema: { slug: z.enum(slugs).describe('Integration to connect') },
-      outputSchema: { slug: z.string(), url: z.string() },
+      inputSchema: z.object({ slug: z.enum(slugs).describe('Integration to connect') }),
+      outputSchema: z.object({ slug: z.string(), url: z.string() }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     guarded(deps, 'connect_integration', async ({ slug }, ctx) => {

@@ -11,8 +11,8 @@ export const registerListIntegrations: RegisterTool = (server, deps) => {
       title: 'List Integrations',
       description:
         'Which integrations the user has connected, their scopes, and whether Countersign can call them. Needs no approval.',
-      inputSchema: {},
-      outputSchema: {
+      inputSchema: z.object({}),
+      outputSchema: z.object({
         integrations: z.array(
           z.object({
             slug: z.string(),
@@ -23,7 +23,7 @@ export const registerListIntegrations: RegisterTool = (server, deps) => {
             scopes: z.array(z.string()),
           }),
         ),
-      },
+      }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     guarded(deps, 'list_integrations', async (_args, ctx) => {

@@ -14,15 +14,15 @@ export const registerReleaseAccess: RegisterTool = (server, deps) => {
       title: 'Release Access',
       description:
         'End your access early when the work is done (good practice), or withdraw a request nobody has decided yet. Without requestId it ends the current session access.',
-      inputSchema: {
+      inputSchema: z.object({
         requestId: z
           .string()
           .min(1)
           .max(200)
           .optional()
           .describe('The grant to end; omitted = current session access'),
-      },
-      outputSchema: accessOutputShape,
+      }),
+      outputSchema: z.object(accessOutputShape),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,

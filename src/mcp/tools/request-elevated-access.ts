@@ -33,7 +33,7 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
     {
       title: 'Request Elevated Access',
       description: `Ask a person to approve access. kind "session": temporary read or write access to providers for this session (preferred). kind "call": one exact API call (method, URL, body), single use; use it only when the user asks for per-call approval. ${FLOW}`,
-      inputSchema: {
+      inputSchema: z.object({
         kind: z.enum(['session', 'call']).describe('"session" for broad access, "call" for one exact call'),
         level: z.enum(['read', 'write']).optional().describe('Required for kind "session"'),
         providers: z
@@ -57,8 +57,8 @@ export const registerRequestElevatedAccess: RegisterTool = (server, deps) => {
             'kind "call": the exact JSON body (omit for none: a call approved without a body cannot send one)',
           ),
         reason: z.string().max(2000).optional().describe('Why you need it; shown to the approver'),
-      },
-      outputSchema: { ...accessOutputShape, supersededRequestId: z.string().nullable() },
+      }),
+      outputSchema: z.object({ ...accessOutputShape, supersededRequestId: z.string().nullable() }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,

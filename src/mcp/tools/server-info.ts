@@ -10,8 +10,8 @@ export const registerServerInfo: RegisterTool = (server, deps) => {
       title: 'Server Info',
       description:
         'Read this first. Explains the access model (human-approved, provider-scoped, time-boxed grants), the levels, the real time limits, and the supported integrations.',
-      inputSchema: {},
-      outputSchema: {
+      inputSchema: z.object({}),
+      outputSchema: z.object({
         name: z.string(),
         version: z.string(),
         providers: z.array(
@@ -27,7 +27,7 @@ export const registerServerInfo: RegisterTool = (server, deps) => {
         defaultAccessSeconds: z.number(),
         maxAccessSeconds: z.number(),
         selfApprove: z.enum(['write', 'read', 'none']),
-      },
+      }),
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
     guarded(deps, 'server_info', async () => {

@@ -11,8 +11,8 @@ export const registerWhoami: RegisterTool = (server, deps) => {
       title: 'Who Am I',
       description:
         'The authenticated user, organization, and the access this session currently holds or is waiting for.',
-      inputSchema: {},
-      outputSchema: {
+      inputSchema: z.object({}),
+      outputSchema: z.object({
         userId: z.string(),
         email: z.string(),
         name: z.string().nullable(),
@@ -25,7 +25,7 @@ export const registerWhoami: RegisterTool = (server, deps) => {
           requestId: z.string().nullable(),
         }),
         pendingRequestId: z.string().nullable(),
-      },
+      }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     guarded(deps, 'whoami', async (_args, ctx) => {
