@@ -1,7 +1,7 @@
 // Audit events: every grant lifecycle step and every upstream call, to a Redis stream and the structured log.
 // The schema is in ./schema.ts and docs/audit-events.md; `npm run audit` exports the stream.
 
-import type { Logger } from '../lib/logger.js';
+import { type Logger, unredacted } from '../lib/logger.js';
 import { RedisScript } from '../lib/redis-script.js';
 import { auditTrimmedBySize } from '../ops/metrics.js';
 import type { RedisClient as Redis } from '../redis/connections.js';
@@ -53,6 +53,8 @@ export class AuditLog implements AuditSink {
   private readonly maxLength: number;
   private readonly now: () => number;
   private lastTrim: number;
+  /** Where the events' own lines go: one per tool call at info, so they skip a redaction they never need. */
+  private readonly lines: Logger;
 
   constructor(
     private readonly redis: Redis,
@@ -66,6 +68,7 @@ export class AuditLog implements AuditSink {
     this.maxLength = options.maxLength ?? DEFAULT_AUDIT_MAX_ENTRIES;
     this.now = options.now ?? Date.now;
     this.lastTrim = this.now();
+    this.lines = unredacted(logger);
   }
 
   /**
@@ -77,7 +80,7 @@ export class AuditLog implements AuditSink {
     const at = this.now();
     const stored = { v: AUDIT_SCHEMA_VERSION, ...event };
     // Below info (LOG_LEVEL=warn) the log line is skipped whole, its argument object included.
-    if (this.logger.isLevelEnabled('info')) this.logger.info({ audit: stored }, event.type);
+    if (this.lines.isLevelEnabled('info')) this.lines.info({ audit: stored }, event.type);
     this.redis
       .xadd(
         this.streamKey,
@@ -109,7 +112,7 @@ export class AuditLog implements AuditSink {
       [this.streamKey, mark],
       [this.oldestKept(at), once.keepMs, at, JSON.stringify(stored)],
     );
-    if (added === 1) this.logger.info({ audit: stored }, event.type);
+    if (added === 1) this.lines.info({ audit: stored }, event.type);
     return added === 1;
   }
 
