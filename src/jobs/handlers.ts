@@ -81,14 +81,14 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
 async function postPending(deps: JobDeps, grant: Grant | null, rerun: boolean) {
   const { store, jobs, messenger } = deps;
   // Decided (or expired) before Slack could be reached: its own refresh tells people; nothing to post.
-  if (grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
-  await messenger?.sync(grant, 'pending', { rerun });
+  if (!messenger || grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
+  await messenger.sync(grant, 'pending', { rerun });
   // App Home lists what has a message (the Slack index the post just wrote): a Home refresh that ran
   // before the post landed missed it, so refresh once more now.
   if (deps.refreshHomes) await jobs.homes(HOMES_EVERY_MS);
   // Decided while the post was on its way: the refresh found no message to update, so render it now.
   const latest = await store.get(grant.id);
-  if (latest && latest.status !== 'pending') await messenger?.sync(latest, latest.status);
+  if (latest && latest.status !== 'pending') await messenger.sync(latest, latest.status);
 }
 
 async function scheduleDeadlines(deps: JobDeps, grant: Grant) {
