@@ -12,6 +12,9 @@ export const DURATIONS = {
   sessionTtlMs: 7 * 24 * 60 * MINUTE,
 };
 
+/** USAGE_REFRESH given to bench servers (the default): one usage re-render per grant per this window. */
+export const USAGE_REFRESH_MS = 5_000;
+
 /** Environment for the server child; `profileDir` makes it write a .cpuprofile there when it exits. */
 export function serverSettings(profileDir?: string): Record<string, string> {
   return {
@@ -23,6 +26,7 @@ export function serverSettings(profileDir?: string): Record<string, string> {
     MAX_ACCESS_DURATION: `${DURATIONS.maxAccessMs}ms`,
     GRANT_RETENTION: `${DURATIONS.retentionMs}ms`,
     SESSION_TTL: `${DURATIONS.sessionTtlMs}ms`,
+    USAGE_REFRESH: `${USAGE_REFRESH_MS}ms`,
     // To compare turn bounds (MAX_ACTIVE_REQUESTS, default 4) without editing the bench: BENCH_MAX_ACTIVE_REQUESTS=256.
     ...(process.env.BENCH_MAX_ACTIVE_REQUESTS
       ? { MAX_ACTIVE_REQUESTS: process.env.BENCH_MAX_ACTIVE_REQUESTS }
