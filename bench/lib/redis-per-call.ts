@@ -30,6 +30,27 @@ function watchScripts(monitor: Redis): { inScripts: () => number; stop: () => vo
   return { inScripts: () => inScripts, stop: () => monitor.off('monitor', onMonitor) };
 }
 
+/**
+ * A MONITOR connection that survives the traffic it watches. ioredis marks a connection as monitoring only once
+ * MONITOR's OK has been handled, so lines that arrive in the same read as that OK find no command to answer and are
+ * emitted as "Command queue state error"s: its own `monitor()` rejects on the first and leaves the next with no
+ * listener, which crashed a full bench run while the servers' jobs were busy. Here a listener is there from the
+ * start; the few lines read before the switch are lost, long before any window is measured.
+ */
+async function monitoring(redisUrl: string): Promise<Redis> {
+  const monitor = new Redis(redisUrl, { monitor: true });
+  // Not events.once(): it would reject on the first of those errors.
+  monitor.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('MONITOR did not start within 10 s')), 10_000);
+    monitor.once('monitoring', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return monitor;
+}
+
 type Snapshot = { calls: Map<string, number>; reads: number; inScripts: number; at: number };
 
 async function snapshot(redis: Redis, scripts: { inScripts: () => number }): Promise<Snapshot> {
@@ -55,7 +76,7 @@ export async function measureRedisPerCall(
   idleMs = 2_000,
 ): Promise<RedisPerCall> {
   const redis = new Redis(redisUrl);
-  const monitor = await redis.monitor();
+  const monitor = await monitoring(redisUrl);
   const scripts = watchScripts(monitor);
   try {
     // The quietest of three idle windows: one that caught the tail of earlier work (a Slack sync job after the
