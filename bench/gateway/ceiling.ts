@@ -85,6 +85,7 @@ async function measureServer(
   for (const client of clients) await bench.grantLinearRead(client);
   // The same load generator as the ceiling's: requests on an undici Pool (the SDK client's exact bytes, replayed).
   const calls = await Promise.all(clients.map((client) => bench.wireCallLinear(client)));
+  await bench.grantJobsSettled(SETTLE_MAX_MS);
   return measure(name, calls, bench, bench.serverPid, redisUrl, options, usageWindowAfter(Date.now()));
 }
 
@@ -159,6 +160,9 @@ async function measure(
   const { result } = await load(calls, options.durationMs, meter);
   return { name, oneClient: rounded(summarize(times)), loaded: result, redis };
 }
+
+/** Longest the setup's grant refreshes are waited for before measuring (32 self-approval posts into one DM). */
+const SETTLE_MAX_MS = 90_000;
 
 /**
  * When the usage re-renders caused by the calls made before `at` have run: one per grant, at the end of the

@@ -42,6 +42,12 @@ export interface BenchEnvironment {
   direct(): Promise<DirectCaller>;
   /** The server child's process id, for CPU accounting. */
   serverPid: number | undefined;
+  /**
+   * Resolves once no grant refresh job is waiting, delayed or running (at most `timeoutMs`), with how long that
+   * took: the setup's requests leave refreshes behind (with Slack, their self-approval posts share one DM, which
+   * Slack paces at about one a second), and what they do in Redis belongs to no call measured after them.
+   */
+  grantJobsSettled(timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +118,23 @@ export async function startBenchEnvironment(
       return wire.caller(call);
     },
     grantLinearRead: (client) => grantLinearRead(client, store, 'benchmark'),
+    async grantJobsSettled(timeoutMs) {
+      // The BullMQ prefix the server derives from its Redis prefix (src/start.ts), and the queue's lists.
+      const queue = `{${env.prefix.replace(/[:{}]/g, '')}-jobs}:grants`;
+      const started = Date.now();
+      for (;;) {
+        const ids = (
+          await Promise.all([
+            redis.zrange(`${queue}:delayed`, '0', '-1'),
+            redis.lrange(`${queue}:wait`, 0, -1),
+            redis.lrange(`${queue}:active`, 0, -1),
+          ])
+        ).flat();
+        if (!ids.some((id) => id.startsWith('refresh_')) || Date.now() - started > timeoutMs)
+          return Date.now() - started;
+        await sleep(250);
+      }
+    },
     callLinear,
     async direct() {
       // The Pipes token the server injected on its latest Linear call: the same credential, the same checks upstream.

@@ -42,6 +42,12 @@ export const isRerun = (run?: JobRun): boolean =>
   !!run &&
   (run.attemptsMade > 0 || run.stalledCounter > 0 || run.attemptsStarted > 1 + unsentDeferrals(run.data));
 
+/**
+ * True when an earlier run of the job was deferred by Slack before it sent anything: that run got past everything
+ * a handler does before calling Slack (a refresh's deadlines), which the repeat need not do again.
+ */
+export const wasDeferred = (run?: JobRun): boolean => !!run && unsentDeferrals(run.data) > 0;
+
 export type JobHandlers = {
   [JOB.deliver]: (job: GrantJob, run?: JobRun) => Promise<void>;
   [JOB.refresh]: (job: RefreshJob, run?: JobRun) => Promise<void>;

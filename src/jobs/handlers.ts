@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ClickDesk } from '../slack/click-desk.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import { clickJobHandler } from './click.js';
-import { type GrantJobs, isRerun, type JobHandlers } from './grant-jobs.js';
+import { type GrantJobs, isRerun, type JobHandlers, wasDeferred } from './grant-jobs.js';
 import { JOB } from './names.js';
 import { auditSystemTransition, isSystemStatus, renderSystemTransition } from './system-transition.js';
 
@@ -43,7 +43,9 @@ export function grantJobHandlers(deps: JobDeps): JobHandlers {
       const rerun = isRerun(run);
       const grant = await store.get(grantId);
       if (!grant) return;
-      await scheduleDeadlines(deps, grant);
+      // Deferred by Slack before (a busy channel defers a burst's posts many times over): the deadlines were
+      // scheduled by that run, and a change since has its own refresh.
+      if (!wasDeferred(run)) await scheduleDeadlines(deps, grant);
       // A pending grant shows in App Homes once it has a message: postPending refreshes them then.
       if (deps.refreshHomes && grant.status !== 'pending') await jobs.homes(HOMES_EVERY_MS);
       // A burst of changes renders once: only the job for the grant's current status does the work.

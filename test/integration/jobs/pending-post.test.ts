@@ -1,7 +1,9 @@
-// A new request is one job: its pending refresh schedules the deadlines and posts the message itself, retrying
-// while Slack fails and giving up at the decision deadline; a `deliver` job queued by an earlier version still posts.
+// A new request is one job: its pending refresh schedules the deadlines (once, however often Slack defers it) and
+// posts the message itself, retrying while Slack fails and giving up at the decision deadline; a `deliver` job
+// queued by an earlier version still posts.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Grant } from '../../../src/grants/types.js';
+import { RetryLater } from '../../../src/jobs/grant-jobs.js';
 import { JOB, jobId } from '../../../src/jobs/names.js';
 import {
   closeWorlds,
@@ -15,7 +17,14 @@ import {
 
 /** Grants whose Slack fails: a number counts the failures left, Infinity fails for good. */
 const failing = new Map<string, number>();
+/** Grants whose post Slack defers (before sending anything), and how many times more. */
+const deferring = new Map<string, number>();
 const failFor = (grant: Grant) => {
+  const deferrals = deferring.get(grant.id);
+  if (deferrals) {
+    deferring.set(grant.id, deferrals - 1);
+    throw new RetryLater(30).beforeSending();
+  }
   const left = failing.get(grant.id);
   if (!left) return;
   failing.set(grant.id, left - 1);
@@ -60,6 +69,20 @@ describe('a pending grant', () => {
     await settled(world, jobId.refresh(grant.id, 'pending'));
     expect(failing.get(grant.id)).toBe(0);
     expect(postsOf(world, grant.id)).toEqual([`${grant.id} pending`]);
+  });
+
+  it('has its deadlines scheduled once, however often Slack defers its post', async () => {
+    const grant = await pendingGrant(world);
+    deferring.set(grant.id, 3);
+    const expireAt = vi.spyOn(world.jobs, 'expireAt');
+    try {
+      await refreshed(world, grant.id, 'pending');
+      expect(deferring.get(grant.id)).toBe(0);
+      expect(postsOf(world, grant.id)).toEqual([`${grant.id} pending`]);
+      expect(expireAt.mock.calls.filter(([id]) => id === grant.id)).toEqual([[grant.id, grant.decideBy]]);
+    } finally {
+      expireAt.mockRestore();
+    }
   });
 
   it('is not posted after its decision deadline: the refresh stops retrying then', async () => {
