@@ -1,22 +1,8 @@
 // The environment variables Countersign reads, as one zod schema, and how any part of it is validated.
 import { z } from 'zod';
-import { parseDuration } from '../lib/duration.js';
+import { positiveDuration } from '../lib/duration.js';
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration such as "90s", "5m" or "24h", got "${text}"`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
+const duration = (fallback: string) => positiveDuration('"90s", "5m" or "24h"').prefault(fallback);
 
 const byteSize = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

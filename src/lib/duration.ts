@@ -1,4 +1,5 @@
 // Human-friendly durations ("90s", "5m", "24h", "1500ms" or bare milliseconds) used by config and texts.
+import { z } from 'zod';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -9,6 +10,21 @@ export function parseDuration(text: string): number | undefined {
   const unit = (match[2]?.toLowerCase() ?? 'ms') as keyof typeof UNIT_MS;
   const ms = Math.round(Number(match[1]) * UNIT_MS[unit]);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * A text field holding a positive duration, parsed to milliseconds; its error names `examples` (such as
+ * `"15m", "8h" or "7d"`) and quotes what was given.
+ */
+export function positiveDuration(examples: string) {
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as ${examples}, got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 }
 
 /** "5 minutes", "1 hour 30 minutes", "45 seconds": for texts shown to people and assistants. */

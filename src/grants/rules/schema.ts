@@ -1,21 +1,11 @@
 // The policy file's shape, validated with zod: strict everywhere (an unknown key is an error), durations parsed.
 import { z } from 'zod';
-import { parseDuration } from '../../lib/duration.js';
+import { positiveDuration } from '../../lib/duration.js';
 
 const text = z.string().trim().min(1, 'must not be empty');
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must list at least one entry');
 
-const duration = z.string().transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a duration such as "15m", "8h" or "7d", got "${value}"`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = positiveDuration('"15m", "8h" or "7d"');
 
 const level = z.enum(['read', 'write']);
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
