@@ -129,7 +129,7 @@ export const envSchema = z.object({
   UPSTREAM_ALLOW_LOOPBACK_HTTP: bool(false),
 });
 
-/** An environment with blank values dropped (an empty variable means "not set"). */
+/** Environment variables as given (process.env, or a test's own); a blank value means "not set". */
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
