@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { slotTag } from '../../src/redis/key-slot.js';
 import { parsePrometheusText, sampleValue } from '../../test/integration/ops/prometheus-text.js';
 import { startPrivateRedis } from '../../test/support/private-redis.js';
 import { CAROL, startEnvironment } from '../../test/support/server-process.js';
@@ -29,7 +30,7 @@ export async function runRedisResetFaults(): Promise<FaultRow[]> {
   client.on('error', () => undefined);
   const queue = new Queue('grants', {
     connection: client,
-    prefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,
+    prefix: slotTag(env.prefix, 'jobs'),
   });
   const resetsCounted = async () => {
     const text = await (await fetch(`${env.server.url}/metrics`)).text();

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
 import type { Actor } from '../../src/grants/types.js';
+import { slotTag } from '../../src/redis/key-slot.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
 import { REDIS_URL } from '../../test/support/redis.js';
@@ -86,6 +87,8 @@ export async function startBenchEnvironment(
   const recorded = new WeakMap<Client, () => RecordedToolCall | null>();
   const wire = new WireCallers();
   const linearGraphqlUrl = `${env.demo.linearUrl}/graphql`;
+  // The BullMQ prefix the server derives from its Redis prefix (src/start.ts).
+  const jobsPrefix = slotTag(env.prefix, 'jobs');
 
   const callLinear = async (client: Client) => {
     const result = await callTool(client, 'call_integration_api', {
@@ -119,8 +122,7 @@ export async function startBenchEnvironment(
     },
     grantLinearRead: (client) => grantLinearRead(client, store, 'benchmark'),
     async grantJobsSettled(timeoutMs) {
-      // The BullMQ prefix the server derives from its Redis prefix (src/start.ts), and the queue's lists.
-      const queue = `{${env.prefix.replace(/[:{}]/g, '')}-jobs}:grants`;
+      const queue = `${jobsPrefix}:grants`;
       const started = Date.now();
       for (;;) {
         const ids = (
@@ -173,8 +175,7 @@ export async function startBenchEnvironment(
       try {
         await store.close();
         await env.stop();
-        // The grant keys, and the BullMQ queue the server derives from the prefix (see src/start.ts).
-        const jobsPrefix = `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`;
+        // The grant keys, and the BullMQ queue's.
         for (const prefix of [env.prefix, jobsPrefix]) await removeKeys(redis, prefix).catch(() => undefined);
       } finally {
         await redis.quit();

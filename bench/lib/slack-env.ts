@@ -2,6 +2,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { RedisGrantStore } from '../../src/grants/redis-store.js';
+import { slotTag } from '../../src/redis/key-slot.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { DeliveryResult, SlackMessage, SlackStandIn } from '../../src/sandbox/slack/index.js';
 import { callTool, textOf } from '../../test/support/mcp-client.js';
@@ -103,7 +104,7 @@ export async function startSlackBenchEnvironment(
     slack,
     store,
     redis,
-    jobsPrefix: `{${env.prefix.replace(/[:{}]/g, '')}-jobs}`,
+    jobsPrefix: slotTag(env.prefix, 'jobs'),
     serverPid: env.server.child.pid,
     async connect(name) {
       const token = await env.workos.mintAccessToken(ALICE.id, { sid: `bench_${name}` });

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { slotTag } from '../../src/redis/key-slot.js';
 import { startDemoProvider } from '../../src/sandbox/demo-provider.js';
 import {
   SANDBOX_SLACK_USERS,
@@ -167,7 +168,7 @@ export async function startEnvironment(
       await slack?.standIn.close();
       await demo.close();
       await workos.close();
-      await deleteKeys([`${prefix}*`, `{${prefix.replace(/[:{}]/g, '')}-jobs}*`]);
+      await deleteKeys([`${prefix}*`, `${slotTag(prefix, 'jobs')}*`]);
     },
   };
 }

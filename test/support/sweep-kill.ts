@@ -6,6 +6,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { grantKeys } from '../../src/grants/keys.js';
 import { decodeGrant } from '../../src/grants/store-codec.js';
 import type { RedisClient as Redis } from '../../src/redis/connections.js';
+import { slotTag } from '../../src/redis/key-slot.js';
 import { ALICE } from '../../src/sandbox/people.js';
 import type { Block, SlackMessage, SlackStandIn } from '../../src/sandbox/slack/index.js';
 import { callTool, connectClient, textOf } from './mcp-client.js';
@@ -311,7 +312,7 @@ export async function runSweepKillTrial(world: SweepKillWorld, options: TrialOpt
       updatedOnce: versions.filter((v) => v === 1).length,
       updatedMore: versions.filter((v) => v > 1).length,
       changedAfterExpired: messages.filter(changedAfterExpired).length,
-      failedJobs: await world.redis.zcard(`{${env.prefix.replace(/[:{}]/g, '')}-jobs}:grants:failed`),
+      failedJobs: await world.redis.zcard(`${slotTag(env.prefix, 'jobs')}:grants:failed`),
       workerOutput: workers.map((w) => w.output()).join('\n---\n'),
       setupMs,
       restartBootMs,
