@@ -1,6 +1,7 @@
 // What the grant jobs do. Jobs only keep messages, audit and schedules tidy: access itself is always decided
 // by the grant record and the clock at call time, never by whether a job has run.
 import type { AuditSink } from '../audit/audit-log.js';
+import { ruleDecision } from '../grants/rules/verdict.js';
 import type { GrantStore } from '../grants/store-api.js';
 import type { Grant } from '../grants/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -84,6 +85,9 @@ async function postPending(deps: JobDeps, grant: Grant | null, rerun: boolean) {
   const { store, jobs, messenger } = deps;
   // Decided (or expired) before Slack could be reached: its own refresh tells people; nothing to post.
   if (!messenger || grant?.status !== 'pending' || deps.now() >= grant.decideBy) return;
+  // A rule decides it: the request tool applies that decision right after creating it, and the decision's refresh
+  // posts the message. Posted now, the requester would be shown Approve and Deny on a request nobody is to decide.
+  if (ruleDecision(grant.policy)) return;
   await messenger.sync(grant, 'pending', { rerun });
   // App Home lists what has a message (the Slack index the post just wrote): a Home refresh that ran
   // before the post landed missed it, so refresh once more now.

@@ -1,5 +1,6 @@
 // A rule's own decision (decision: approve | deny) applied at once, audited with the rule as the actor.
 import type { AuditEvent } from '../audit/schema.js';
+import { ruleDecision } from '../grants/rules/verdict.js';
 import type { Actor, Grant } from '../grants/types.js';
 import type { ToolDeps } from './tool-kit.js';
 
@@ -23,11 +24,9 @@ export async function decideByRule(
   audit: Pick<AuditEvent, 'userId' | 'userEmail' | 'sid' | 'organizationId' | 'callId'>,
 ): Promise<Grant> {
   const rule = grant.policy?.decidedByRule;
-  if (!rule || grant.status !== 'pending') return grant;
-  const gates = grant.policy?.gates ?? [];
-  const denied = gates.some((gate) => gate.decision === 'deny');
-  const approved = !denied && gates.every((gate) => gate.decision === 'approve');
-  if (!denied && !approved) return grant;
+  const decision = ruleDecision(grant.policy);
+  if (!rule || !decision || grant.status !== 'pending') return grant;
+  const denied = decision === 'deny';
   const by = ruleActor(rule);
   const result = denied
     ? await deps.store.deny(

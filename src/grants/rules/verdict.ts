@@ -97,3 +97,10 @@ export function requesterMayApprove(
 }
 
 const RANK: Record<Level | 'none', number> = { none: 0, read: 1, write: 2 };
+
+/** What a rule decided for the whole request at once (`decision: approve | deny`), or null when people decide. */
+export function ruleDecision(policy: GrantPolicy | null | undefined): 'approve' | 'deny' | null {
+  if (!policy?.decidedByRule) return null;
+  if (policy.gates.some((gate) => gate.decision === 'deny')) return 'deny';
+  return policy.gates.every((gate) => gate.decision === 'approve') ? 'approve' : null;
+}
