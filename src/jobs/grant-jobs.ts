@@ -9,6 +9,7 @@ import { ClickQueue, clickRetryDelayMs } from './click-queue.js';
 import { Deadlines } from './deadlines.js';
 import { type ClickJob, type GrantJob, JOB, type JobName, jobId, type RefreshJob } from './names.js';
 import { OnceMarks } from './once-marks.js';
+import { asSlackTurn, runJobHolding, type SlackTurn } from './slack-turn.js';
 import { watchWorker } from './worker-watchdog.js';
 
 const QUEUE = 'grants';
@@ -27,6 +28,8 @@ export type JobRun = Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCoun
 
 /** Where the worker counts a job's runs that Slack deferred before they sent anything (see RetryLater). */
 const UNSENT_DEFERRALS = 'unsentDeferrals';
+/** Where the worker keeps the turn a deferral gave the job in a Slack channel's line (src/jobs/slack-turn.ts). */
+const SLACK_TURN = 'slackTurn';
 
 const unsentDeferrals = (data: unknown): number => {
   const count = (data as Record<string, unknown> | null)?.[UNSENT_DEFERRALS];
@@ -66,13 +69,15 @@ export class RetryLater extends Error {
      * re-run (isRerun). False unless said, so an unknown deferral is read back like a crash.
      */
     readonly sentNothing = false,
+    /** The run's turn in the gate's line, when the gate queued it: its next run presents it (slack-turn.ts). */
+    readonly turn?: SlackTurn,
   ) {
     super(`retry after ${delayMs} ms`);
   }
 
   /** The same deferral, said to have come before the run sent Slack anything. */
   beforeSending(): RetryLater {
-    return this.sentNothing ? this : new RetryLater(this.delayMs, true);
+    return this.sentNothing ? this : new RetryLater(this.delayMs, true, this.turn);
   }
 }
 
@@ -285,13 +290,13 @@ export class GrantJobs {
           // The click handler reads the job itself (to keep its decision across retries), the refresh whether
           // it is a re-run (to read its message back before updating it again).
           const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
-          await handler(job.data, job);
+          // A run deferred into a channel's line before comes back holding its turn there.
+          await runJobHolding(asSlackTurn(job.data?.[SLACK_TURN]), () => handler(job.data, job));
         } catch (error) {
           // Only this job waits out Slack's window, without spending an attempt: the gate is per method (per
           // channel for posts and updates), so a 429 for one says nothing about the other jobs' calls.
           if (error instanceof RetryLater) {
-            if (error.sentNothing)
-              await job.updateData({ ...job.data, [UNSENT_DEFERRALS]: unsentDeferrals(job.data) + 1 });
+            await this.keepDeferral(job, error);
             await job.moveToDelayed(Date.now() + error.delayMs, token);
             throw new DelayedError();
           }
@@ -324,6 +329,15 @@ export class GrantJobs {
     );
     worker.on('error', (error) => this.options.logger.warn({ err: error }, 'job worker error'));
     return worker;
+  }
+
+  /** Records in the job what its next run must know of this deferral: that nothing was sent, and its turn. */
+  private async keepDeferral(job: Job, deferral: RetryLater): Promise<void> {
+    if (!deferral.sentNothing && !deferral.turn) return;
+    const data = { ...job.data };
+    if (deferral.sentNothing) data[UNSENT_DEFERRALS] = unsentDeferrals(job.data) + 1;
+    if (deferral.turn) data[SLACK_TURN] = deferral.turn;
+    await job.updateData(data);
   }
 
   /** Waits for running jobs to finish, then closes (graceful shutdown). */

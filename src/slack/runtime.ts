@@ -18,12 +18,13 @@ import { ClickDesk } from './click-desk.js';
 import { ClickTeller, responseOrigins } from './click-tell.js';
 import { consentAudience } from './consent-audience.js';
 import { SlackDirectory } from './directory.js';
+import { GatedWebClient } from './gated-web-client.js';
 import { HomePublisher } from './home-publisher.js';
 import { MessageRefs } from './message-refs.js';
 import { SlackMessenger } from './messenger.js';
 import { PolicyNotices } from './policy-notice.js';
 import { slackPeople } from './policy-people.js';
-import { GatedWebClient, SlackRetryGate } from './retry-gate.js';
+import { SlackRetryGate } from './retry-gate.js';
 import { SlackSetupMonitor } from './setup-monitor.js';
 import { slackLogger } from './slack-logger.js';
 

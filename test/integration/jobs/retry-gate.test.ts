@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryLater } from '../../../src/jobs/grant-jobs.js';
 import type { RedisClient as Redis } from '../../../src/redis/connections.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
-import { GatedWebClient, gateName, SlackRetryGate } from '../../../src/slack/retry-gate.js';
+import { GatedWebClient } from '../../../src/slack/gated-web-client.js';
+import { gateName, SlackRetryGate } from '../../../src/slack/retry-gate.js';
 import { testRedis } from '../../support/redis.js';
 import { deleteKeys } from '../../support/server-process.js';
 

@@ -146,12 +146,12 @@ describe('keys used together share a slot (durability)', () => {
     expect(slots([stream, `{${stream}}:once:g_1:expired`]).size).toBe(1);
   });
 
-  it("a Slack gate's Retry-After window and its in-flight slot (one script), per method or per channel", async () => {
+  it("a Slack gate's Retry-After window, its in-flight slot and its line (one script), per method or per channel", async () => {
     const { redis, groups } = recordingRedis();
     const gate = new SlackRetryGate(redis, `${PREFIX}slack:retry-until`);
     for (const name of ['views.publish', gateName('chat.update', { channel: 'C0APPROVALS' })]) {
       const tag = `${PREFIX}slack:retry-until:{${name}}`;
-      expect(slots([`${tag}:window`, `${tag}:slot`]).size).toBe(1);
+      expect(slots([`${tag}:window`, `${tag}:slot`, `${tag}:line`]).size).toBe(1);
       await gate.waitMs(name);
     }
     expect(groups.map(([key]) => key)).toEqual([
@@ -184,7 +184,7 @@ const KEY_FAMILIES: Record<string, string> = {
   "`${this.prefix}${slotTag(this.prefix, 'slack')}:${which}`": 'the Slack indexes tag (test above)',
   '`${deps.prefix}slack:home-viewers`': 'single key',
   '`${config.redis.prefix}slack:retry-until`':
-    "the Slack gates' base: each gate's window and slot share the tag `{<method>[:<channel>]}` (test above)",
+    "the Slack gates' base: each gate's window, slot and line share the tag `{<method>[:<channel>]}` (test above)",
   '`${deps.prefix}slack:audit-feed:cursor`': 'single key, never in the same command as the lock',
   '`${deps.prefix}slack:audit-feed:lock`': 'single key (its Lua scripts have one key)',
   '`${prefix}ratelimit:{${userId}}:${window}`': 'single key (test above)',
@@ -216,7 +216,7 @@ const MULTI_KEY_CALLS: Record<string, number> = {
   // MULTIs on a grant's one Slack hash (posting mark, once-mark, audit thread); markActive and markDone on the
   // indexes tag; the ref claim script (one key)
   'src/slack/message-refs.ts': 6,
-  'src/slack/retry-gate.ts': 2, // a gate's window and slot, one tag (test above)
+  'src/slack/retry-gate.ts': 2, // a gate's window, slot and line, one tag (test above)
   'src/slack/audit-feed.ts': 2, // two one-key scripts
   'src/jobs/deadlines.ts': 3, // MULTI and two scripts on the deadlines and in-flight sets (jobs tag, test above)
   'src/mcp/request-limit.ts': 1, // a MULTI on one key
