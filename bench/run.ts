@@ -24,6 +24,7 @@ import { runRequestLatency } from './policy/request-latency.js';
 import { runAckLatency } from './slack/ack-latency.js';
 import { runClickToAssistant } from './slack/click-to-assistant.js';
 import { runClickToRetry } from './slack/click-to-retry.js';
+import { type PostLineResult, postLineTable, runPostLine } from './slack/post-line.js';
 import { runSlackUnderLoad } from './slack/under-load.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -42,7 +43,17 @@ const BURST_REAL = process.env.BENCH_BURST_REAL === '1';
  * section, which starts a cluster of its own (run it with `npm run bench -- cluster`).
  */
 const SECTIONS = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const KNOWN_SECTIONS = ['faults', 'cluster', 'policy', 'gateway', 'slack-load', 'cpu', 'click', 'lifecycle'];
+const KNOWN_SECTIONS = [
+  'faults',
+  'cluster',
+  'policy',
+  'gateway',
+  'slack-load',
+  'cpu',
+  'click',
+  'lifecycle',
+  'post-line',
+];
 
 const SETTINGS = {
   overhead: { warmup: 200, iterations: 2_000, maxMs: 30_000 },
@@ -74,6 +85,8 @@ const SETTINGS = {
     drainMaxMs: BURST_REAL ? 40 * 60_000 : 150_000,
   },
   memory: { grants: 1_000, sessions: 32, settleMaxMs: 60_000 },
+  /** A burst into one approvals channel: ~N seconds at Slack's pace of one post a second. */
+  postLine: { requests: 30, maxMs: 120_000 },
   faults: FAULT_SETTINGS,
   ceiling: {
     clients: 32,
@@ -143,6 +156,7 @@ async function main(): Promise<void> {
     await slackBench.stop();
   }
   const { click, ack, underLoad } = slackResults;
+  const postLine = await runPostLineSection();
   // Each on a server of its own, with the windows and Slack settings it needs.
   const { lag, burst, memory } = await runLifecycle(PROFILE ? profileDir : undefined);
   const faults = await runFaults(step);
@@ -348,6 +362,7 @@ async function main(): Promise<void> {
     pass,
     results: {
       ceiling,
+      postLine,
       overhead: {
         ...o,
         addedP50: round(o.addedP50),
@@ -413,10 +428,13 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   if (unknown.length > 0)
     throw new Error(`unknown bench section ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
   const document: Record<string, unknown> = { startedAt: new Date().toISOString(), sections };
+  // Every section's servers run dist/ when it exists: build it first, or they would run what was built last.
+  step('build');
+  const compiled = buildServer();
   if (sections.includes('gateway')) {
     const profileDir = `${RESULTS}profile-${stamp}`;
     if (PROFILE) await mkdir(profileDir, { recursive: true });
-    const ceiling = await runCeilingSection(PROFILE ? profileDir : undefined);
+    const ceiling = await runCeilingSection(PROFILE ? profileDir : undefined, compiled);
     Object.assign(document, { ceilingSettings: SETTINGS.ceiling, ceiling });
     if (PROFILE) await printProfiles(profileDir, {});
   }
@@ -501,6 +519,7 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
       await slackBench.stop();
     }
   }
+  if (sections.includes('post-line')) document.postLine = await runPostLineSection();
   if (sections.includes('cluster')) {
     const cluster = await runClusterSection(step);
     console.log(`\ncluster\n${table(clusterTable(cluster))}\n`);
@@ -511,10 +530,29 @@ async function runSectionsAlone(sections: string[], stamp: string): Promise<void
   console.log(`written to ${path}`);
 }
 
+/** A burst of posts into one paced channel, on a server of its own without an audit channel; prints its table. */
+async function runPostLineSection(): Promise<PostLineResult[]> {
+  const bench = await startSlackBenchEnvironment({ settings: { AUDIT_CHANNEL: '' } });
+  try {
+    const results: PostLineResult[] = [];
+    for (const shape of [
+      { name: 'stand-in default (10 in 10 s)', strict: false },
+      { name: 'strictly 1 a second', strict: true },
+    ]) {
+      step(`a burst of ${SETTINGS.postLine.requests} posts into one channel, Slack pacing ${shape.name}`);
+      results.push(await runPostLine(bench, shape, SETTINGS.postLine));
+    }
+    console.log(`\nposts into one paced channel\n${table(postLineTable(results))}\n`);
+    return results;
+  } finally {
+    await bench.stop();
+  }
+}
+
 /** The build, then the server (as in production, and without Slack) beside the bare ceiling; prints its table. */
-async function runCeilingSection(profileDir: string | undefined) {
+async function runCeilingSection(profileDir: string | undefined, built?: boolean) {
   step('0/8 build, then the server and the bare ceiling side by side');
-  const compiled = buildServer();
+  const compiled = built ?? buildServer();
   const ceiling = await runCeiling(SETTINGS.ceiling, profileDir, compiled);
   console.log(`\ngateway against the bare ceiling\n${table(ceilingTable(ceiling))}\n${redisTops(ceiling)}\n`);
   return ceiling;
