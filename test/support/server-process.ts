@@ -168,7 +168,8 @@ export async function startEnvironment(
       await slack?.standIn.close();
       await demo.close();
       await workos.close();
-      await deleteKeys([`${prefix}*`, `${slotTag(prefix, 'jobs')}*`]);
+      // Also the audit stream's once-marks, tagged with the stream's name: `{<prefix>audit}:once:…`.
+      await deleteKeys([`${prefix}*`, `${slotTag(prefix, 'jobs')}*`, `{${prefix}audit}:*`]);
     },
   };
 }
