@@ -2,8 +2,8 @@
 // (deferred job runs, 429s), whether they reached the channel in the order they were asked, and how long the last
 // one took. Run twice: Slack's per-channel pacing as the stand-in models it (ten in ten seconds), and strictly one
 // a second.
-import type { SlackBenchEnvironment } from '../lib/slack-env.js';
-import { APPROVALS_CHANNEL, approveValue } from '../lib/slack-env.js';
+import { parsePrometheusText, sampleValue } from '../../test/integration/ops/prometheus-text.js';
+import { APPROVALS_CHANNEL, approveValue, type SlackBenchEnvironment } from '../lib/slack-env.js';
 import { round } from '../lib/stats.js';
 
 export interface PostLineOptions {
@@ -21,16 +21,17 @@ export interface PostLineResult {
   rateLimited: number;
   /** Pairs of posts that reached the channel in the opposite order to their requests. */
   outOfOrder: number;
-  /** From the first request to the last post, and what Slack's pace allows at best (one a second after a burst). */
+  /** Seconds from the first request to the last post. */
   lastPostedS: number;
 }
 
-const DEFERRED =
-  /^countersign_slack_api_calls_total\{[^}]*method="chat\.postMessage"[^}]*outcome="deferred"[^}]*\} (\d+)/m;
-
+/** Posts our gate held back before they reached Slack, from the server's /metrics. */
 async function deferredPosts(serverUrl: string): Promise<number> {
   const text = await (await fetch(`${serverUrl}/metrics`)).text();
-  return Number(DEFERRED.exec(text)?.[1] ?? 0);
+  return sampleValue(parsePrometheusText(text), 'countersign_slack_api_calls_total', {
+    method: 'chat.postMessage',
+    outcome: 'deferred',
+  });
 }
 
 /** Pairs (i < j) whose posts came in the order j, i: 0 when every post kept its request's place. */
