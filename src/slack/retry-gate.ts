@@ -59,7 +59,8 @@ const hasLine = (gate: string) => gate.startsWith('chat.postMessage:');
  * Both scripts' common part. KEYS[3] is the line: a sorted set of the deferred calls' tokens, scored by their
  * turn (Redis' clock, epoch ms), one pace apart at least. `pushFrom(start)` moves the turns that come before
  * `start` (a window's end) to it and after, in order, a pace apart. `turnAfter(wait, member)` queues `member` at
- * the end of the line, no sooner than `wait` ms from now, and returns how long from now that is. Turns a minute
+ * the end of the line (so its turn is the line's last), no sooner than `wait` ms from now, and returns how long
+ * from now that is. Turns a minute
  * past, whose callers never came back, are dropped first; the line itself lasts a minute past its last turn.
  */
 const LINE = `
@@ -92,7 +93,7 @@ local function turnAfter(wait, member)
   local last = redis.call('ZREVRANGE', KEYS[3], 0, 0, 'WITHSCORES')
   if last[2] then at = math.max(at, tonumber(last[2]) + pace) end
   redis.call('ZADD', KEYS[3], at, member)
-  keepUntilLast()
+  redis.call('PEXPIRE', KEYS[3], at - now + 60000)
   return at - now
 end`;
 
