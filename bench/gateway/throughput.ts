@@ -86,7 +86,7 @@ export async function load(
   workers: Array<() => Promise<void>>,
   durationMs: number,
   meter: Meter,
-): Promise<{ result: LoadResult; firstError: string | null }> {
+): Promise<{ result: LoadResult; firstError: string | null; latencies: number[] }> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
@@ -136,5 +136,6 @@ export async function load(
       },
     },
     firstError,
+    latencies,
   };
 }

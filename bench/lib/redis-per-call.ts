@@ -59,15 +59,19 @@ async function snapshot(redis: Redis, scripts: { inScripts: () => number }): Pro
   return { calls, reads, inScripts: scripts.inScripts(), at: performance.now() };
 }
 
-/** Windows measured; the one with the median commands sent is reported (see measureRedisPerCall). */
-const WINDOWS = 3;
+/**
+ * Windows measured; the one with the median commands sent is reported (see measureRedisPerCall). Five: the ceiling
+ * section keeps two servers up at once, and each has periodic work (a usage re-render per grant per 5 s, BullMQ's
+ * stalled-job check), so two windows of a run may catch some; the median of five still comes from a clean one.
+ */
+const WINDOWS = 5;
 
 /**
  * Runs `call` `samples` times one after another (so auto-pipelining has nothing to merge) and divides what Redis
  * did by the calls, less what it did over the same time while idle. Our own INFO and MONITOR are left out. It does
- * so in three windows and reports the one with the median commands sent: a background job whose commands happen
+ * so in five windows and reports the one with the median commands sent: a background job whose commands happen
  * to fall in one window (a scheduler tick, a sweep with work) then cannot move the figure. The idle background is
-the quietest of three windows.
+the quietest of five windows.
  */
 export async function measureRedisPerCall(
   redisUrl: string,
@@ -79,7 +83,7 @@ export async function measureRedisPerCall(
   const monitor = await monitoring(redisUrl);
   const scripts = watchScripts(monitor);
   try {
-    // The quietest of three idle windows: one that caught the tail of earlier work (a Slack sync job after the
+    // The quietest of the idle windows: one that caught the tail of earlier work (a Slack sync job after the
     // grants were approved) would otherwise be subtracted from every call.
     const idleWindows: Array<{ start: Snapshot; end: Snapshot }> = [];
     for (let w = 0; w < WINDOWS; w++) {
