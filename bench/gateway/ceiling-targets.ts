@@ -1,5 +1,5 @@
-// The four things the ceiling section loads, each ready to call: the bare ceiling (bench/lib/bare-proxy.mjs), the
-// SDK floor (bench/lib/sdk-floor.mjs), and our server with and without Slack.
+// The five things the ceiling section loads, each ready to call: the bare ceiling (bench/lib/bare-proxy.mjs), the
+// SDK floor as shipped and through our bridge (bench/lib/sdk-floor.mjs), and our server with and without Slack.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -92,17 +92,25 @@ export async function bareTarget(
   };
 }
 
-/** The SDK floor, called as our server is: an SDK client's tools/call recorded once, then replayed on the wire. */
+/** The SDK's two floors (bench/lib/sdk-floor.mjs): as shipped, and through our server's own per-request savings. */
+export const FLOORS = {
+  shipped: { name: 'SDK floor', bridge: 'sdk' },
+  ours: { name: 'SDK floor, our bridge', bridge: 'ours' },
+} as const;
+
+/** An SDK floor, called as our server is: an SDK client's tools/call recorded once, then replayed on the wire. */
 export async function floorTarget(
   bench: BenchEnvironment,
   redisUrl: string,
   grantKey: string,
   clients: number,
+  floorKind: (typeof FLOORS)[keyof typeof FLOORS],
 ): Promise<CeilingTarget> {
   const floor = await spawnPlain('sdk-floor.mjs', {
     REDIS_URL: redisUrl,
     GRANT_KEY: grantKey,
     UPSTREAM: bench.env.demo.linearUrl,
+    BRIDGE: floorKind.bridge,
   });
   const wire = new WireCallers();
   const recorder = toolCallRecorder();
@@ -120,7 +128,7 @@ export async function floorTarget(
   if (!recorded) throw new Error('no tools/call recorded for the SDK floor');
   const call = wire.caller(recorded);
   return {
-    name: 'SDK floor',
+    name: floorKind.name,
     calls: Array.from({ length: clients }, () => call),
     pid: floor.child.pid,
     quietFrom: 0,

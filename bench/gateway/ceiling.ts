@@ -1,6 +1,6 @@
 // Benchmark "ceiling": the server as production runs it (the build, info logs, worker in process, Slack wired) and
-// without Slack, beside the bare ceiling (bench/lib/bare-proxy.mjs) and the SDK floor (bench/lib/sdk-floor.mjs),
-// all four alive at once on a private Redis and loaded in interleaved rounds.
+// without Slack, beside the bare ceiling (bench/lib/bare-proxy.mjs) and the SDK's two floors (bench/lib/sdk-floor.mjs),
+// all five alive at once on a private Redis and loaded in interleaved rounds.
 import { performance } from 'node:perf_hooks';
 import { startPrivateRedis } from '../../test/support/private-redis.js';
 import { cpuNow, cpuSince } from '../lib/cpu.js';
@@ -10,6 +10,7 @@ import { round, rounded, type Summary, summarize } from '../lib/stats.js';
 import {
   bareTarget,
   type CeilingTarget,
+  FLOORS,
   floorTarget,
   serverTarget,
   sharedGrant,
@@ -43,6 +44,8 @@ export interface TargetFigures {
 export interface CeilingResult {
   ceiling: TargetFigures;
   floor: TargetFigures;
+  /** The SDK floor through our server's per-request savings: what the SDK costs at the least. */
+  leanFloor: TargetFigures;
   noSlack: TargetFigures;
   production: TargetFigures;
   compiled: boolean;
@@ -50,7 +53,7 @@ export interface CeilingResult {
 
 /**
  * This machine's speed moves by up to 2× from one minute to the next (shared cores): a target measured alone, then
- * the next, compared two machines. All four stay up, and each round loads each of them for a slice of the time,
+ * the next, compared two machines. All five stay up, and each round loads each of them for a slice of the time,
  * so every round's ratios compare the same minute.
  */
 export async function runCeiling(
@@ -68,7 +71,8 @@ export async function runCeiling(
     environments.push(slack);
     const grantKey = await sharedGrant(plain);
     targets.push(await bareTarget(plain, redis.url, grantKey, options.clients));
-    targets.push(await floorTarget(plain, redis.url, grantKey, options.clients));
+    targets.push(await floorTarget(plain, redis.url, grantKey, options.clients, FLOORS.shipped));
+    targets.push(await floorTarget(plain, redis.url, grantKey, options.clients, FLOORS.ours));
     targets.push(await serverTarget('server as in production (Slack)', slack, options.clients));
     targets.push(await serverTarget('server without Slack', plain, options.clients));
     const meters = targets.map((target) => meterOf(target, plain));
@@ -76,13 +80,14 @@ export async function runCeiling(
     for (const target of targets) alone.push(await measureAlone(target, redis.url, options));
     const loaded = await loadInRounds(targets, meters, options);
     const figures = targets.map((target, i) => ({ name: target.name, ...alone[i]!, ...loaded[i]! }));
-    const [ceiling, floor, production, noSlack] = figures as [
+    const [ceiling, floor, leanFloor, production, noSlack] = figures as [
+      TargetFigures,
       TargetFigures,
       TargetFigures,
       TargetFigures,
       TargetFigures,
     ];
-    return { ceiling, floor, production, noSlack, compiled };
+    return { ceiling, floor, leanFloor, production, noSlack, compiled };
   } finally {
     await Promise.allSettled(targets.map((target) => target.stop()));
     await Promise.allSettled(environments.map((bench) => bench.stop()));

@@ -1,8 +1,10 @@
 // The SDK floor: the bare ceiling's work (one Redis read, one upstream call over an undici Pool) done inside an MCP
-// tool, served by the MCP SDK as shipped (McpServer, createMcpHandler) through its public API only. What the SDK's
-// per-request handling costs on its own, so the bench can tell the SDK's share of a call from ours.
+// tool, served by the MCP SDK (McpServer, createMcpHandler). What the SDK's per-request handling costs on its own,
+// so the bench can tell the SDK's share of a call from ours. Two ways: as shipped, through its public API only;
+// or with BRIDGE=ours, through the three per-request savings our server makes around the same SDK (the build's
+// LeanMcpServer, Node bridge and plain JSON answer; src/mcp/lean-server.ts): the least a server on this SDK pays.
 // Environment: PORT (0 = any), REDIS_URL, GRANT_KEY (a JSON `{"status":"approved","token":"…"}`), UPSTREAM
-// (origin). Prints `sdk floor listening on http://127.0.0.1:<port>` once ready.
+// (origin), BRIDGE. Prints `sdk floor listening on http://127.0.0.1:<port>` once ready.
 import { createServer } from 'node:http';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { Redis } from 'ioredis';
@@ -12,6 +14,23 @@ import { z } from 'zod';
 const redis = new Redis(process.env.REDIS_URL, { enableAutoPipelining: true });
 const upstream = new Pool(process.env.UPSTREAM, { connections: 64, keepAliveTimeout: 30_000 });
 const grantKey = process.env.GRANT_KEY;
+const ours = process.env.BRIDGE === 'ours' ? await importOurBridge() : null;
+
+/** The build's SDK adapters (npm run bench builds dist/ first). */
+async function importOurBridge() {
+  const dist = new URL('../../dist/mcp/', import.meta.url);
+  const [lean, answer, bridge] = await Promise.all(
+    ['lean-server.js', 'plain-json-answer.js', 'web-bridge.js'].map(
+      (file) => import(new URL(file, dist).href),
+    ),
+  );
+  return {
+    Server: lean.LeanMcpServer,
+    PlainJsonAnswer: answer.PlainJsonAnswer,
+    toWebRequest: bridge.toWebRequest,
+    sendWebResponse: bridge.sendWebResponse,
+  };
+}
 
 // The schemas of our call_integration_api, so the SDK validates the same input and output as it does for us.
 const inputSchema = z.object({
@@ -58,7 +77,8 @@ async function callUpstream(args) {
 }
 
 function createServerInstance() {
-  const server = new McpServer({ name: 'sdk-floor', version: '1.0.0' }, { capabilities: { tools: {} } });
+  const Server = ours?.Server ?? McpServer;
+  const server = new Server({ name: 'sdk-floor', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.registerTool('call_integration_api', { inputSchema, outputSchema }, callUpstream);
   return server;
 }
@@ -80,6 +100,13 @@ const http = createServer(async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const parsedBody = JSON.parse(Buffer.concat(chunks).toString());
+    if (ours) {
+      req.body = parsedBody;
+      const answer = await mcp.fetch(ours.toWebRequest(req, new AbortController().signal), { parsedBody });
+      if (answer instanceof ours.PlainJsonAnswer) answer.writeTo(res);
+      else await ours.sendWebResponse(answer, res);
+      return;
+    }
     // A bodyless Request with the parsed body beside it: the SDK's documented way to hand over a body already read.
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
